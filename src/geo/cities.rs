@@ -1,0 +1,211 @@
+//! The city table: `topologies/cities.csv`, embedded in the binary.
+//!
+//! Format (CSV with header):
+//! `name,country,continent,lat,lon,population,iata,geonameid`
+//! - `country`: ISO 3166-1 alpha-2; `continent`: AF, AN, AS, EU, NA, OC, SA;
+//! - `iata`: the metro's main airport code where one exists, else empty;
+//! - `population` of the city proper (GeoNames).
+//!
+//! Lookup accepts a name (`Frankfurt`), a name with country (`Frankfurt,DE`),
+//! or an IATA code (`FRA`). Names are matched case-insensitively; when a name
+//! is ambiguous the most populous city wins, and `name,CC` disambiguates.
+
+use super::LatLon;
+use crate::error::InputError;
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+
+/// The table shipped in the binary.
+pub const EMBEDDED_CITIES_CSV: &str = include_str!("../../topologies/cities.csv");
+
+/// Index of a city in a [`Cities`] table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct CityId(pub u32);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct City {
+    pub name: String,
+    pub country: String,
+    pub continent: String,
+    pub loc: LatLon,
+    pub population: u64,
+    pub iata: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    name: String,
+    country: String,
+    continent: String,
+    lat: f64,
+    lon: f64,
+    population: u64,
+    iata: String,
+    #[allow(dead_code)]
+    geonameid: Option<u64>,
+}
+
+/// A table of cities with lookup by name, name+country and IATA code.
+#[derive(Clone, Debug)]
+pub struct Cities {
+    cities: Vec<City>,
+    by_name: FxHashMap<String, CityId>,
+    by_name_cc: FxHashMap<String, CityId>,
+    by_iata: FxHashMap<String, CityId>,
+}
+
+impl Cities {
+    /// The embedded table.
+    pub fn embedded() -> Cities {
+        Cities::parse(EMBEDDED_CITIES_CSV, "topologies/cities.csv (embedded)")
+            .expect("embedded city table is valid (checked by a unit test)")
+    }
+
+    /// Parses a table in the documented format; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Cities, InputError> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let mut cities = Vec::new();
+        for rec in rdr.deserialize::<Row>() {
+            let row = rec.map_err(|e| {
+                let line = e.position().map(|p| p.line() as usize);
+                InputError::at_line(file, line, "", format!("{e}; expected columns name,country,continent,lat,lon,population,iata,geonameid"))
+            })?;
+            let line = cities.len() + 2;
+            if !(-90.0..=90.0).contains(&row.lat) || !(-180.0..=180.0).contains(&row.lon) {
+                return Err(InputError::at_line(
+                    file,
+                    Some(line),
+                    "",
+                    format!(
+                        "coordinates {},{} out of range (lat -90..90, lon -180..180)",
+                        row.lat, row.lon
+                    ),
+                ));
+            }
+            cities.push(City {
+                name: row.name,
+                country: row.country,
+                continent: row.continent,
+                loc: LatLon::new(row.lat, row.lon),
+                population: row.population,
+                iata: (!row.iata.is_empty()).then_some(row.iata),
+            });
+        }
+        if cities.is_empty() {
+            return Err(InputError::new(file, "", "the city table has no rows"));
+        }
+        let mut t = Cities {
+            cities,
+            by_name: FxHashMap::default(),
+            by_name_cc: FxHashMap::default(),
+            by_iata: FxHashMap::default(),
+        };
+        // Most populous first so it wins ambiguous names.
+        let mut order: Vec<usize> = (0..t.cities.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(t.cities[i].population), i));
+        for i in order {
+            let c = &t.cities[i];
+            let id = CityId(i as u32);
+            t.by_name.entry(c.name.to_lowercase()).or_insert(id);
+            t.by_name_cc
+                .entry(format!(
+                    "{},{}",
+                    c.name.to_lowercase(),
+                    c.country.to_lowercase()
+                ))
+                .or_insert(id);
+            if let Some(code) = &c.iata {
+                t.by_iata.entry(code.to_uppercase()).or_insert(id);
+            }
+        }
+        Ok(t)
+    }
+
+    pub fn len(&self) -> usize {
+        self.cities.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.cities.is_empty()
+    }
+    pub fn get(&self, id: CityId) -> &City {
+        &self.cities[id.0 as usize]
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (CityId, &City)> {
+        self.cities
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (CityId(i as u32), c))
+    }
+
+    /// Finds a city by `Name`, `Name,CC` or IATA code.
+    pub fn lookup(&self, query: &str) -> Option<CityId> {
+        let q = query.trim();
+        if q.len() == 3 && q.chars().all(|c| c.is_ascii_uppercase()) {
+            if let Some(&id) = self.by_iata.get(q) {
+                return Some(id);
+            }
+        }
+        if let Some((name, cc)) = q.rsplit_once(',') {
+            let key = format!(
+                "{},{}",
+                name.trim().to_lowercase(),
+                cc.trim().to_lowercase()
+            );
+            return self.by_name_cc.get(&key).copied();
+        }
+        self.by_name.get(&q.to_lowercase()).copied()
+    }
+
+    /// A few names close to `query`, for "did you mean" messages.
+    pub fn suggest(&self, query: &str) -> Vec<&str> {
+        let q = query.to_lowercase();
+        let prefix: String = q.chars().take(3).collect();
+        let mut hits: Vec<&City> = self
+            .cities
+            .iter()
+            .filter(|c| c.name.to_lowercase().starts_with(&prefix))
+            .collect();
+        hits.sort_by_key(|c| std::cmp::Reverse(c.population));
+        hits.into_iter().take(3).map(|c| c.name.as_str()).collect()
+    }
+
+    /// The city nearest to a point.
+    pub fn nearest(&self, p: LatLon) -> CityId {
+        let (i, _) = self
+            .cities
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, c.loc.distance_km(p)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("table is non-empty");
+        CityId(i as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_table_parses_and_looks_up() {
+        let c = Cities::embedded();
+        assert!(c.len() >= 10);
+        let fra = c.lookup("Frankfurt").expect("Frankfurt");
+        assert_eq!(c.get(fra).country, "DE");
+        assert_eq!(c.lookup("frankfurt,de"), Some(fra));
+        assert_eq!(c.lookup("FRA"), Some(fra));
+        assert_eq!(c.lookup("Atlantis"), None);
+    }
+
+    #[test]
+    fn bad_rows_name_file_and_line() {
+        let e = Cities::parse(
+            "name,country,continent,lat,lon,population,iata,geonameid\nX,DE,EU,99,0,1,,\n",
+            "c.csv",
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("c.csv:2: "), "{e}");
+    }
+}
