@@ -36,6 +36,7 @@ pub mod error;
 pub mod geo;
 pub mod rng;
 pub mod time;
+pub mod topology;
 pub mod units;
 
 pub use error::{Error, InputError, Result};
