@@ -1,0 +1,33 @@
+//! The command line: one module per verb. Each command returns a
+//! [`crate::Result`]; `main` prints errors on one line and exits with
+//! [`crate::Error::exit_code`].
+
+pub mod run;
+pub mod validate;
+
+use clap::{Parser, Subcommand};
+
+pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 runtime failure; 2 invalid input (scenario, topology, trace or flags).";
+
+#[derive(Parser, Debug)]
+#[command(name = "cdnsim", version, about = "Discrete-event simulator of anycast CDNs", after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario and write its results folder.
+    Run(run::RunArgs),
+    /// Check scenario files without running them.
+    Validate(validate::ValidateArgs),
+}
+
+/// Runs a parsed command line.
+pub fn execute(cli: &Cli) -> crate::Result<()> {
+    match &cli.command {
+        Command::Run(a) => run::execute(a),
+        Command::Validate(a) => validate::execute(a),
+    }
+}

@@ -1,0 +1,179 @@
+//! The scenario as written: plain serde structs, unknown fields rejected.
+//! Defaults are filled in here so the effective configuration can be
+//! written back out (`config.toml` in every run folder).
+
+use crate::units::{Bytes, Duration, Rate, Share};
+use serde::{Deserialize, Serialize};
+
+fn default_interval() -> Duration {
+    Duration(super::DEFAULT_INTERVAL)
+}
+fn default_edge_processing() -> Duration {
+    Duration(super::DEFAULT_EDGE_PROCESSING)
+}
+fn default_origin_processing() -> Duration {
+    Duration(super::DEFAULT_ORIGIN_PROCESSING)
+}
+fn default_weight() -> f64 {
+    1.0
+}
+fn default_share() -> Share {
+    Share(1.0)
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name of the run; also the default output folder `results/<name>/`.
+    pub name: String,
+    /// Master seed of every random stream.
+    pub seed: u64,
+    /// Simulated time during which requests arrive.
+    pub duration: Duration,
+    /// Initial period whose requests warm caches but are excluded from every
+    /// metric.
+    #[serde(default)]
+    pub warmup: Duration,
+    #[serde(default)]
+    pub output: Output,
+    #[serde(default)]
+    pub latency: Latency,
+    pub cdn: Cdn,
+    pub origin: Origin,
+    pub clients: Clients,
+    pub workload: Workload,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// Time-series bucket width.
+    #[serde(default = "default_interval")]
+    pub interval: Duration,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output {
+            interval: default_interval(),
+        }
+    }
+}
+
+/// Latency-model overrides; absent keys use the fitted defaults.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Latency {
+    /// Route stretch over the great circle (>= 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stretch: Option<f64>,
+    /// Per-hop cost, one way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_hop: Option<Duration>,
+}
+
+/// How clients are mapped to PoPs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Steering {
+    /// Oracle baseline: every client uses the geographically nearest PoP.
+    Nearest,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cdn {
+    pub steering: Steering,
+    pub pops: Vec<Pop>,
+    pub edge: EdgeCache,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pop {
+    pub name: String,
+    /// City name, `Name,CC` or IATA code.
+    pub city: String,
+}
+
+/// Eviction policy names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    Lru,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EdgeCache {
+    /// Byte capacity of each PoP's edge cache.
+    pub capacity: Bytes,
+    pub policy: Policy,
+    /// Server processing time per request.
+    #[serde(default = "default_edge_processing")]
+    pub processing: Duration,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Origin {
+    pub city: String,
+    /// Origin processing time until its first byte.
+    #[serde(default = "default_origin_processing")]
+    pub processing: Duration,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clients {
+    /// Total request rate of all client groups together.
+    pub rate: Rate,
+    pub groups: Vec<ClientGroup>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientGroup {
+    pub city: String,
+    /// Relative share of the total rate.
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    pub catalogs: Vec<Catalog>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    pub name: String,
+    /// Number of distinct objects.
+    pub objects: u64,
+    /// Zipf popularity exponent (0 = uniform).
+    pub zipf_alpha: f64,
+    /// Share of requests that go to this catalog; shares must sum to 100%.
+    #[serde(default = "default_share")]
+    pub share: Share,
+    pub size: SizeDist,
+}
+
+/// Object size distribution; each object's size is drawn once.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum SizeDist {
+    Fixed {
+        size: Bytes,
+    },
+    /// Lognormal with the given median and shape, clamped to [min, max].
+    Lognormal {
+        median: Bytes,
+        sigma: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<Bytes>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<Bytes>,
+    },
+}
