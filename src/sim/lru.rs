@@ -116,7 +116,7 @@ mod tests {
         assert!(c.get(1)); // 2 is now LRU
         c.insert(3, 4); // evicts 2
         assert!(c.get(1) && c.get(3) && !c.get(2));
-        assert_eq!(c.used_bytes(), 8);
+        assert_eq!(c.used, 8);
         c.insert(4, 11); // too big: not admitted
         assert!(!c.get(4));
     }

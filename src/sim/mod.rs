@@ -13,8 +13,8 @@
 //!    arrives (event `Fill`). Misses for an object already being fetched are
 //!    fetched again: request coalescing is not modelled yet.
 //!
-//! Time to first byte = client-PoP RTT + edge processing [+ edge-origin RTT
-//! + origin processing on a miss]. Transport setup (TCP/TLS handshakes) and
+//! Time to first byte = client-PoP RTT + edge processing, plus edge-origin
+//! RTT and origin processing on a miss. Transport setup (TCP/TLS handshakes) and
 //! transfer time are not modelled yet: this is the "warm connection" view
 //! of a request, stated in the outputs as `transport = "warm-connection"`.
 
