@@ -306,7 +306,11 @@ mod tests {
     fn relationships_from_each_side() {
         let (g, _) = small();
         let i = |a| g.idx(Asn(a)).unwrap();
-        assert_eq!(g.len(), 6, "AS7 exists though its only link (a self-link) is dropped");
+        assert_eq!(
+            g.len(),
+            6,
+            "AS7 exists though its only link (a self-link) is dropped"
+        );
         assert_eq!(g.customers(i(1)), &[i(3)]);
         assert_eq!(g.providers(i(3)), &[i(1)]);
         assert_eq!(g.peers(i(2)), &[i(1)]);
