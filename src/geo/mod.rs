@@ -8,6 +8,7 @@
 pub mod ascii;
 pub mod build;
 pub mod cities;
+pub mod fit;
 pub mod latency;
 
 pub use cities::{Cities, City, CityId};
