@@ -1,0 +1,3 @@
+//! Command-line subcommands (the lead wires them into `main`).
+
+pub mod latency;
