@@ -2,6 +2,7 @@
 //! [`crate::Result`]; `main` prints errors on one line and exits with
 //! [`crate::Error::exit_code`].
 
+pub mod latency;
 pub mod run;
 pub mod validate;
 
@@ -22,6 +23,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Check scenario files without running them.
     Validate(validate::ValidateArgs),
+    /// Model round-trip time between two places, or for a CSV of pairs.
+    Latency(latency::LatencyArgs),
 }
 
 /// Runs a parsed command line.
@@ -29,5 +32,6 @@ pub fn execute(cli: &Cli) -> crate::Result<()> {
     match &cli.command {
         Command::Run(a) => run::execute(a),
         Command::Validate(a) => validate::execute(a),
+        Command::Latency(a) => latency::execute(a),
     }
 }

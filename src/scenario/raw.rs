@@ -70,6 +70,18 @@ pub struct Latency {
     /// Per-hop cost, one way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_hop: Option<Duration>,
+    /// Median one-way last-mile access delay (lognormal, per request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_median: Option<Duration>,
+    /// Log-space standard deviation of the access delay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_sigma: Option<f64>,
+    /// Mean per-request RTT jitter (Gamma); `0` turns jitter off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_mean: Option<Duration>,
+    /// Standard deviation of the per-request RTT jitter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_sd: Option<Duration>,
 }
 
 /// How clients are mapped to PoPs.

@@ -148,6 +148,36 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         }
         latency.per_hop_ms = h.get().as_millis_f64();
     }
+    let ms_at_most = |path: &str,
+                      d: Option<crate::units::Duration>,
+                      max_ms: f64|
+     -> Result<Option<f64>, InputError> {
+        match d {
+            Some(d) if d.get().as_millis_f64() > max_ms => Err(err(
+                path,
+                format!("{d} is implausibly large (expected at most {max_ms}ms)"),
+            )),
+            d => Ok(d.map(|d| d.get().as_millis_f64())),
+        }
+    };
+    if let Some(x) = ms_at_most("latency.access_median", s.latency.access_median, 1000.0)? {
+        latency.access_median_ms = x;
+    }
+    if let Some(x) = s.latency.access_sigma {
+        if !(x.is_finite() && (0.0..=3.0).contains(&x)) {
+            return Err(err(
+                "latency.access_sigma",
+                format!("{x} is out of range (expected 0 to 3)"),
+            ));
+        }
+        latency.access_sigma = x;
+    }
+    if let Some(x) = ms_at_most("latency.jitter_mean", s.latency.jitter_mean, 1000.0)? {
+        latency.jitter_mean_ms = x;
+    }
+    if let Some(x) = ms_at_most("latency.jitter_sd", s.latency.jitter_sd, 1000.0)? {
+        latency.jitter_sd_ms = x;
+    }
 
     if s.cdn.pops.is_empty() {
         return Err(err("cdn.pops", "the CDN needs at least one PoP".into()));

@@ -14,7 +14,11 @@
 //!    fetched again: request coalescing is not modelled yet.
 //!
 //! Time to first byte = client-PoP RTT + edge processing, plus edge-origin
-//! RTT and origin processing on a miss. Transport setup (TCP/TLS handshakes) and
+//! RTT and origin processing on a miss. The client-PoP RTT of a request is
+//! the path RTT plus twice a last-mile access delay drawn per request (each
+//! request comes from a different user of the group) plus per-request jitter;
+//! the edge-origin RTT gets its own jitter draw. Distributions and fitted
+//! parameters: docs/latency-model.md. Transport setup (TCP/TLS handshakes) and
 //! transfer time are not modelled yet: this is the "warm connection" view
 //! of a request, stated in the outputs as `transport = "warm-connection"`.
 
@@ -29,6 +33,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::workload::Workload;
 use lru::Lru;
 use rand::RngExt;
+use rand_distr::{Distribution, Gamma, LogNormal};
 
 /// How long after the last arrival in-flight requests may still complete.
 pub const DRAIN_LIMIT: SimDuration = SimDuration::from_secs(3600);
@@ -75,6 +80,8 @@ pub struct GroupRoute {
 #[derive(Clone, Copy, Debug)]
 struct Request {
     arrived: SimTime,
+    /// This request's client-PoP RTT (path + access + jitter).
+    rtt: SimDuration,
     group: u32,
     pop: u32,
     object: u64,
@@ -97,7 +104,26 @@ struct RequestModel<'a> {
     routes: &'a [GroupRoute],
     pop_origin_rtt: Vec<SimDuration>,
     edges: Vec<Lru>,
+    noise: PathNoise,
     m: RunMetrics,
+}
+
+/// Per-request latency variation, drawn from its own stream.
+struct PathNoise {
+    rng: StreamRng,
+    access: Option<LogNormal<f64>>,
+    jitter: Option<Gamma<f64>>,
+}
+
+impl PathNoise {
+    /// One-way access delay [ms].
+    fn access_ms(&mut self) -> f64 {
+        self.access.map_or(0.0, |d| d.sample(&mut self.rng))
+    }
+    /// RTT jitter [ms].
+    fn jitter_ms(&mut self) -> f64 {
+        self.jitter.map_or(0.0, |d| d.sample(&mut self.rng))
+    }
 }
 
 impl RequestModel<'_> {
@@ -123,15 +149,18 @@ impl Model for RequestModel<'_> {
                 let (_, object, size) = self.workload.draw(&mut self.draws);
                 let route = &self.routes[g];
                 self.m.issued += 1;
+                let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();
+                let rtt = route.rtt + SimDuration::from_millis_f64(extra_ms);
                 let req = Request {
                     arrived: now,
+                    rtt,
                     group: g as u32,
                     pop: route.pop as u32,
                     object,
                     size,
                 };
                 s.schedule_in(
-                    SimDuration::from_nanos(route.rtt.as_nanos() / 2),
+                    SimDuration::from_nanos(rtt.as_nanos() / 2),
                     Event::AtEdge(req),
                 );
                 let next = now + self.next_gap();
@@ -142,13 +171,12 @@ impl Model for RequestModel<'_> {
             Event::AtEdge(r) => {
                 let pop = r.pop as usize;
                 let hit = self.edges[pop].get(r.object);
-                let route = &self.routes[r.group as usize];
-                let mut ttfb = route.rtt + self.cfg.edge.processing;
+                let mut ttfb = r.rtt + self.cfg.edge.processing;
                 if !hit {
-                    let fetch = self.cfg.edge.processing
-                        + self.pop_origin_rtt[pop]
-                        + self.cfg.origin.processing;
-                    ttfb = route.rtt + fetch;
+                    let jitter = SimDuration::from_millis_f64(self.noise.jitter_ms());
+                    let origin_rtt = self.pop_origin_rtt[pop] + jitter;
+                    let fetch = self.cfg.edge.processing + origin_rtt + self.cfg.origin.processing;
+                    ttfb = r.rtt + fetch;
                     s.schedule_in(
                         fetch,
                         Event::Fill {
@@ -209,7 +237,7 @@ pub fn nearest_routes(cfg: &RunConfig) -> Vec<GroupRoute> {
                 city: g.city,
                 pop,
                 distance_km,
-                rtt: cfg.latency.rtt(here, loc(cfg.pops[pop].city), 0),
+                rtt: cfg.latency.rtt_direct(here, loc(cfg.pops[pop].city)),
             }
         })
         .collect()
@@ -241,13 +269,18 @@ pub fn run(
         pop_origin_rtt: cfg
             .pops
             .iter()
-            .map(|p| cfg.latency.rtt(loc(p.city), origin, 0))
+            .map(|p| cfg.latency.rtt_direct(loc(p.city), origin))
             .collect(),
         edges: cfg
             .pops
             .iter()
             .map(|_| Lru::new(cfg.edge.capacity_bytes))
             .collect(),
+        noise: PathNoise {
+            rng: streams.stream("latency/noise"),
+            access: cfg.latency.access_distribution(),
+            jitter: cfg.latency.jitter_distribution(),
+        },
         m: RunMetrics {
             ttfb: LatencyHistogram::default(),
             edge: CacheCounters::default(),

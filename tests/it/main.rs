@@ -2,6 +2,7 @@
 
 mod cli;
 mod determinism;
+mod geo;
 mod scenarios;
 
 use std::path::{Path, PathBuf};
