@@ -162,3 +162,69 @@ fn killed_run_leaves_no_final_folder() {
     assert!(!dir.exists());
     std::fs::remove_dir_all(base).unwrap();
 }
+
+/// JSON scenarios are accepted, and their errors carry a line too.
+#[test]
+fn json_scenarios_run_and_report_located_errors() {
+    let base = tmp("json");
+    let toml_text = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    let value: toml::Value = toml::from_str(&toml_text).unwrap();
+    let json = serde_json::to_string_pretty(&value).unwrap();
+    let good = base.join("quick.json");
+    std::fs::write(&good, &json).unwrap();
+    let o = cdnsim(&[
+        "run",
+        good.to_str().unwrap(),
+        "--set",
+        "duration=5s",
+        "--set",
+        "warmup=1s",
+        "--set",
+        "output.interval=1s",
+        "--quiet",
+        "--out",
+        base.join("out").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(base.join("out/summary.json").is_file());
+
+    let bad = base.join("bad.json");
+    std::fs::write(&bad, json.replace("\"lru\"", "\"lruu\"")).unwrap();
+    let o = cdnsim(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let line = json.lines().position(|l| l.contains("\"policy\"")).unwrap() + 1;
+    assert!(
+        err.starts_with(&format!("{}:{line}:", bad.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains("cdn.edge.policy: unknown variant \"lruu\""),
+        "{err}"
+    );
+
+    let syntax = base.join("syntax.json");
+    std::fs::write(&syntax, "{\n  \"name\": \"x\",\n  \"seed\": 1,,\n}").unwrap();
+    let o = cdnsim(&["validate", syntax.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with(&format!("{}:3:", syntax.display())),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(base).unwrap();
+}
+
+/// `validate` checks every file and fails if any is bad.
+#[test]
+fn validate_reports_each_bad_file_and_exits_2() {
+    let o = cdnsim(&[
+        "validate",
+        "scenarios/quickstart.toml",
+        "tests/bad_inputs/scenarios/zero_rate.toml",
+        "tests/bad_inputs/scenarios/bad_alpha.toml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ok scenarios/quickstart.toml"));
+    assert_eq!(stderr(&o).lines().count(), 2, "{}", stderr(&o));
+}
