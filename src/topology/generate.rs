@@ -218,8 +218,7 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
                 fp.push(pick_weighted(&mut rng, &abroad));
             }
         }
-        let m =
-            1 + usize::from(rng.random::<f64>() < 0.5) + usize::from(rng.random::<f64>() < 0.15);
+        let m = 1 + usize::from(rng.random::<f64>() < 0.7) + usize::from(rng.random::<f64>() < 0.3);
         for p in rand::seq::index::sample(&mut rng, n_t1, m.min(n_t1)).into_iter() {
             link(p as u32, me, LinkRel::ProviderToCustomer, &mut links);
         }
@@ -253,6 +252,12 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
     // Who is where (transits now; ISPs are added as they are made).
     let mut transit_in: Vec<Vec<u32>> = vec![Vec::new(); nc];
     let mut access_in: Vec<Vec<u32>> = vec![Vec::new(); nc];
+    let mut tier1_in: Vec<Vec<u32>> = vec![Vec::new(); nc];
+    for (a, fp) in fps.iter().enumerate().take(n_t1) {
+        for c in fp {
+            tier1_in[c.0 as usize].push(a as u32);
+        }
+    }
     for (a, fp) in fps.iter().enumerate().skip(tr0) {
         for c in fp {
             transit_in[c.0 as usize].push(a as u32);
@@ -313,7 +318,7 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
         for i in rand::seq::index::sample(&mut rng, cands.len(), m.min(cands.len())).into_iter() {
             link(cands[i], me, LinkRel::ProviderToCustomer, &mut links);
         }
-        if rng.random::<f64>() < 0.2 {
+        if rng.random::<f64>() < 0.5 {
             link(
                 rng.random_range(0..n_t1 as u32),
                 me,
@@ -348,8 +353,9 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
         let city = pick_weighted(&mut rng, &ctx.all);
         let mut cands: Vec<(u32, f64)> = access_in[city.0 as usize]
             .iter()
-            .map(|&a| (a, 4.0))
-            .chain(transit_in[city.0 as usize].iter().map(|&a| (a, 1.0)))
+            .map(|&a| (a, 3.0))
+            .chain(transit_in[city.0 as usize].iter().map(|&a| (a, 3.0)))
+            .chain(tier1_in[city.0 as usize].iter().map(|&a| (a, 2.0)))
             .collect();
         if cands.is_empty() {
             let order = by_distance[city.0 as usize].get_or_insert_with(|| {
@@ -363,8 +369,8 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
                 v
             });
             for c in order.iter() {
-                cands.extend(access_in[c.0 as usize].iter().map(|&a| (a, 4.0)));
-                cands.extend(transit_in[c.0 as usize].iter().map(|&a| (a, 1.0)));
+                cands.extend(access_in[c.0 as usize].iter().map(|&a| (a, 3.0)));
+                cands.extend(transit_in[c.0 as usize].iter().map(|&a| (a, 3.0)));
                 if !cands.is_empty() {
                     break;
                 }
@@ -374,9 +380,9 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
             cands = (0..n_t1 as u32).map(|a| (a, 1.0)).collect();
         }
         let u: f64 = rng.random();
-        let m = if u < 0.65 {
+        let m = if u < 0.55 {
             1
-        } else if u < 0.93 {
+        } else if u < 0.88 {
             2
         } else {
             3
@@ -411,7 +417,7 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
                 let p = match kinds[a as usize] {
                     AsKind::Transit => 0.8,
                     AsKind::Access => 0.6,
-                    _ => 0.08,
+                    _ => 0.15,
                 };
                 rng.random::<f64>() < p
             })
@@ -421,9 +427,9 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
         }
         for &m in &members {
             let sessions = match kinds[m as usize] {
-                AsKind::Transit => 12,
-                AsKind::Access => 8,
-                _ => 4,
+                AsKind::Transit => 40,
+                AsKind::Access => 12,
+                _ => 6,
             };
             for _ in 0..sessions.min(members.len() - 1) {
                 let o = members[rng.random_range(0..members.len())];
