@@ -4,6 +4,7 @@
 
 pub mod latency;
 pub mod run;
+pub mod topology;
 pub mod validate;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,9 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Model round-trip time between two places, or for a CSV of pairs.
     Latency(latency::LatencyArgs),
+    /// Inspect or generate AS topologies.
+    #[command(subcommand)]
+    Topology(topology::TopologyCommand),
 }
 
 /// Runs a parsed command line.
@@ -33,5 +37,6 @@ pub fn execute(cli: &Cli) -> crate::Result<()> {
         Command::Run(a) => run::execute(a),
         Command::Validate(a) => validate::execute(a),
         Command::Latency(a) => latency::execute(a),
+        Command::Topology(c) => topology::execute(c),
     }
 }

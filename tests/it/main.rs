@@ -4,6 +4,7 @@ mod cli;
 mod determinism;
 mod geo;
 mod scenarios;
+mod topology;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -33,3 +34,4 @@ pub fn tmp(name: &str) -> PathBuf {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
