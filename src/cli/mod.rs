@@ -1,0 +1,3 @@
+//! Command-line verbs (the lead wires them into `main`).
+
+pub mod routes;
