@@ -21,6 +21,8 @@
 pub mod asrel_tmp;
 pub mod decision;
 pub mod policy;
+#[cfg(test)]
+mod proptests;
 pub mod reference;
 pub mod routes;
 pub mod solver;
