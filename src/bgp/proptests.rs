@@ -11,12 +11,15 @@ use super::*;
 use crate::topology::{AsGraphBuilder, AsIdx, LinkRel, Rel};
 use proptest::prelude::*;
 
+/// (origin, prepend, announce-to kind, no-export, (neighbour pick, prepend)).
+type RandomOrigin = (u32, u8, u8, bool, Option<(u32, u8)>);
+
 #[derive(Clone, Debug)]
 struct Case {
     n: u32,
     /// (a, b, kind): kind 0 = a provider of b (a < b), 1 = peers, 2 = siblings.
     links: Vec<(u32, u32, u8)>,
-    origins: Vec<(u32, u8, u8, bool, Option<(u32, u8)>)>,
+    origins: Vec<RandomOrigin>,
     router_id: Option<u64>,
 }
 
