@@ -157,6 +157,69 @@ impl AsGraph {
     pub fn sibling_links(&self) -> usize {
         self.siblings.targets.len() / 2
     }
+    /// Every link once, in (lower index, higher index) order for peers and
+    /// siblings and (provider, customer) order for p2c links; sorted.
+    pub fn links(&self) -> Vec<(AsIdx, AsIdx, LinkRel)> {
+        let mut out =
+            Vec::with_capacity(self.p2c_links() + self.p2p_links() + self.sibling_links());
+        for a in self.indices() {
+            out.extend(
+                self.customers(a)
+                    .iter()
+                    .map(|&c| (a, c, LinkRel::ProviderToCustomer)),
+            );
+            out.extend(
+                self.peers(a)
+                    .iter()
+                    .filter(|&&b| b > a)
+                    .map(|&b| (a, b, LinkRel::Peer)),
+            );
+            out.extend(
+                self.siblings(a)
+                    .iter()
+                    .filter(|&&b| b > a)
+                    .map(|&b| (a, b, LinkRel::Sibling)),
+            );
+        }
+        out
+    }
+    /// Total degree of `i` (all relationships).
+    pub fn degree(&self, i: AsIdx) -> usize {
+        self.customers(i).len()
+            + self.peers(i).len()
+            + self.providers(i).len()
+            + self.siblings(i).len()
+    }
+    /// Provider-to-customer cycles: the strongly connected components of
+    /// more than one AS in the p2c digraph (found with petgraph's Tarjan
+    /// SCC). Each cycle is sorted by index; the list is sorted too.
+    pub fn p2c_cycles(&self) -> Vec<Vec<AsIdx>> {
+        let mut g =
+            petgraph::graph::DiGraph::<(), (), u32>::with_capacity(self.len(), self.p2c_links());
+        for _ in 0..self.len() {
+            g.add_node(());
+        }
+        for a in self.indices() {
+            for &c in self.customers(a) {
+                g.add_edge(
+                    petgraph::graph::NodeIndex::new(a.ix()),
+                    petgraph::graph::NodeIndex::new(c.ix()),
+                    (),
+                );
+            }
+        }
+        let mut cycles: Vec<Vec<AsIdx>> = petgraph::algo::tarjan_scc(&g)
+            .into_iter()
+            .filter(|scc| scc.len() > 1)
+            .map(|scc| {
+                let mut v: Vec<AsIdx> = scc.into_iter().map(|n| AsIdx(n.index() as u32)).collect();
+                v.sort_unstable();
+                v
+            })
+            .collect();
+        cycles.sort();
+        cycles
+    }
     /// Heap memory held by the graph [bytes].
     pub fn heap_bytes(&self) -> usize {
         self.asns.capacity() * 4
@@ -306,7 +369,11 @@ mod tests {
     fn relationships_from_each_side() {
         let (g, _) = small();
         let i = |a| g.idx(Asn(a)).unwrap();
-        assert_eq!(g.len(), 6, "AS7 exists though its only link (a self-link) is dropped");
+        assert_eq!(
+            g.len(),
+            6,
+            "AS7 exists though its only link (a self-link) is dropped"
+        );
         assert_eq!(g.customers(i(1)), &[i(3)]);
         assert_eq!(g.providers(i(3)), &[i(1)]);
         assert_eq!(g.peers(i(2)), &[i(1)]);
@@ -314,6 +381,22 @@ mod tests {
         assert_eq!(g.rel(i(4), i(2)), Some(Rel::Provider));
         assert_eq!(g.rel(i(3), i(4)), None);
         assert_eq!((g.p2c_links(), g.p2p_links(), g.sibling_links()), (2, 1, 1));
+    }
+
+    #[test]
+    fn links_and_p2c_cycles() {
+        let (g, _) = small();
+        assert_eq!(g.links().len(), 4);
+        assert!(g.p2c_cycles().is_empty());
+        let mut b = AsGraphBuilder::new();
+        b.add_link(Asn(1), Asn(2), LinkRel::ProviderToCustomer);
+        b.add_link(Asn(2), Asn(3), LinkRel::ProviderToCustomer);
+        b.add_link(Asn(3), Asn(1), LinkRel::ProviderToCustomer);
+        b.add_link(Asn(3), Asn(4), LinkRel::ProviderToCustomer);
+        let (g, _) = b.build();
+        let i = |a| g.idx(Asn(a)).unwrap();
+        assert_eq!(g.p2c_cycles(), vec![vec![i(1), i(2), i(3)]]);
+        assert_eq!(g.degree(i(3)), 3);
     }
 
     #[test]
