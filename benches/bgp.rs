@@ -24,8 +24,7 @@ fn bench(c: &mut Criterion) {
         eprintln!("skipped: {} absent", file.display());
         return;
     }
-    // TEMPORARY reader until topology::caida lands.
-    let g = cdnsim::bgp::asrel_tmp::load_as_rel(&file).expect("load");
+    let (g, _) = cdnsim::topology::caida::load(&file).expect("load");
     let one = Announcement::from_origins([Asn(13335)]);
     let anycast = Announcement::from_origins([13335, 15169, 16509, 20940, 54113].map(Asn));
     let r = solve(&g, &one, &SolveOptions::default()).unwrap();

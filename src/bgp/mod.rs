@@ -17,8 +17,6 @@
 //! lowest-ASN tie-break and the output agree exactly with BGPy's `BGP`
 //! policy when there are no prepends or communities.
 
-#[doc(hidden)]
-pub mod asrel_tmp;
 pub mod decision;
 pub mod policy;
 #[cfg(test)]

@@ -49,8 +49,7 @@ pub struct RoutesArgs {
 
 /// Runs `cdnsim routes`.
 pub fn execute(args: &RoutesArgs) -> crate::Result<()> {
-    // TEMPORARY: switch to crate::topology::caida once it lands.
-    let graph = crate::bgp::asrel_tmp::load_as_rel(&args.relationships)?;
+    let (graph, _report) = crate::topology::caida::load(&args.relationships)?;
     for &o in &args.origin {
         if graph.idx(Asn(o)).is_none() {
             return Err(InputError::new(

@@ -10,12 +10,15 @@
 //!   single origins and an anycast set on ../shared/data/caida/20250901.
 //!   Run with `cargo test --test it bgp::caida -- --ignored --nocapture`.
 
-use cdnsim::bgp::asrel_tmp::{load_as_rel, parse_as_rel};
 use cdnsim::bgp::{
     AnnounceTo, Announcement, Learned, Lost, Method, NeighbourOverride, OriginPolicy, SolveOptions,
     Step, TieBreak, solve,
 };
-use cdnsim::topology::{AsGraph, Asn};
+use cdnsim::topology::{AsGraph, Asn, caida};
+
+fn load_as_rel(p: &Path) -> AsGraph {
+    caida::load(p).unwrap().0
+}
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -95,7 +98,7 @@ fn check(graph: &AsGraph, origins: &[u32], tsv: &str, what: &str) {
 
 #[test]
 fn golden_synthetic_1k_agrees_with_bgpy() {
-    let g = load_as_rel(&data("bgpy_synth1k.as-rel.txt")).unwrap();
+    let g = load_as_rel(&data("bgpy_synth1k.as-rel.txt"));
     assert_eq!(g.len(), 1000);
     for (file, origins) in [
         ("bgpy_synth1k_anycast.tsv", &[165, 311, 741, 952, 991][..]),
@@ -205,7 +208,7 @@ fn live_synthetic_graphs_agree_with_bgpy() {
             "--write-caida",
             graph_file.to_str().unwrap(),
         ]);
-        let g = load_as_rel(&graph_file).unwrap();
+        let g = load_as_rel(&graph_file);
         // The script picks the origins: read them back from its output.
         let mut origins: Vec<u32> = tsv
             .lines()
@@ -234,7 +237,7 @@ fn caida_2025_agrees_with_bgpy() {
     if peer_script().is_none() || bgpy_python().is_none() {
         return;
     }
-    let g = load_as_rel(&file).unwrap();
+    let g = load_as_rel(&file);
     let sets: &[&[u32]] = &[
         &[13335], // Cloudflare (large transit-free content network)
         &[15169], // Google
@@ -257,7 +260,7 @@ fn caida_2025_agrees_with_bgpy() {
 
 /// Builds a graph from `a|b|rel` lines (CAIDA notation).
 fn graph(lines: &str) -> AsGraph {
-    parse_as_rel(lines, "test").unwrap()
+    caida::parse(lines.as_bytes(), "test").unwrap().0
 }
 
 fn path(g: &AsGraph, ann: &Announcement, at: u32) -> Vec<u32> {
