@@ -31,6 +31,7 @@
 //! - Iteration whose order could change a result never runs over a hash map.
 //! - Reports are built from recorded metrics only.
 
+pub mod bgp;
 pub mod cli;
 pub mod engine;
 pub mod error;

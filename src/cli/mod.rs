@@ -3,6 +3,7 @@
 //! [`crate::Error::exit_code`].
 
 pub mod latency;
+pub mod routes;
 pub mod run;
 pub mod topology;
 pub mod validate;
@@ -29,6 +30,8 @@ pub enum Command {
     /// Inspect or generate AS topologies.
     #[command(subcommand)]
     Topology(topology::TopologyCommand),
+    /// AS-level routes for one prefix (comparable with other BGP simulators).
+    Routes(routes::RoutesArgs),
 }
 
 /// Runs a parsed command line.
@@ -38,5 +41,6 @@ pub fn execute(cli: &Cli) -> crate::Result<()> {
         Command::Validate(a) => validate::execute(a),
         Command::Latency(a) => latency::execute(a),
         Command::Topology(c) => topology::execute(c),
+        Command::Routes(a) => routes::execute(a),
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per behaviour (STYLE.md #14).
 
+mod bgp;
 mod cli;
 mod determinism;
 mod geo;
@@ -34,4 +35,5 @@ pub fn tmp(name: &str) -> PathBuf {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
 
