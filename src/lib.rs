@@ -45,5 +45,6 @@ pub mod time;
 pub mod topology;
 pub mod units;
 pub mod workload;
+pub mod world;
 
 pub use error::{Error, InputError, Result};

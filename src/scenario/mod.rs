@@ -26,6 +26,11 @@ pub const DEFAULT_INTERVAL: SimDuration = SimDuration::from_secs(10);
 pub const DEFAULT_EDGE_PROCESSING: SimDuration = SimDuration::from_micros(500);
 /// Default origin processing time (time to first byte at the origin).
 pub const DEFAULT_ORIGIN_PROCESSING: SimDuration = SimDuration::from_millis(20);
+/// The CDN's AS number when the scenario gives none (RFC 5398
+/// documentation range).
+pub const DEFAULT_CDN_ASN: u32 = 64500;
+/// Transit providers per PoP when a PoP lists none.
+pub const DEFAULT_TRANSIT_PER_POP: u32 = 2;
 /// Largest catalog accepted (objects), to keep memory bounded: object sizes
 /// are drawn once per object and kept (8 bytes each).
 pub const MAX_CATALOG_OBJECTS: u64 = 200_000_000;

@@ -38,6 +38,9 @@ pub struct Scenario {
     pub output: Output,
     #[serde(default)]
     pub latency: Latency,
+    /// The AS-level world; required for `anycast` steering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub world: Option<World>,
     pub cdn: Cdn,
     pub origin: Origin,
     pub clients: Clients,
@@ -84,18 +87,76 @@ pub struct Latency {
     pub jitter_sd: Option<Duration>,
 }
 
+/// The AS topology and its geography. Relative paths are resolved against
+/// the scenario file's folder.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    /// AS relationships (CAIDA serial-1 or serial-2, plain or bz2).
+    pub topology: String,
+    /// AS footprints and interconnection cities; ASes it leaves out (or all,
+    /// when absent) are placed by the documented heuristic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geography: Option<String>,
+}
+
 /// How clients are mapped to PoPs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Steering {
     /// Oracle baseline: every client uses the geographically nearest PoP.
     Nearest,
+    /// One anycast prefix announced from every PoP; BGP decides.
+    Anycast,
+}
+
+fn default_cdn_asn() -> u32 {
+    super::DEFAULT_CDN_ASN
+}
+fn default_transit_per_pop() -> u32 {
+    super::DEFAULT_TRANSIT_PER_POP
+}
+
+/// Default peering of the CDN at each PoP.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Peering {
+    /// Open peering at the local exchange: every AS present in the PoP's
+    /// city that is not a Tier-1 (clique) AS and not a transit provider of
+    /// the CDN.
+    #[default]
+    Ixp,
+    /// No peers unless a PoP lists them.
+    None,
+}
+
+/// Which of a PoP's neighbours receive its announcement.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Announce {
+    #[default]
+    All,
+    /// Only the PoP's transit providers.
+    Transit,
+    /// Only the PoP's peers.
+    Peers,
+    /// Not announced (the PoP serves only its unicast prefix).
+    None,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cdn {
     pub steering: Steering,
+    /// The CDN's own AS number (added to the topology with its PoPs).
+    #[serde(default = "default_cdn_asn")]
+    pub asn: u32,
+    /// Transit providers chosen at each PoP when it lists none: the ASes
+    /// present in the PoP's city with the largest customer cones.
+    #[serde(default = "default_transit_per_pop")]
+    pub transit_per_pop: u32,
+    #[serde(default)]
+    pub peering: Peering,
     pub pops: Vec<Pop>,
     pub edge: EdgeCache,
 }
@@ -106,6 +167,26 @@ pub struct Pop {
     pub name: String,
     /// City name, `Name,CC` or IATA code.
     pub city: String,
+    /// Transit providers at this PoP (ASNs); default: chosen by
+    /// `cdn.transit_per_pop`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit: Option<Vec<u32>>,
+    /// Peers at this PoP (ASNs); default: by `cdn.peering`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peers: Option<Vec<u32>>,
+    /// AS-path prepends on this PoP's anycast announcement.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub prepend: u32,
+    /// Which neighbours hear this PoP's anycast announcement.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub announce: Announce,
+}
+
+fn is_zero(x: &u32) -> bool {
+    *x == 0
+}
+fn is_default<T: Default + PartialEq>(x: &T) -> bool {
+    *x == T::default()
 }
 
 /// Eviction policy names.
@@ -147,6 +228,10 @@ pub struct Clients {
 #[serde(deny_unknown_fields)]
 pub struct ClientGroup {
     pub city: String,
+    /// Access AS of the group; default: a stub AS present in the city,
+    /// chosen by seed (see docs/scenario.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asn: Option<u32>,
     /// Relative share of the total rate.
     #[serde(default = "default_weight")]
     pub weight: f64,

@@ -4,10 +4,14 @@
 //! file:line:col (or the `--set` that wrote the value).
 
 use super::load::{Loaded, Locator};
-use super::raw::{self, Policy, SizeDist, Steering};
+use super::raw::{self, Announce, Peering, Policy, SizeDist, Steering};
 use crate::error::InputError;
 use crate::geo::{Cities, CityId, LatencyModel};
 use crate::time::SimDuration;
+use std::path::{Path, PathBuf};
+
+/// Largest AS-path prepend accepted.
+pub const MAX_PREPEND: u32 = 16;
 
 /// The validated configuration of one run.
 #[derive(Clone, Debug)]
@@ -22,6 +26,11 @@ pub struct RunConfig {
     pub cities: Cities,
     pub latency: LatencyModel,
     pub steering: Steering,
+    /// Topology files, resolved against the scenario's folder.
+    pub world: Option<WorldConfig>,
+    pub cdn_asn: u32,
+    pub transit_per_pop: u32,
+    pub peering: Peering,
     pub pops: Vec<PopConfig>,
     pub edge: EdgeConfig,
     pub origin: OriginConfig,
@@ -34,9 +43,19 @@ pub struct RunConfig {
 }
 
 #[derive(Clone, Debug)]
+pub struct WorldConfig {
+    pub topology: PathBuf,
+    pub geography: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
 pub struct PopConfig {
     pub name: String,
     pub city: CityId,
+    pub transit: Option<Vec<u32>>,
+    pub peers: Option<Vec<u32>>,
+    pub prepend: u32,
+    pub announce: Announce,
 }
 
 #[derive(Clone, Debug)]
@@ -55,6 +74,7 @@ pub struct OriginConfig {
 #[derive(Clone, Debug)]
 pub struct GroupConfig {
     pub city: CityId,
+    pub asn: Option<u32>,
     /// Normalised share of the total rate.
     pub share: f64,
 }
@@ -196,9 +216,19 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
                 format!("duplicate PoP name {:?} (also cdn.pops[{j}])", p.name),
             ));
         }
+        if p.prepend > MAX_PREPEND {
+            return Err(err(
+                &format!("cdn.pops[{i}].prepend"),
+                format!("{} is out of range (expected 0 to {MAX_PREPEND})", p.prepend),
+            ));
+        }
         pops.push(PopConfig {
             name: p.name.clone(),
             city: city(&cities, loc, &format!("cdn.pops[{i}].city"), &p.city)?,
+            transit: p.transit.clone(),
+            peers: p.peers.clone(),
+            prepend: p.prepend,
+            announce: p.announce,
         });
     }
     if s.cdn.edge.capacity.0 == 0 {
@@ -246,6 +276,7 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         }
         groups.push(GroupConfig {
             city: city(&cities, loc, &format!("clients.groups[{i}].city"), &g.city)?,
+            asn: g.asn,
             share: g.weight,
         });
     }
@@ -346,6 +377,29 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         ));
     }
 
+    let base = Path::new(&loc.file).parent().unwrap_or(Path::new("."));
+    let world = s.world.as_ref().map(|w| WorldConfig {
+        topology: base.join(&w.topology),
+        geography: w.geography.as_ref().map(|g| base.join(g)),
+    });
+    if let Some(w) = &world {
+        if !w.topology.is_file() {
+            return Err(err("world.topology", format!("no such file {} (paths are relative to the scenario's folder)", w.topology.display())));
+        }
+        if let Some(g) = w.geography.as_ref().filter(|g| !g.is_file()) {
+            return Err(err("world.geography", format!("no such file {} (paths are relative to the scenario's folder)", g.display())));
+        }
+    }
+    if s.cdn.steering == Steering::Anycast && world.is_none() {
+        return Err(err("cdn.steering", "\"anycast\" needs an AS-level world: add [world] topology = \"...\" (e.g. the shipped topologies/world-3k.as-rel.txt)".into()));
+    }
+    if s.cdn.asn == 0 || s.cdn.asn == 23456 || s.cdn.asn == u32::MAX {
+        return Err(err("cdn.asn", format!("{} is a reserved AS number (expected 1 to 4294967294, not 23456)", s.cdn.asn)));
+    }
+    if s.cdn.transit_per_pop > 16 {
+        return Err(err("cdn.transit_per_pop", format!("{} is out of range (expected 0 to 16)", s.cdn.transit_per_pop)));
+    }
+
     Ok(RunConfig {
         name: s.name.clone(),
         seed: s.seed,
@@ -355,6 +409,10 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         cities,
         latency,
         steering: s.cdn.steering,
+        world,
+        cdn_asn: s.cdn.asn,
+        transit_per_pop: s.cdn.transit_per_pop,
+        peering: s.cdn.peering,
         pops,
         edge,
         origin,
