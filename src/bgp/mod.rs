@@ -18,6 +18,7 @@
 //! policy when there are no prepends or communities.
 
 pub mod decision;
+pub mod egress;
 pub mod policy;
 #[cfg(test)]
 mod proptests;

@@ -202,7 +202,7 @@ impl Routes {
     }
 
     /// What `from` announces to `to` (who is `rel_of_from` to `to`), as seen by `to`.
-    fn offer(
+    pub(crate) fn offer(
         &self,
         graph: &AsGraph,
         from: AsIdx,
