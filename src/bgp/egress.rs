@@ -32,7 +32,7 @@ pub struct Egress {
     pub neighbour: AsIdx,
     /// The interconnection city where it is handed over.
     pub city: CityId,
-    /// Great-circle distance from the router's city to `city` [km].
+    /// Great-circle distance from the router's city to `city` \[km\].
     pub internal_km: f64,
     /// True when the router's choice differs from the AS-level next hop.
     pub differs_from_as_level: bool,
@@ -119,9 +119,9 @@ pub struct Hop {
     pub entry: CityId,
     /// City where it leaves (= `entry` at the origin).
     pub exit: CityId,
-    /// Entry to exit, great circle [km].
+    /// Entry to exit, great circle \[km\].
     pub km: f64,
-    /// One-way latency of this segment, `LatencyModel::one_way_ms(km, 1)` [ms].
+    /// One-way latency of this segment, `LatencyModel::one_way_ms(km, 1)` \[ms\].
     pub ms: f64,
 }
 
@@ -133,9 +133,9 @@ pub struct DataPath {
     pub origin: AsIdx,
     /// The city where the origin answers (where traffic enters it).
     pub site: CityId,
-    /// Sum of segment distances [km].
+    /// Sum of segment distances \[km\].
     pub km: f64,
-    /// Sum of segment latencies, one way [ms].
+    /// Sum of segment latencies, one way \[ms\].
     pub one_way_ms: f64,
 }
 

@@ -126,7 +126,7 @@ impl Routes {
         self.path(i).into_iter().map(|x| graph.asn(x)).collect()
     }
 
-    /// Heap memory held [bytes].
+    /// Heap memory held \[bytes\].
     pub fn heap_bytes(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<Slot>()
     }
