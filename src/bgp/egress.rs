@@ -47,16 +47,12 @@ pub fn equal_best(graph: &AsGraph, routes: &Routes, at: AsIdx) -> Vec<(AsIdx, u6
     let Some(best_nb) = best.next_hop else {
         return Vec::new();
     };
-    let keys = routes.tiebreak().keys(graph);
     let mut best_c: Option<Candidate> = None;
     let mut offers = Vec::new();
     for (nb, rel) in graph.neighbours(at) {
-        let Some(c) = routes.offer(graph, nb, at, rel, &keys) else {
+        let Some(c) = routes.offer(graph, nb, at, rel) else {
             continue;
         };
-        if routes.path(nb).contains(&at) {
-            continue;
-        }
         if nb == best_nb {
             best_c = Some(c);
         }
@@ -68,6 +64,8 @@ pub fn equal_best(graph: &AsGraph, routes: &Routes, at: AsIdx) -> Vec<(AsIdx, u6
     offers
         .into_iter()
         .filter(|(_, c)| matches!(compare(&b, c), (_, None) | (_, Some(Step::TieBreak))))
+        // Loop check only on the few tied offers (it rebuilds a path).
+        .filter(|(nb, _)| !routes.path(*nb).contains(&at))
         .map(|(nb, c)| (nb, c.key))
         .collect()
 }
