@@ -86,21 +86,21 @@ pub enum TieBreak {
 }
 
 impl TieBreak {
-    /// Keys per AS index: lower wins.
-    pub fn keys(self, graph: &AsGraph) -> Vec<u64> {
+    /// The key of neighbour `i`: lower wins.
+    #[inline]
+    pub fn key(self, graph: &AsGraph, i: AsIdx) -> u64 {
         match self {
             // Indices are assigned in increasing ASN order.
-            TieBreak::LowestAsn => graph.indices().map(|i| i.0 as u64).collect(),
+            TieBreak::LowestAsn => i.0 as u64,
             TieBreak::RouterId { seed } => {
-                let s = Streams::new(seed);
-                graph
-                    .indices()
-                    .map(|i| {
-                        s.hash("bgp/router-id", graph.asn(i).0 as u64) & !0xffff_ffff | i.0 as u64
-                    })
-                    .collect()
+                Streams::new(seed).hash("bgp/router-id", graph.asn(i).0 as u64) & !0xffff_ffff
+                    | i.0 as u64
             }
         }
+    }
+    /// Keys of every AS, by index.
+    pub fn keys(self, graph: &AsGraph) -> Vec<u64> {
+        graph.indices().map(|i| self.key(graph, i)).collect()
     }
 }
 

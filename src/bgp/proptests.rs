@@ -182,6 +182,21 @@ proptest! {
                 prop_assert!(false, "{}", e);
             }
         }
+        // Withdrawing an anycast origin with no customers (a site that is
+        // nobody's transit) moves only ASes in its catchment. (An origin
+        // that has customers can, once withdrawn, carry other origins'
+        // routes and so offer new ones: no such property there.)
+        let w = g.idx(ann.origins[0].asn).unwrap();
+        if ann.origins.len() > 1 && g.customers(w).is_empty() {
+            let mut less = ann.clone();
+            less.origins.remove(0);
+            let after = solve(&g, &less, &SolveOptions { tiebreak, ..Default::default() }).unwrap();
+            for i in g.indices() {
+                if i != w && fast.route(i).is_some_and(|r| r.origin != w) {
+                    prop_assert_eq!(fast.route(i), after.route(i), "AS {:?} moved", g.asn(i));
+                }
+            }
+        }
         // Every AS that a plain announcement can reach over a valley-free
         // path and that hears nothing must have no neighbour exporting to it.
         for i in g.indices() {

@@ -126,7 +126,7 @@ impl Routes {
         self.path(i).into_iter().map(|x| graph.asn(x)).collect()
     }
 
-    /// Heap memory held [bytes].
+    /// Heap memory held \[bytes\].
     pub fn heap_bytes(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<Slot>()
     }
@@ -136,11 +136,10 @@ impl Routes {
     /// first. Routes rejected by loop prevention are listed with `lost` =
     /// `Rejected::Loop`.
     pub fn explain(&self, graph: &AsGraph, i: AsIdx) -> Explanation {
-        let keys = self.tiebreak.keys(graph);
-        let best = self.route(i).map(|r| self.candidate_of(i, &r, &keys));
+        let best = self.route(i).map(|r| self.candidate_of(graph, i, &r));
         let mut alternatives = Vec::new();
         for (nb, rel) in graph.neighbours(i) {
-            let Some(offer) = self.offer(graph, nb, i, rel, &keys) else {
+            let Some(offer) = self.offer(graph, nb, i, rel) else {
                 continue;
             };
             let looped = self.path(nb).contains(&i);
@@ -183,7 +182,7 @@ impl Routes {
         }
     }
 
-    fn candidate_of(&self, i: AsIdx, r: &Route, keys: &[u64]) -> Candidate {
+    fn candidate_of(&self, graph: &AsGraph, i: AsIdx, r: &Route) -> Candidate {
         let local_pref = match (r.learned, r.next_hop) {
             (Learned::Origin, _) | (_, None) => r.learned.local_pref(),
             (l, Some(nb)) => self
@@ -196,26 +195,29 @@ impl Routes {
         Candidate {
             local_pref,
             path_len: r.path_len,
-            key: r.next_hop.map_or(0, |n| keys[n.ix()]),
+            key: r.next_hop.map_or(0, |n| self.tiebreak.key(graph, n)),
             neighbour: r.next_hop,
         }
     }
 
     /// What `from` announces to `to` (who is `rel_of_from` to `to`), as seen by `to`.
-    fn offer(
+    pub(crate) fn offer(
         &self,
         graph: &AsGraph,
         from: AsIdx,
         to: AsIdx,
         rel_of_from: Rel,
-        keys: &[u64],
     ) -> Option<Candidate> {
         let r = self.route(from)?;
         if r.no_export {
             return None;
         }
         // What `to` is to `from`.
-        let to_rel = graph.rel(from, to)?;
+        let to_rel = match rel_of_from {
+            Rel::Customer => Rel::Provider,
+            Rel::Provider => Rel::Customer,
+            r => r,
+        };
         if !r.learned.exports_to(to_rel) {
             return None;
         }
@@ -229,7 +231,7 @@ impl Routes {
         Some(Candidate {
             local_pref,
             path_len: r.path_len + 1 + extra,
-            key: keys[from.ix()],
+            key: self.tiebreak.key(graph, from),
             neighbour: Some(from),
         })
     }

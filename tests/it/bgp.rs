@@ -337,6 +337,10 @@ fn shorter_path_wins_within_class() {
         }
         other => panic!("{other:?}"),
     }
+    assert_eq!(
+        e.render(&g, &r),
+        "AS1: best customer route [1 2 9]\n  via AS3 (customer route, 3 hops): shortest-as-path: 3 hops vs 2\n"
+    );
 }
 
 /// Prepending moves an anycast catchment.
