@@ -25,6 +25,21 @@ use crate::geo::{Cities, CityId, LatencyModel};
 use crate::topology::{AsGraph, AsIdx, Geography};
 use std::cmp::Ordering;
 
+/// Where two linked ASes hand traffic over, as one routing computation
+/// sees it. [`Geography`] gives every link's interconnection cities; a
+/// prefix view can narrow the links to an origin to the cities where that
+/// prefix is announced (see `world::prefix`).
+pub trait Interconnects {
+    /// Interconnection cities of linked ASes `a` and `b` (empty if none).
+    fn cities(&self, a: AsIdx, b: AsIdx) -> &[CityId];
+}
+
+impl Interconnects for Geography {
+    fn cities(&self, a: AsIdx, b: AsIdx) -> &[CityId] {
+        self.interconnections(a, b)
+    }
+}
+
 /// The egress a router picks.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Egress {
@@ -75,7 +90,7 @@ pub fn equal_best(graph: &AsGraph, routes: &Routes, at: AsIdx) -> Vec<(AsIdx, u6
 pub fn egress(
     graph: &AsGraph,
     routes: &Routes,
-    geo: &Geography,
+    geo: &(impl Interconnects + ?Sized),
     cities: &Cities,
     at: AsIdx,
     city: CityId,
@@ -84,7 +99,7 @@ pub fn egress(
     let here = cities.get(city).loc;
     let mut best: Option<(f64, u64, CityId, AsIdx)> = None;
     for (nb, key) in equal_best(graph, routes, at) {
-        for &ic in geo.interconnections(at, nb) {
+        for &ic in geo.cities(at, nb) {
             let km = here.distance_km(cities.get(ic).loc);
             let cand = (km, key, ic, nb);
             let better = match &best {
@@ -143,7 +158,7 @@ pub struct DataPath {
 pub fn follow(
     graph: &AsGraph,
     routes: &Routes,
-    geo: &Geography,
+    geo: &(impl Interconnects + ?Sized),
     cities: &Cities,
     model: &LatencyModel,
     from: AsIdx,

@@ -43,7 +43,7 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
         .unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
     let dir = RunDir::create(&out)?;
 
-    let routes = sim::nearest_routes(&cfg);
+    let (routes, _routed) = sim::plan(&cfg, &|path, msg| loaded.locator.error_at(path, msg))?;
     let started = Instant::now();
     let show = !args.quiet && std::io::stderr().is_terminal();
     let total = cfg.duration.as_nanos();

@@ -23,9 +23,12 @@
 //! of a request, stated in the outputs as `transport = "warm-connection"`.
 
 mod lru;
+pub mod plan;
+
+pub use plan::{GroupRoute, plan};
 
 use crate::engine::{self, Budget, Control, Model, Outcome, Scheduler};
-use crate::geo::{CityId, LatLon};
+use crate::geo::CityId;
 use crate::metrics::{CacheCounters, LatencyHistogram, TimeSeries};
 use crate::rng::{StreamRng, Streams};
 use crate::scenario::RunConfig;
@@ -66,15 +69,6 @@ pub struct PopMetrics {
 pub struct GroupMetrics {
     pub requests: u64,
     pub ttfb: LatencyHistogram,
-}
-
-/// Static routing facts per client group.
-#[derive(Clone, Debug)]
-pub struct GroupRoute {
-    pub city: CityId,
-    pub pop: usize,
-    pub distance_km: f64,
-    pub rtt: SimDuration,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -217,30 +211,6 @@ impl Model for RequestModel<'_> {
             Event::Fill { pop, object, size } => self.edges[pop as usize].insert(object, size),
         }
     }
-}
-
-/// Routing under `nearest` steering: each group to its nearest PoP.
-pub fn nearest_routes(cfg: &RunConfig) -> Vec<GroupRoute> {
-    let loc = |c: CityId| cfg.cities.get(c).loc;
-    cfg.groups
-        .iter()
-        .map(|g| {
-            let here: LatLon = loc(g.city);
-            let (pop, distance_km) = cfg
-                .pops
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (i, here.distance_km(loc(p.city))))
-                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
-                .expect("validated: at least one PoP");
-            GroupRoute {
-                city: g.city,
-                pop,
-                distance_km,
-                rtt: cfg.latency.rtt_direct(here, loc(cfg.pops[pop].city)),
-            }
-        })
-        .collect()
 }
 
 /// Runs the request model. `observe` gets the simulated time now and then

@@ -28,6 +28,7 @@
 //! city. The group's traffic enters that AS at its router nearest to the
 //! group's city (`access_km` away).
 
+pub mod catchment;
 pub mod prefix;
 
 use crate::error::{Error, InputError};
