@@ -63,8 +63,9 @@ struct Csr {
 }
 
 impl Csr {
-    fn build(n: usize, mut pairs: Vec<(AsIdx, AsIdx)>) -> Csr {
-        pairs.sort_unstable();
+    /// Counting sort by source (O(n)), then each row sorted by target
+    /// (rows are short).
+    fn build(n: usize, pairs: Vec<(AsIdx, AsIdx)>) -> Csr {
         let mut offsets = vec![0u32; n + 1];
         for &(a, _) in &pairs {
             offsets[a.ix() + 1] += 1;
@@ -72,10 +73,16 @@ impl Csr {
         for i in 0..n {
             offsets[i + 1] += offsets[i];
         }
-        Csr {
-            offsets,
-            targets: pairs.into_iter().map(|(_, b)| b).collect(),
+        let mut cursor: Vec<u32> = offsets[..n].to_vec();
+        let mut targets = vec![AsIdx(0); pairs.len()];
+        for (a, b) in pairs {
+            targets[cursor[a.ix()] as usize] = b;
+            cursor[a.ix()] += 1;
         }
+        for i in 0..n {
+            targets[offsets[i] as usize..offsets[i + 1] as usize].sort_unstable();
+        }
+        Csr { offsets, targets }
     }
     #[inline]
     fn of(&self, a: AsIdx) -> &[AsIdx] {
@@ -285,14 +292,15 @@ impl AsGraphBuilder {
             .collect();
         let n = asns.len();
         // A link's identity regardless of the order it was written in.
-        let mut seen: FxHashMap<(Asn, Asn), Oriented> = FxHashMap::default();
+        let mut seen: FxHashMap<u64, Oriented> = FxHashMap::default();
+        seen.reserve(self.links.len());
         let (mut c, mut p, mut v, mut s) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (a, b, rel) in self.links {
             if a == b {
                 report.self_links.push(a);
                 continue;
             }
-            let key = (a.min(b), a.max(b));
+            let key = ((a.min(b).0 as u64) << 32) | a.max(b).0 as u64;
             let oriented = match rel {
                 LinkRel::ProviderToCustomer if a < b => Oriented::LowProvidesHigh,
                 LinkRel::ProviderToCustomer => Oriented::HighProvidesLow,
