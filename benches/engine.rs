@@ -1,1 +1,51 @@
-fn main() {}
+//! Event throughput: schedule + pop with about 1 M events pending.
+//!
+//! The queue is filled with 1 M events spread over 1 s of simulated time;
+//! each measured iteration pops the earliest event and schedules a new one a
+//! random delay (up to 1 s) later, so the pending count stays at 1 M — the
+//! "hold" model of priority-queue benchmarks. Figures: docs/performance.md.
+//!
+//!     cargo bench --bench engine
+
+use cdnsim::engine::Scheduler;
+use cdnsim::rng::Streams;
+use cdnsim::time::{SimDuration, SimTime};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use rand::RngExt;
+use std::hint::black_box;
+
+const PENDING: usize = 1_000_000;
+const OPS: u64 = 1_000_000;
+
+fn filled() -> Scheduler<u64> {
+    let mut rng = Streams::new(1).stream("bench/engine/fill");
+    let mut s = Scheduler::new();
+    for i in 0..PENDING as u64 {
+        s.schedule_at(SimTime::from_nanos(rng.random_range(0..1_000_000_000)), i);
+    }
+    s
+}
+
+fn hold(c: &mut Criterion) {
+    let mut g = c.benchmark_group("engine");
+    g.throughput(Throughput::Elements(OPS));
+    g.sample_size(10);
+    g.bench_function("hold_1M_pending_schedule_plus_pop", |b| {
+        b.iter_batched(
+            || (filled(), Streams::new(2).stream("bench/engine/hold")),
+            |(mut s, mut rng)| {
+                for _ in 0..OPS {
+                    let (_, ev) = s.pop().expect("pending");
+                    let d = SimDuration::from_nanos(rng.random_range(0..1_000_000_000));
+                    s.schedule_in(d, black_box(ev));
+                }
+                s
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, hold);
+criterion_main!(benches);

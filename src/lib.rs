@@ -31,13 +31,20 @@
 //! - Iteration whose order could change a result never runs over a hash map.
 //! - Reports are built from recorded metrics only.
 
+pub mod bgp;
 pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod geo;
+pub mod metrics;
+pub mod output;
 pub mod rng;
+pub mod scenario;
+pub mod sim;
 pub mod time;
 pub mod topology;
 pub mod units;
+pub mod workload;
+pub mod world;
 
 pub use error::{Error, InputError, Result};

@@ -1,3 +1,46 @@
-//! Command-line subcommands (the lead merges this with the main CLI).
+//! The command line: one module per verb. Each command returns a
+//! [`crate::Result`]; `main` prints errors on one line and exits with
+//! [`crate::Error::exit_code`].
 
+pub mod latency;
+pub mod routes;
+pub mod run;
 pub mod topology;
+pub mod validate;
+
+use clap::{Parser, Subcommand};
+
+pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 runtime failure; 2 invalid input (scenario, topology, trace or flags).";
+
+#[derive(Parser, Debug)]
+#[command(name = "cdnsim", version, about = "Discrete-event simulator of anycast CDNs", after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario and write its results folder.
+    Run(run::RunArgs),
+    /// Check scenario files without running them.
+    Validate(validate::ValidateArgs),
+    /// Model round-trip time between two places, or for a CSV of pairs.
+    Latency(latency::LatencyArgs),
+    /// Inspect or generate AS topologies.
+    #[command(subcommand)]
+    Topology(topology::TopologyCommand),
+    /// AS-level routes for one prefix (comparable with other BGP simulators).
+    Routes(routes::RoutesArgs),
+}
+
+/// Runs a parsed command line.
+pub fn execute(cli: &Cli) -> crate::Result<()> {
+    match &cli.command {
+        Command::Run(a) => run::execute(a),
+        Command::Validate(a) => validate::execute(a),
+        Command::Latency(a) => latency::execute(a),
+        Command::Topology(c) => topology::execute(c),
+        Command::Routes(a) => routes::execute(a),
+    }
+}

@@ -1,43 +1,48 @@
-//! The pending-event queue: a monotone radix heap keyed by time.
+//! The pending-event queue: a monotone radix heap with 8-bit digits.
+//!
+//! # Structure
+//!
+//! Keys are `u64` nanoseconds. Relative to `last` (the time of the last
+//! popped entry), an entry with key `k > last` lives at *level* `l` = the
+//! index of the highest byte in which `k` and `last` differ, in *bucket* `b`
+//! = byte `l` of `k`. Entries with `k == last` live in `current`, a FIFO.
+//! Each level has 256 buckets and a 256-bit occupancy map. To pop when
+//! `current` is empty, take the lowest occupied bucket of the lowest occupied
+//! level: its smallest key becomes `last`, and its entries move to `current`
+//! or to lower levels (which are empty at that moment). An entry moves at
+//! most 8 times in its life (once per level), so push is O(1) and pop is
+//! amortised O(1) with a constant bounded by the key width / 8.
 //!
 //! # Order guarantee
 //!
 //! Events pop in increasing time; events with the *same* time pop in the
-//! order they were scheduled (FIFO). This holds because, under the radix-heap
-//! invariant, all entries with one key always live in the same bucket, and
-//! every bucket is a FIFO: redistribution moves a bucket's entries, in order,
-//! into buckets that are empty (all lower buckets are empty when a bucket is
-//! redistributed), and later pushes append behind them. The property test
-//! `matches_reference_heap` checks this against a `BinaryHeap` keyed by
-//! (time, sequence).
+//! order they were pushed (FIFO). All entries with one key are always in the
+//! same bucket (the bucket is a function of the key and `last`, and `last`
+//! changes only when the lowest bucket is redistributed into empty lower
+//! levels, preserving order), and every bucket is appended to in push order.
+//! The property test `matches_reference_heap` checks this against a
+//! `BinaryHeap` keyed by (time, sequence).
 //!
 //! A radix heap needs monotone keys: nothing may be pushed earlier than the
-//! last popped time. The scheduler enforces that (an event "in the past" is
-//! a model bug and is clamped to `now` in release builds, asserted in debug).
-//!
-//! Cost: push O(1); pop amortised O(log(max time span)) with each entry moved
-//! at most 64 times. Cancellation is lazy (see [`super::Scheduler`]).
+//! last popped time. Such a push is raised to the floor (the scheduler
+//! asserts against it in debug builds).
 
 use crate::time::SimTime;
 use std::collections::VecDeque;
 
-const BUCKETS: usize = 65;
+const LEVELS: usize = 8;
+const WIDTH: usize = 256;
 
 /// A FIFO-within-key monotone priority queue of `T` keyed by [`SimTime`].
 pub struct RadixQueue<T> {
     last: u64,
     len: usize,
-    /// Entries whose key equals `last`, in scheduling order.
+    /// Entries whose key equals `last`, in push order.
     current: VecDeque<T>,
-    /// `buckets[i]` (i >= 1) holds entries whose key differs from `last`
-    /// first at bit i-1; `buckets[0]` is unused (see `current`).
+    /// `buckets[level * WIDTH + byte]`.
     buckets: Vec<Vec<(u64, T)>>,
-}
-
-#[inline]
-fn bucket_of(key: u64, last: u64) -> usize {
-    // 0 when equal; otherwise 1 + index of the highest differing bit.
-    (64 - (key ^ last).leading_zeros()) as usize
+    /// Occupancy bitmap per level (256 bits each).
+    occupied: [[u64; 4]; LEVELS],
 }
 
 impl<T> Default for RadixQueue<T> {
@@ -52,7 +57,8 @@ impl<T> RadixQueue<T> {
             last: 0,
             len: 0,
             current: VecDeque::new(),
-            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            buckets: (0..LEVELS * WIDTH).map(|_| Vec::new()).collect(),
+            occupied: [[0; 4]; LEVELS],
         }
     }
 
@@ -69,6 +75,15 @@ impl<T> RadixQueue<T> {
         SimTime::from_nanos(self.last)
     }
 
+    /// Files an entry with `key > last` into its level and bucket.
+    #[inline]
+    fn file(&mut self, key: u64, item: T) {
+        let level = ((63 - (key ^ self.last).leading_zeros()) / 8) as usize;
+        let byte = ((key >> (8 * level)) & 0xff) as usize;
+        self.buckets[level * WIDTH + byte].push((key, item));
+        self.occupied[level][byte >> 6] |= 1 << (byte & 63);
+    }
+
     /// Pushes `item` at `at`. `at` below the floor is raised to it.
     #[inline]
     pub fn push(&mut self, at: SimTime, item: T) {
@@ -77,7 +92,7 @@ impl<T> RadixQueue<T> {
         if key == self.last {
             self.current.push_back(item);
         } else {
-            self.buckets[bucket_of(key, self.last)].push((key, item));
+            self.file(key, item);
         }
     }
 
@@ -110,22 +125,38 @@ impl<T> RadixQueue<T> {
         if !self.current.is_empty() {
             return;
         }
-        let i = (1..BUCKETS)
-            .find(|&i| !self.buckets[i].is_empty())
-            .expect("len > 0 but every bucket empty");
-        let mut bucket = std::mem::take(&mut self.buckets[i]);
-        let new_last = bucket.iter().map(|e| e.0).min().expect("non-empty");
+        let (level, byte) = self
+            .lowest_occupied()
+            .expect("len > 0 but no bucket occupied");
+        self.occupied[level][byte >> 6] &= !(1 << (byte & 63));
+        let mut bucket = std::mem::take(&mut self.buckets[level * WIDTH + byte]);
+        let new_last = bucket
+            .iter()
+            .map(|e| e.0)
+            .min()
+            .expect("occupied bucket is non-empty");
         self.last = new_last;
         for (key, item) in bucket.drain(..) {
-            // Every bucket below i is empty, so FIFO order per key is kept.
+            // Every level below `level` is empty, so per-key order is kept.
             if key == new_last {
                 self.current.push_back(item);
             } else {
-                self.buckets[bucket_of(key, new_last)].push((key, item));
+                self.file(key, item);
             }
         }
         // Keep the allocation for reuse.
-        self.buckets[i] = bucket;
+        self.buckets[level * WIDTH + byte] = bucket;
+    }
+
+    fn lowest_occupied(&self) -> Option<(usize, usize)> {
+        for (level, words) in self.occupied.iter().enumerate() {
+            for (w, &bits) in words.iter().enumerate() {
+                if bits != 0 {
+                    return Some((level, w * 64 + bits.trailing_zeros() as usize));
+                }
+            }
+        }
+        None
     }
 }
 

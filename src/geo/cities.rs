@@ -7,10 +7,18 @@
 //! - `population` of the city proper (GeoNames).
 //!
 //! Lookup accepts a name (`Frankfurt`), a name with country (`Frankfurt,DE`),
-//! or an IATA code (`FRA`). Names are matched case-insensitively; when a name
-//! is ambiguous the most populous city wins, and `name,CC` disambiguates.
+//! or an IATA code (`FRA`). Names are matched ignoring case and accents
+//! (`sao paulo` finds `Sao Paulo`, as does `São Paulo`); a name that is the
+//! first word(s) of a city's name finds it when no city has exactly that
+//! name (`Frankfurt` finds `Frankfurt am Main`, `New York` finds
+//! `New York City`). When a name is ambiguous the most populous city wins,
+//! and `name,CC` disambiguates.
+//!
+//! The shipped table is built by [`super::build`] from GeoNames and CDN PoP
+//! lists (docs/cities.md); a test rebuilds it byte for byte.
 
 use super::LatLon;
+use super::ascii;
 use crate::error::InputError;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
@@ -52,6 +60,8 @@ pub struct Cities {
     by_name: FxHashMap<String, CityId>,
     by_name_cc: FxHashMap<String, CityId>,
     by_iata: FxHashMap<String, CityId>,
+    by_prefix: FxHashMap<String, CityId>,
+    by_prefix_cc: FxHashMap<String, CityId>,
 }
 
 impl Cities {
@@ -101,6 +111,8 @@ impl Cities {
             by_name: FxHashMap::default(),
             by_name_cc: FxHashMap::default(),
             by_iata: FxHashMap::default(),
+            by_prefix: FxHashMap::default(),
+            by_prefix_cc: FxHashMap::default(),
         };
         // Most populous first so it wins ambiguous names.
         let mut order: Vec<usize> = (0..t.cities.len()).collect();
@@ -108,14 +120,22 @@ impl Cities {
         for i in order {
             let c = &t.cities[i];
             let id = CityId(i as u32);
-            t.by_name.entry(c.name.to_lowercase()).or_insert(id);
+            let key = ascii::key(&c.name);
             t.by_name_cc
-                .entry(format!(
-                    "{},{}",
-                    c.name.to_lowercase(),
-                    c.country.to_lowercase()
-                ))
+                .entry(format!("{key},{}", c.country.to_lowercase()))
                 .or_insert(id);
+            t.by_name.entry(key.clone()).or_insert(id);
+            // First words of the name, for `Frankfurt` -> `Frankfurt am Main`;
+            // exact names (inserted above or later) take precedence.
+            let mut prefix_ends: Vec<usize> = key.match_indices(' ').map(|(i, _)| i).collect();
+            prefix_ends.reverse();
+            for end in prefix_ends {
+                let p = &key[..end];
+                t.by_prefix.entry(p.to_string()).or_insert(id);
+                t.by_prefix_cc
+                    .entry(format!("{p},{}", c.country.to_lowercase()))
+                    .or_insert(id);
+            }
             if let Some(code) = &c.iata {
                 t.by_iata.entry(code.to_uppercase()).or_insert(id);
             }
@@ -148,24 +168,24 @@ impl Cities {
             }
         }
         if let Some((name, cc)) = q.rsplit_once(',') {
-            let key = format!(
-                "{},{}",
-                name.trim().to_lowercase(),
-                cc.trim().to_lowercase()
-            );
-            return self.by_name_cc.get(&key).copied();
+            let key = format!("{},{}", ascii::key(name.trim()), cc.trim().to_lowercase());
+            if let Some(&id) = self.by_name_cc.get(&key).or(self.by_prefix_cc.get(&key)) {
+                return Some(id);
+            }
+            // A name that itself holds a comma ("Washington, D.C.").
         }
-        self.by_name.get(&q.to_lowercase()).copied()
+        let key = ascii::key(q);
+        self.by_name.get(&key).or(self.by_prefix.get(&key)).copied()
     }
 
     /// A few names close to `query`, for "did you mean" messages.
     pub fn suggest(&self, query: &str) -> Vec<&str> {
-        let q = query.to_lowercase();
+        let q = ascii::key(query);
         let prefix: String = q.chars().take(3).collect();
         let mut hits: Vec<&City> = self
             .cities
             .iter()
-            .filter(|c| c.name.to_lowercase().starts_with(&prefix))
+            .filter(|c| ascii::key(&c.name).starts_with(&prefix))
             .collect();
         hits.sort_by_key(|c| std::cmp::Reverse(c.population));
         hits.into_iter().take(3).map(|c| c.name.as_str()).collect()
@@ -197,6 +217,36 @@ mod tests {
         assert_eq!(c.lookup("frankfurt,de"), Some(fra));
         assert_eq!(c.lookup("FRA"), Some(fra));
         assert_eq!(c.lookup("Atlantis"), None);
+        assert_eq!(c.get(fra).name, "Frankfurt am Main");
+    }
+
+    #[test]
+    fn shipped_table_is_large_ascii_with_unique_codes() {
+        let c = Cities::embedded();
+        assert!(c.len() >= 1000, "{}", c.len());
+        let mut codes = std::collections::BTreeSet::new();
+        for (_, city) in c.iter() {
+            assert!(city.name.is_ascii(), "{}", city.name);
+            assert!(["AF", "AN", "AS", "EU", "NA", "OC", "SA"].contains(&city.continent.as_str()));
+            if let Some(code) = &city.iata {
+                assert!(codes.insert(code.clone()), "duplicate IATA {code}");
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_folds_accents_and_prefixes() {
+        let c = Cities::embedded();
+        let sp = c.lookup("Sao Paulo").expect("Sao Paulo");
+        assert_eq!(c.lookup("São Paulo"), Some(sp));
+        assert_eq!(c.lookup("GRU"), Some(sp));
+        let ny = c.lookup("New York").expect("New York");
+        assert_eq!(c.get(ny).name, "New York City");
+        assert_eq!(c.lookup("new york,us"), Some(ny));
+        // Ambiguous names: the most populous wins, `,CC` disambiguates.
+        assert_eq!(c.get(c.lookup("Valencia").unwrap()).country, "VE");
+        assert_eq!(c.get(c.lookup("Valencia,ES").unwrap()).country, "ES");
+        assert_eq!(c.get(c.lookup("Ashburn").unwrap()).country, "US");
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! (`topologies/cities.csv`, derived from GeoNames, CC BY 4.0) and can be
 //! replaced by a file of the same format.
 
+pub mod ascii;
+pub mod build;
 pub mod cities;
+pub mod fit;
 pub mod latency;
 
 pub use cities::{Cities, City, CityId};

@@ -1,0 +1,98 @@
+//! `cdnsim run SCENARIO`: simulate and write the results folder.
+
+use crate::engine::Control;
+use crate::output::{RunDir, summary};
+use crate::scenario::{load_file, validate};
+use crate::sim;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Scenario file (TOML, or JSON by extension).
+    pub scenario: PathBuf,
+    /// Output folder [default: results/<scenario name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override any scenario key, e.g. --set cdn.edge.capacity=4GB (repeatable).
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// No progress bar and no summary on stdout.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Wall time before a progress bar appears.
+const PROGRESS_AFTER: Duration = Duration::from_secs(1);
+
+pub fn execute(args: &RunArgs) -> crate::Result<()> {
+    let mut sets = args.sets.clone();
+    if let Some(seed) = args.seed {
+        sets.push(format!("seed={seed}"));
+    }
+    let loaded = load_file(&args.scenario, &sets)?;
+    let cfg = validate(&loaded)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
+    let dir = RunDir::create(&out)?;
+
+    let routes = sim::nearest_routes(&cfg);
+    let started = Instant::now();
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let total = cfg.duration.as_nanos();
+    let mut bar: Option<ProgressBar> = None;
+    let metrics = sim::run(&cfg, &routes, |now| {
+        if show && bar.is_none() && started.elapsed() > PROGRESS_AFTER {
+            let b = ProgressBar::new(total);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} simulated {percent:>3}% [{bar:40}] eta {eta}",
+                )
+                .expect("valid template"),
+            );
+            bar = Some(b);
+        }
+        if let Some(b) = &bar {
+            b.set_position(now.as_nanos().min(total));
+        }
+        Control::Continue
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let Some(m) = metrics else {
+        return Err(crate::Error::Runtime(
+            "run stopped before completion; nothing written".into(),
+        ));
+    };
+    summary::write_all(&dir, &cfg, &routes, &m)?;
+    let final_dir = dir.commit()?;
+    if !args.quiet {
+        let s = summary::summary(&cfg, &m);
+        println!(
+            "{}: {} requests measured (warmup {}s excluded), {} events in {:.2}s wall",
+            cfg.name,
+            s.requests,
+            s.warmup_s,
+            s.events,
+            started.elapsed().as_secs_f64()
+        );
+        println!(
+            "  ttfb ms: p50 {} p90 {} p99 {} p99.9 {}",
+            s.ttfb_ms.p50, s.ttfb_ms.p90, s.ttfb_ms.p99, s.ttfb_ms.p99_9
+        );
+        println!(
+            "  edge hit ratio {:.4} (bytes {:.4}); origin {} requests, {} bytes",
+            s.hit_ratio.requests, s.hit_ratio.bytes, s.origin_requests, s.origin_bytes
+        );
+        println!("  results: {}", final_dir.display());
+    }
+    Ok(())
+}

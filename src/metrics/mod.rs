@@ -1,0 +1,124 @@
+//! Metrics: what the model records about each request, aggregated into
+//! histograms, counters and time series. Reports read only these.
+//!
+//! Requests that *arrive* during warmup are excluded from every metric
+//! except the time series, whose rows are flagged `warmup = true`.
+
+use crate::time::{SimDuration, SimTime};
+use hdrhistogram::Histogram;
+
+/// Latency histograms are kept in microseconds, 3 significant digits,
+/// from 1 us to 1 hour.
+const HIST_MAX_US: u64 = 3_600_000_000;
+
+/// A latency histogram [us] with percentiles in ms.
+#[derive(Clone, Debug)]
+pub struct LatencyHistogram {
+    h: Histogram<u64>,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        LatencyHistogram {
+            h: Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("valid bounds"),
+        }
+    }
+}
+
+impl LatencyHistogram {
+    pub fn record(&mut self, d: SimDuration) {
+        let us = (d.as_nanos() / 1_000).clamp(1, HIST_MAX_US);
+        self.h.record(us).expect("clamped into range");
+    }
+    pub fn count(&self) -> u64 {
+        self.h.len()
+    }
+    /// The `q` quantile (0..=1) [ms].
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.h.is_empty() {
+            0.0
+        } else {
+            self.h.value_at_quantile(q) as f64 / 1e3
+        }
+    }
+    pub fn mean_ms(&self) -> f64 {
+        if self.h.is_empty() {
+            0.0
+        } else {
+            self.h.mean() / 1e3
+        }
+    }
+    pub fn max_ms(&self) -> f64 {
+        if self.h.is_empty() {
+            0.0
+        } else {
+            self.h.max() as f64 / 1e3
+        }
+    }
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        self.h.add(&other.h).expect("same bounds");
+    }
+}
+
+/// Counters of one cache (or one PoP's edge).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheCounters {
+    pub requests: u64,
+    pub hits: u64,
+    pub bytes: u64,
+    pub hit_bytes: u64,
+}
+
+impl CacheCounters {
+    pub fn record(&mut self, hit: bool, bytes: u64) {
+        self.requests += 1;
+        self.bytes += bytes;
+        if hit {
+            self.hits += 1;
+            self.hit_bytes += bytes;
+        }
+    }
+    pub fn hit_ratio(&self) -> f64 {
+        ratio(self.hits, self.requests)
+    }
+    pub fn byte_hit_ratio(&self) -> f64 {
+        ratio(self.hit_bytes, self.bytes)
+    }
+}
+
+pub fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// One time-series bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bucket {
+    pub requests: u64,
+    pub edge_hits: u64,
+    pub bytes: u64,
+    pub origin_requests: u64,
+    pub origin_bytes: u64,
+}
+
+/// Fixed-width buckets from t = 0.
+#[derive(Clone, Debug)]
+pub struct TimeSeries {
+    pub interval: SimDuration,
+    pub buckets: Vec<Bucket>,
+}
+
+impl TimeSeries {
+    pub fn new(interval: SimDuration, horizon: SimDuration) -> Self {
+        let n = horizon.as_nanos().div_ceil(interval.as_nanos()).max(1) as usize;
+        TimeSeries {
+            interval,
+            buckets: vec![Bucket::default(); n],
+        }
+    }
+    #[inline]
+    pub fn at(&mut self, t: SimTime) -> &mut Bucket {
+        let i = (t.as_nanos() / self.interval.as_nanos()) as usize;
+        let last = self.buckets.len() - 1;
+        &mut self.buckets[i.min(last)]
+    }
+}

@@ -1,0 +1,221 @@
+//! The files of a run folder, built from recorded metrics only.
+//! Every key and column is documented in docs/outputs.md.
+
+use super::{RunDir, csv_bytes, round};
+use crate::error::Error;
+use crate::metrics::LatencyHistogram;
+use crate::scenario::RunConfig;
+use crate::sim::{GroupRoute, RunMetrics};
+use serde::Serialize;
+
+/// Percentiles reported for every latency distribution.
+pub const PERCENTILES: [(&str, f64); 5] = [
+    ("p50", 0.5),
+    ("p90", 0.9),
+    ("p99", 0.99),
+    ("p99.9", 0.999),
+    ("p99.99", 0.9999),
+];
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub cdnsim_version: &'static str,
+    pub steering: String,
+    pub transport: &'static str,
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    /// Always true: requests arriving in warmup are not in any metric below.
+    pub warmup_excluded: bool,
+    pub requests: u64,
+    pub requests_issued_incl_warmup: u64,
+    pub ttfb_ms: Latency,
+    pub hit_ratio: HitRatio,
+    pub origin_requests: u64,
+    pub origin_bytes: u64,
+    pub bytes_served: u64,
+    pub events: u64,
+}
+
+#[derive(Serialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    #[serde(rename = "p99.9")]
+    pub p99_9: f64,
+    #[serde(rename = "p99.99")]
+    pub p99_99: f64,
+    pub mean: f64,
+    pub max: f64,
+}
+
+impl Latency {
+    pub fn of(h: &LatencyHistogram) -> Latency {
+        let q = |x| round(h.quantile_ms(x), 3);
+        Latency {
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            p99_9: q(0.999),
+            p99_99: q(0.9999),
+            mean: round(h.mean_ms(), 3),
+            max: round(h.max_ms(), 3),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct HitRatio {
+    pub requests: f64,
+    pub bytes: f64,
+}
+
+#[derive(Serialize)]
+struct PopRow<'a> {
+    pop: &'a str,
+    city: &'a str,
+    country: &'a str,
+    requests: u64,
+    hits: u64,
+    hit_ratio: f64,
+    bytes: u64,
+    byte_hit_ratio: f64,
+    origin_requests: u64,
+    origin_bytes: u64,
+    ttfb_p50_ms: f64,
+    ttfb_p99_ms: f64,
+}
+
+#[derive(Serialize)]
+struct ClientRow<'a> {
+    group: usize,
+    city: &'a str,
+    country: &'a str,
+    pop: &'a str,
+    distance_km: f64,
+    rtt_ms: f64,
+    requests: u64,
+    ttfb_p50_ms: f64,
+    ttfb_p99_ms: f64,
+}
+
+#[derive(Serialize)]
+struct SeriesRow {
+    t_start_s: f64,
+    t_end_s: f64,
+    warmup: bool,
+    requests: u64,
+    edge_hits: u64,
+    bytes: u64,
+    origin_requests: u64,
+    origin_bytes: u64,
+}
+
+pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
+    Summary {
+        scenario: cfg.name.clone(),
+        seed: cfg.seed,
+        cdnsim_version: env!("CARGO_PKG_VERSION"),
+        steering: serde_json::to_value(cfg.steering)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        transport: "warm-connection",
+        duration_s: cfg.duration.as_secs_f64(),
+        warmup_s: cfg.warmup.as_secs_f64(),
+        warmup_excluded: true,
+        requests: m.edge.requests,
+        requests_issued_incl_warmup: m.issued,
+        ttfb_ms: Latency::of(&m.ttfb),
+        hit_ratio: HitRatio {
+            requests: round(m.edge.hit_ratio(), 6),
+            bytes: round(m.edge.byte_hit_ratio(), 6),
+        },
+        origin_requests: m.origin_requests,
+        origin_bytes: m.origin_bytes,
+        bytes_served: m.edge.bytes,
+        events: m.events,
+    }
+}
+
+/// Writes summary.json, config.toml and the CSVs into `dir`.
+pub fn write_all(
+    dir: &RunDir,
+    cfg: &RunConfig,
+    routes: &[GroupRoute],
+    m: &RunMetrics,
+) -> Result<(), Error> {
+    let s = summary(cfg, m);
+    let mut json = serde_json::to_string_pretty(&s).map_err(|e| Error::Runtime(e.to_string()))?;
+    json.push('\n');
+    dir.write("summary.json", json.as_bytes())?;
+
+    let config =
+        toml::to_string(&cfg.effective).map_err(|e| Error::Runtime(format!("config.toml: {e}")))?;
+    let header =
+        "# Effective configuration of this run: the scenario with defaults and --set applied.\n";
+    dir.write("config.toml", format!("{header}{config}").as_bytes())?;
+
+    let city = |c| cfg.cities.get(c);
+    let pops: Vec<PopRow> = cfg
+        .pops
+        .iter()
+        .zip(&m.per_pop)
+        .map(|(p, pm)| PopRow {
+            pop: &p.name,
+            city: &city(p.city).name,
+            country: &city(p.city).country,
+            requests: pm.edge.requests,
+            hits: pm.edge.hits,
+            hit_ratio: round(pm.edge.hit_ratio(), 6),
+            bytes: pm.edge.bytes,
+            byte_hit_ratio: round(pm.edge.byte_hit_ratio(), 6),
+            origin_requests: pm.origin_requests,
+            origin_bytes: pm.origin_bytes,
+            ttfb_p50_ms: round(pm.ttfb.quantile_ms(0.5), 3),
+            ttfb_p99_ms: round(pm.ttfb.quantile_ms(0.99), 3),
+        })
+        .collect();
+    dir.write("pops.csv", &csv_bytes(&pops)?)?;
+
+    let clients: Vec<ClientRow> = routes
+        .iter()
+        .zip(&m.per_group)
+        .enumerate()
+        .map(|(i, (r, gm))| ClientRow {
+            group: i,
+            city: &city(r.city).name,
+            country: &city(r.city).country,
+            pop: &cfg.pops[r.pop].name,
+            distance_km: round(r.distance_km, 1),
+            rtt_ms: round(r.rtt.as_millis_f64(), 3),
+            requests: gm.requests,
+            ttfb_p50_ms: round(gm.ttfb.quantile_ms(0.5), 3),
+            ttfb_p99_ms: round(gm.ttfb.quantile_ms(0.99), 3),
+        })
+        .collect();
+    dir.write("clients.csv", &csv_bytes(&clients)?)?;
+
+    let step = m.series.interval.as_secs_f64();
+    let warm = cfg.warmup.as_secs_f64();
+    let series: Vec<SeriesRow> = m
+        .series
+        .buckets
+        .iter()
+        .enumerate()
+        .map(|(i, b)| SeriesRow {
+            t_start_s: round(i as f64 * step, 6),
+            t_end_s: round((i + 1) as f64 * step, 6),
+            warmup: (i as f64 * step) < warm,
+            requests: b.requests,
+            edge_hits: b.edge_hits,
+            bytes: b.bytes,
+            origin_requests: b.origin_requests,
+            origin_bytes: b.origin_bytes,
+        })
+        .collect();
+    dir.write("timeseries.csv", &csv_bytes(&series)?)?;
+    Ok(())
+}

@@ -1,0 +1,424 @@
+//! Validation: raw scenario -> typed [`RunConfig`], checked once.
+//!
+//! Every check names the field path; [`super::load::Locator`] turns it into
+//! file:line:col (or the `--set` that wrote the value).
+
+use super::load::{Loaded, Locator};
+use super::raw::{self, Announce, Peering, Policy, SizeDist, Steering};
+use crate::error::InputError;
+use crate::geo::{Cities, CityId, LatencyModel};
+use crate::time::SimDuration;
+use std::path::{Path, PathBuf};
+
+/// Largest AS-path prepend accepted.
+pub const MAX_PREPEND: u32 = 16;
+
+/// The validated configuration of one run.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub name: String,
+    pub seed: u64,
+    /// Requests arrive in [0, duration).
+    pub duration: SimDuration,
+    /// Requests arriving before this are not measured.
+    pub warmup: SimDuration,
+    pub interval: SimDuration,
+    pub cities: Cities,
+    pub latency: LatencyModel,
+    pub steering: Steering,
+    /// Topology files, resolved against the scenario's folder.
+    pub world: Option<WorldConfig>,
+    pub cdn_asn: u32,
+    pub transit_per_pop: u32,
+    pub peering: Peering,
+    pub pops: Vec<PopConfig>,
+    pub edge: EdgeConfig,
+    pub origin: OriginConfig,
+    /// Total request rate [1/s].
+    pub rate: f64,
+    pub groups: Vec<GroupConfig>,
+    pub catalogs: Vec<CatalogConfig>,
+    /// The scenario as written plus defaults and `--set` (for config.toml).
+    pub effective: raw::Scenario,
+}
+
+#[derive(Clone, Debug)]
+pub struct WorldConfig {
+    pub topology: PathBuf,
+    pub geography: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PopConfig {
+    pub name: String,
+    pub city: CityId,
+    pub transit: Option<Vec<u32>>,
+    pub peers: Option<Vec<u32>>,
+    pub prepend: u32,
+    pub announce: Announce,
+}
+
+#[derive(Clone, Debug)]
+pub struct EdgeConfig {
+    pub capacity_bytes: u64,
+    pub policy: Policy,
+    pub processing: SimDuration,
+}
+
+#[derive(Clone, Debug)]
+pub struct OriginConfig {
+    pub city: CityId,
+    pub processing: SimDuration,
+}
+
+#[derive(Clone, Debug)]
+pub struct GroupConfig {
+    pub city: CityId,
+    pub asn: Option<u32>,
+    /// Normalised share of the total rate.
+    pub share: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct CatalogConfig {
+    pub name: String,
+    pub objects: u64,
+    pub zipf_alpha: f64,
+    pub share: f64,
+    pub size: SizeDist,
+}
+
+/// Validates a loaded scenario against the embedded city table.
+pub fn validate(loaded: &Loaded) -> Result<RunConfig, InputError> {
+    validate_with(loaded, Cities::embedded())
+}
+
+fn city(cities: &Cities, loc: &Locator, path: &str, q: &str) -> Result<CityId, InputError> {
+    cities.lookup(q).ok_or_else(|| {
+        let hints = cities.suggest(q);
+        let hint = if hints.is_empty() { String::new() } else { format!("; did you mean {}?", hints.join(", ")) };
+        loc.error_at(path, format!("unknown city {q:?} (expected a city name, \"Name,CC\" or an IATA code from the city table{hint})"))
+    })
+}
+
+pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, InputError> {
+    let s = &loaded.scenario;
+    let loc = &loaded.locator;
+    let err = |path: &str, msg: String| loc.error_at(path, msg);
+
+    if s.name.is_empty()
+        || !s
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        || s.name.starts_with('.')
+    {
+        return Err(err(
+            "name",
+            format!(
+                "invalid name {:?} (expected letters, digits, '-', '_' or '.', not starting with '.'; it names the output folder)",
+                s.name
+            ),
+        ));
+    }
+    let duration = s.duration.get();
+    if duration == SimDuration::ZERO {
+        return Err(err("duration", "must be positive, e.g. \"10m\"".into()));
+    }
+    let warmup = s.warmup.get();
+    if warmup >= duration {
+        return Err(err(
+            "warmup",
+            format!(
+                "{} must be shorter than duration ({})",
+                s.warmup, s.duration
+            ),
+        ));
+    }
+    let interval = s.output.interval.get();
+    if interval == SimDuration::ZERO || interval > duration {
+        return Err(err(
+            "output.interval",
+            format!("must be positive and at most the duration ({})", s.duration),
+        ));
+    }
+    if (duration.as_nanos() / interval.as_nanos()) > 1_000_000 {
+        return Err(err(
+            "output.interval",
+            "gives more than 1,000,000 time-series rows; use a longer interval".into(),
+        ));
+    }
+
+    let mut latency = LatencyModel::default();
+    if let Some(x) = s.latency.stretch {
+        if !(x.is_finite() && (1.0..=10.0).contains(&x)) {
+            return Err(err(
+                "latency.stretch",
+                format!("{x} is out of range (expected 1.0 to 10.0)"),
+            ));
+        }
+        latency.stretch = x;
+    }
+    if let Some(h) = s.latency.per_hop {
+        if h.get() > SimDuration::from_millis(100) {
+            return Err(err(
+                "latency.per_hop",
+                format!("{h} is implausibly large (expected at most 100ms)"),
+            ));
+        }
+        latency.per_hop_ms = h.get().as_millis_f64();
+    }
+    let ms_at_most = |path: &str,
+                      d: Option<crate::units::Duration>,
+                      max_ms: f64|
+     -> Result<Option<f64>, InputError> {
+        match d {
+            Some(d) if d.get().as_millis_f64() > max_ms => Err(err(
+                path,
+                format!("{d} is implausibly large (expected at most {max_ms}ms)"),
+            )),
+            d => Ok(d.map(|d| d.get().as_millis_f64())),
+        }
+    };
+    if let Some(x) = ms_at_most("latency.access_median", s.latency.access_median, 1000.0)? {
+        latency.access_median_ms = x;
+    }
+    if let Some(x) = s.latency.access_sigma {
+        if !(x.is_finite() && (0.0..=3.0).contains(&x)) {
+            return Err(err(
+                "latency.access_sigma",
+                format!("{x} is out of range (expected 0 to 3)"),
+            ));
+        }
+        latency.access_sigma = x;
+    }
+    if let Some(x) = ms_at_most("latency.jitter_mean", s.latency.jitter_mean, 1000.0)? {
+        latency.jitter_mean_ms = x;
+    }
+    if let Some(x) = ms_at_most("latency.jitter_sd", s.latency.jitter_sd, 1000.0)? {
+        latency.jitter_sd_ms = x;
+    }
+
+    if s.cdn.pops.is_empty() {
+        return Err(err("cdn.pops", "the CDN needs at least one PoP".into()));
+    }
+    let mut pops = Vec::with_capacity(s.cdn.pops.len());
+    for (i, p) in s.cdn.pops.iter().enumerate() {
+        if p.name.is_empty() {
+            return Err(err(
+                &format!("cdn.pops[{i}].name"),
+                "must not be empty".into(),
+            ));
+        }
+        if let Some(j) = s.cdn.pops[..i].iter().position(|q| q.name == p.name) {
+            return Err(err(
+                &format!("cdn.pops[{i}].name"),
+                format!("duplicate PoP name {:?} (also cdn.pops[{j}])", p.name),
+            ));
+        }
+        if p.prepend > MAX_PREPEND {
+            return Err(err(
+                &format!("cdn.pops[{i}].prepend"),
+                format!("{} is out of range (expected 0 to {MAX_PREPEND})", p.prepend),
+            ));
+        }
+        pops.push(PopConfig {
+            name: p.name.clone(),
+            city: city(&cities, loc, &format!("cdn.pops[{i}].city"), &p.city)?,
+            transit: p.transit.clone(),
+            peers: p.peers.clone(),
+            prepend: p.prepend,
+            announce: p.announce,
+        });
+    }
+    if s.cdn.edge.capacity.0 == 0 {
+        return Err(err(
+            "cdn.edge.capacity",
+            "must be positive, e.g. \"2GB\"".into(),
+        ));
+    }
+    let edge = EdgeConfig {
+        capacity_bytes: s.cdn.edge.capacity.0,
+        policy: s.cdn.edge.policy,
+        processing: s.cdn.edge.processing.get(),
+    };
+    let origin = OriginConfig {
+        city: city(&cities, loc, "origin.city", &s.origin.city)?,
+        processing: s.origin.processing.get(),
+    };
+
+    let rate = s.clients.rate.0;
+    if rate <= 0.0 {
+        return Err(err(
+            "clients.rate",
+            "must be positive, e.g. \"500/s\"".into(),
+        ));
+    }
+    if rate * duration.as_secs_f64() > 1e10 {
+        return Err(err(
+            "clients.rate",
+            "rate x duration exceeds 10 billion requests; shorten the run or lower the rate".into(),
+        ));
+    }
+    if s.clients.groups.is_empty() {
+        return Err(err(
+            "clients.groups",
+            "at least one client group is needed".into(),
+        ));
+    }
+    let mut groups = Vec::new();
+    for (i, g) in s.clients.groups.iter().enumerate() {
+        if !(g.weight.is_finite() && g.weight > 0.0) {
+            return Err(err(
+                &format!("clients.groups[{i}].weight"),
+                format!("{} must be a positive number", g.weight),
+            ));
+        }
+        groups.push(GroupConfig {
+            city: city(&cities, loc, &format!("clients.groups[{i}].city"), &g.city)?,
+            asn: g.asn,
+            share: g.weight,
+        });
+    }
+    let total: f64 = groups.iter().map(|g| g.share).sum();
+    groups.iter_mut().for_each(|g| g.share /= total);
+
+    if s.workload.catalogs.is_empty() {
+        return Err(err(
+            "workload.catalogs",
+            "at least one catalog is needed".into(),
+        ));
+    }
+    let mut catalogs = Vec::new();
+    let mut total_objects = 0u64;
+    for (i, c) in s.workload.catalogs.iter().enumerate() {
+        let p = |f: &str| format!("workload.catalogs[{i}].{f}");
+        if let Some(j) = s.workload.catalogs[..i]
+            .iter()
+            .position(|d| d.name == c.name)
+        {
+            return Err(err(
+                &p("name"),
+                format!(
+                    "duplicate catalog name {:?} (also workload.catalogs[{j}])",
+                    c.name
+                ),
+            ));
+        }
+        if c.objects == 0 || c.objects > super::MAX_CATALOG_OBJECTS {
+            return Err(err(
+                &p("objects"),
+                format!(
+                    "{} is out of range (expected 1 to {})",
+                    c.objects,
+                    super::MAX_CATALOG_OBJECTS
+                ),
+            ));
+        }
+        total_objects += c.objects;
+        if !(c.zipf_alpha.is_finite() && (0.0..=5.0).contains(&c.zipf_alpha)) {
+            return Err(err(
+                &p("zipf_alpha"),
+                format!("{} is out of range (expected 0 to 5)", c.zipf_alpha),
+            ));
+        }
+        match &c.size {
+            SizeDist::Fixed { size } if size.0 == 0 => {
+                return Err(err(&p("size.size"), "must be positive".into()));
+            }
+            SizeDist::Lognormal {
+                median,
+                sigma,
+                min,
+                max,
+            } => {
+                if median.0 == 0 {
+                    return Err(err(&p("size.median"), "must be positive".into()));
+                }
+                if !(sigma.is_finite() && (0.0..=5.0).contains(sigma)) {
+                    return Err(err(
+                        &p("size.sigma"),
+                        format!("{sigma} is out of range (expected 0 to 5)"),
+                    ));
+                }
+                if let (Some(lo), Some(hi)) = (min, max) {
+                    if lo.0 > hi.0 {
+                        return Err(err(&p("size.min"), format!("{lo} is above max {hi}")));
+                    }
+                }
+            }
+            _ => {}
+        }
+        catalogs.push(CatalogConfig {
+            name: c.name.clone(),
+            objects: c.objects,
+            zipf_alpha: c.zipf_alpha,
+            share: c.share.0,
+            size: c.size.clone(),
+        });
+    }
+    if total_objects > super::MAX_CATALOG_OBJECTS {
+        return Err(err(
+            "workload.catalogs",
+            format!(
+                "{total_objects} objects in all exceed the limit of {}",
+                super::MAX_CATALOG_OBJECTS
+            ),
+        ));
+    }
+    let share_sum: f64 = catalogs.iter().map(|c| c.share).sum();
+    if (share_sum - 1.0).abs() > 1e-6 {
+        return Err(err(
+            "workload.catalogs",
+            format!(
+                "catalog shares sum to {:.4}% (expected 100%)",
+                share_sum * 100.0
+            ),
+        ));
+    }
+
+    let base = Path::new(&loc.file).parent().unwrap_or(Path::new("."));
+    let world = s.world.as_ref().map(|w| WorldConfig {
+        topology: base.join(&w.topology),
+        geography: w.geography.as_ref().map(|g| base.join(g)),
+    });
+    if let Some(w) = &world {
+        if !w.topology.is_file() {
+            return Err(err("world.topology", format!("no such file {} (paths are relative to the scenario's folder)", w.topology.display())));
+        }
+        if let Some(g) = w.geography.as_ref().filter(|g| !g.is_file()) {
+            return Err(err("world.geography", format!("no such file {} (paths are relative to the scenario's folder)", g.display())));
+        }
+    }
+    if s.cdn.steering == Steering::Anycast && world.is_none() {
+        return Err(err("cdn.steering", "\"anycast\" needs an AS-level world: add [world] topology = \"...\" (e.g. the shipped topologies/world-3k.as-rel.txt)".into()));
+    }
+    if s.cdn.asn == 0 || s.cdn.asn == 23456 || s.cdn.asn == u32::MAX {
+        return Err(err("cdn.asn", format!("{} is a reserved AS number (expected 1 to 4294967294, not 23456)", s.cdn.asn)));
+    }
+    if s.cdn.transit_per_pop > 16 {
+        return Err(err("cdn.transit_per_pop", format!("{} is out of range (expected 0 to 16)", s.cdn.transit_per_pop)));
+    }
+
+    Ok(RunConfig {
+        name: s.name.clone(),
+        seed: s.seed,
+        duration,
+        warmup,
+        interval,
+        cities,
+        latency,
+        steering: s.cdn.steering,
+        world,
+        cdn_asn: s.cdn.asn,
+        transit_per_pop: s.cdn.transit_per_pop,
+        peering: s.cdn.peering,
+        pops,
+        edge,
+        origin,
+        rate,
+        groups,
+        catalogs,
+        effective: s.clone(),
+    })
+}

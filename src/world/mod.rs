@@ -1,0 +1,266 @@
+//! The AS-level world of a scenario: the topology with the CDN's AS attached
+//! at its PoPs, the geography, and the access AS of every client group.
+//!
+//! # How the CDN connects
+//!
+//! The CDN is one AS (`cdn.asn`) with a router in every PoP city. At each
+//! PoP it has *sessions* with neighbour ASes:
+//! - transit providers: listed per PoP, or by default the
+//!   `cdn.transit_per_pop` ASes present in the PoP's city that have the
+//!   largest customer cones (ASes with customers only). When fewer are
+//!   present, the nearest such ASes are used and get a router in the PoP
+//!   city (transit providers extend to their customers' sites);
+//! - peers: listed per PoP, or by default (`cdn.peering = "ixp"`) every AS
+//!   present in the PoP's city that is not a Tier-1 (clique) AS and is not a
+//!   transit provider of the CDN: open peering at the local exchange.
+//!
+//! A business relationship is per AS pair, as in the AS-relationship data:
+//! an AS that is a transit provider at any PoP is the CDN's provider
+//! everywhere it meets it. The link's interconnection cities are the PoP
+//! cities where the two have a session.
+//!
+//! # Clients
+//!
+//! A client group sits in a city and reaches the Internet through an access
+//! AS: the one it names, or by default a stub AS (no customers) present in
+//! the city, drawn with the stream `world/access/<group>`; when no stub is
+//! there, any AS present; when none is, the AS with a router nearest to the
+//! city. The group's traffic enters that AS at its router nearest to the
+//! group's city (`access_km` away).
+
+pub mod prefix;
+
+use crate::error::{Error, InputError};
+use crate::geo::CityId;
+use crate::rng::Streams;
+use crate::scenario::RunConfig;
+use crate::scenario::raw::Peering;
+use crate::topology::{AsGraph, AsGraphBuilder, AsIdx, Asn, Geography, LinkRel, caida};
+use rand::RngExt;
+use rustc_hash::FxHashMap;
+
+/// Seed of the heuristic placement of ASes that the geography file leaves
+/// out: fixed, so replications over the scenario seed share one world.
+pub const WORLD_PLACEMENT_SEED: u64 = 1;
+
+/// The CDN's sessions at one PoP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PopSessions {
+    pub city: CityId,
+    pub transit: Vec<AsIdx>,
+    pub peers: Vec<AsIdx>,
+}
+
+/// Where a client group enters the AS graph.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Access {
+    pub asn: AsIdx,
+    /// The access AS's router the group's traffic enters at.
+    pub router_city: CityId,
+    /// Great-circle distance from the group's city to that router [km].
+    pub access_km: f64,
+}
+
+/// The built world.
+pub struct World {
+    pub graph: AsGraph,
+    pub geo: Geography,
+    pub cdn: AsIdx,
+    pub pops: Vec<PopSessions>,
+    pub access: Vec<Access>,
+    /// Load and placement warnings, for the run's notes.
+    pub warnings: Vec<String>,
+}
+
+/// Builds the world of an `anycast` (or any BGP-routed) scenario.
+pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Result<World, Error> {
+    let wcfg = cfg.world.as_ref().ok_or_else(|| locate("world", "an AS-level world is required".into()))?;
+    let (g0, report) = caida::load(&wcfg.topology)?;
+    let mut warnings = report.warnings();
+    let streams = Streams::new(WORLD_PLACEMENT_SEED);
+    let geo0 = match &wcfg.geography {
+        Some(p) => Geography::load(p, &g0, &cfg.cities, &streams)?.0,
+        None => Geography::place(&g0, &cfg.cities, &streams),
+    };
+    let cdn_asn = Asn(cfg.cdn_asn);
+    if g0.idx(cdn_asn).is_some() {
+        return Err(locate(
+            "cdn.asn",
+            format!("{cdn_asn} is already in the topology; choose an unused AS number (attaching PoPs to an existing AS is not supported yet)"),
+        )
+        .into());
+    }
+
+    // Who is present in each city (ASes in index order).
+    let mut present: FxHashMap<CityId, Vec<AsIdx>> = FxHashMap::default();
+    for a in g0.indices() {
+        for &c in geo0.footprint(a) {
+            present.entry(c).or_default().push(a);
+        }
+    }
+    let cones = crate::topology::stats::customer_cone_sizes(&g0);
+    let clique: Vec<AsIdx> = g0.clique.iter().filter_map(|&a| g0.idx(a)).collect();
+    let lookup = |path: String, asn: u32| -> Result<AsIdx, Error> {
+        g0.idx(Asn(asn)).ok_or_else(|| locate(&path, format!("AS{asn} is not in the topology {}", wcfg.topology.display())).into())
+    };
+
+    // Transit providers per PoP, and footprint extensions they need.
+    let mut extra_city: Vec<(AsIdx, CityId)> = Vec::new();
+    let mut transit: Vec<Vec<AsIdx>> = Vec::new();
+    for (i, p) in cfg.pops.iter().enumerate() {
+        let chosen = match &p.transit {
+            Some(list) => list.iter().map(|&a| lookup(format!("cdn.pops[{i}].transit"), a)).collect::<Result<Vec<_>, _>>()?,
+            None => {
+                let k = cfg.transit_per_pop as usize;
+                let here = present.get(&p.city).map(Vec::as_slice).unwrap_or(&[]);
+                let mut local: Vec<AsIdx> = here.iter().copied().filter(|&a| !g0.customers(a).is_empty()).collect();
+                local.sort_by_key(|&a| (std::cmp::Reverse(cones[a.ix()]), g0.asn(a)));
+                local.truncate(k);
+                if local.len() < k {
+                    let loc = cfg.cities.get(p.city).loc;
+                    let mut far: Vec<(f64, AsIdx)> = g0
+                        .indices()
+                        .filter(|&a| !g0.customers(a).is_empty() && !local.contains(&a))
+                        .map(|a| {
+                            let d = geo0.footprint(a).iter().map(|&c| loc.distance_km(cfg.cities.get(c).loc)).fold(f64::INFINITY, f64::min);
+                            (d, a)
+                        })
+                        .collect();
+                    far.sort_by(|x, y| x.0.total_cmp(&y.0).then(g0.asn(x.1).cmp(&g0.asn(y.1))));
+                    for (_, a) in far.into_iter().take(k - local.len()) {
+                        extra_city.push((a, p.city));
+                        local.push(a);
+                    }
+                }
+                local
+            }
+        };
+        transit.push(chosen);
+    }
+    let providers: Vec<AsIdx> = {
+        let mut v: Vec<AsIdx> = transit.iter().flatten().copied().collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let mut peers: Vec<Vec<AsIdx>> = Vec::new();
+    for (i, p) in cfg.pops.iter().enumerate() {
+        let chosen = match &p.peers {
+            Some(list) => {
+                let v = list.iter().map(|&a| lookup(format!("cdn.pops[{i}].peers"), a)).collect::<Result<Vec<_>, _>>()?;
+                if let Some(a) = v.iter().find(|a| providers.binary_search(a).is_ok()) {
+                    return Err(locate(
+                        &format!("cdn.pops[{i}].peers"),
+                        format!("{} is a transit provider of the CDN at another PoP; a relationship is per AS pair", g0.asn(*a)),
+                    )
+                    .into());
+                }
+                v
+            }
+            None if cfg.peering == Peering::Ixp => present
+                .get(&p.city)
+                .map(|v| v.iter().copied().filter(|a| !clique.contains(a) && providers.binary_search(a).is_err()).collect())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        peers.push(chosen);
+    }
+
+    // The new graph: the topology plus the CDN's links.
+    let mut b = AsGraphBuilder::new();
+    for (x, y, rel) in g0.links() {
+        b.add_link(g0.asn(x), g0.asn(y), rel);
+    }
+    for a in g0.indices() {
+        b.add_as(g0.asn(a));
+    }
+    b.add_as(cdn_asn);
+    let mut link_cities: FxHashMap<AsIdx, Vec<CityId>> = FxHashMap::default();
+    for (i, p) in cfg.pops.iter().enumerate() {
+        for &a in transit[i].iter().chain(&peers[i]) {
+            link_cities.entry(a).or_default().push(p.city);
+        }
+    }
+    let mut neighbours: Vec<AsIdx> = link_cities.keys().copied().collect();
+    neighbours.sort_unstable();
+    for &a in &neighbours {
+        let rel = if providers.binary_search(&a).is_ok() { LinkRel::ProviderToCustomer } else { LinkRel::Peer };
+        match rel {
+            LinkRel::ProviderToCustomer => b.add_link(g0.asn(a), cdn_asn, rel),
+            _ => b.add_link(cdn_asn, g0.asn(a), rel),
+        }
+    }
+    b.set_clique(g0.clique.clone());
+    let (graph, _) = b.build();
+    let remap = |a: AsIdx| graph.idx(g0.asn(a)).expect("every old AS is in the new graph");
+    let cdn = graph.idx(cdn_asn).expect("added");
+
+    let mut footprints: Vec<Vec<CityId>> = vec![Vec::new(); graph.len()];
+    for a in g0.indices() {
+        footprints[remap(a).ix()] = geo0.footprint(a).to_vec();
+    }
+    for &(a, c) in &extra_city {
+        footprints[remap(a).ix()].push(c);
+    }
+    footprints[cdn.ix()] = cfg.pops.iter().map(|p| p.city).collect();
+    let mut explicit: FxHashMap<(AsIdx, AsIdx), Vec<CityId>> = FxHashMap::default();
+    for (x, y, _) in g0.links() {
+        explicit.insert((remap(x), remap(y)), geo0.interconnections(x, y).to_vec());
+    }
+    for (&a, cities) in &link_cities {
+        explicit.insert((cdn, remap(a)), cities.clone());
+    }
+    let geo = Geography::from_parts(&graph, &cfg.cities, footprints, &explicit);
+
+    let pops = cfg
+        .pops
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PopSessions {
+            city: p.city,
+            transit: transit[i].iter().map(|&a| remap(a)).collect(),
+            peers: peers[i].iter().map(|&a| remap(a)).collect(),
+        })
+        .collect::<Vec<_>>();
+    for (i, p) in pops.iter().enumerate() {
+        if p.transit.is_empty() && p.peers.is_empty() {
+            warnings.push(format!("PoP {} has no neighbours: it cannot announce anything", cfg.pops[i].name));
+        }
+    }
+
+    // Client access.
+    let mut access = Vec::with_capacity(cfg.groups.len());
+    let group_streams = Streams::new(cfg.seed);
+    for (i, g) in cfg.groups.iter().enumerate() {
+        let loc = cfg.cities.get(g.city).loc;
+        let asn = match g.asn {
+            Some(a) => graph.idx(Asn(a)).filter(|&x| x != cdn).ok_or_else(|| locate(&format!("clients.groups[{i}].asn"), format!("AS{a} is not in the topology {}", wcfg.topology.display())))?,
+            None => {
+                let here: Vec<AsIdx> = present.get(&g.city).map(|v| v.iter().map(|&a| remap(a)).collect()).unwrap_or_default();
+                let stubs: Vec<AsIdx> = here.iter().copied().filter(|&a| graph.customers(a).is_empty()).collect();
+                let pool = if !stubs.is_empty() { stubs } else { here };
+                if pool.is_empty() {
+                    graph
+                        .indices()
+                        .filter(|&a| a != cdn)
+                        .map(|a| (geo.footprint(a).iter().map(|&c| loc.distance_km(cfg.cities.get(c).loc)).fold(f64::INFINITY, f64::min), a))
+                        .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)))
+                        .map(|(_, a)| a)
+                        .ok_or_else(|| Error::Runtime("the topology has no AS for clients".into()))?
+                } else {
+                    let mut rng = group_streams.stream(&format!("world/access/{i}"));
+                    pool[rng.random_range(0..pool.len())]
+                }
+            }
+        };
+        let (router_city, access_km) = geo
+            .footprint(asn)
+            .iter()
+            .map(|&c| (c, loc.distance_km(cfg.cities.get(c).loc)))
+            .min_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)))
+            .expect("footprints are never empty");
+        access.push(Access { asn, router_city, access_km });
+    }
+
+    Ok(World { graph, geo, cdn, pops, access, warnings })
+}

@@ -1,0 +1,96 @@
+//! The CDN's prefixes: one anycast prefix announced at every PoP, and one
+//! unicast prefix per PoP announced only there.
+//!
+//! Sessions are per (neighbour, PoP). At AS level a neighbour that hears a
+//! prefix at several PoPs with different prepends learns the shortest: its
+//! AS-level route uses the minimum prepend over its sessions, and only the
+//! sessions achieving it are places where its routers hand traffic to the
+//! CDN ([`Prefix::entry_cities`]). That is what full-mesh iBGP does: every
+//! router of the neighbour sees all its eBGP routes, keeps the shortest,
+//! then exits at the nearest of those.
+
+use super::World;
+use crate::bgp::{AnnounceTo, Announcement, NeighbourOverride, OriginPolicy};
+use crate::geo::CityId;
+use crate::scenario::RunConfig;
+use crate::scenario::raw::Announce;
+use crate::topology::AsIdx;
+use rustc_hash::FxHashMap;
+
+/// One prefix of the CDN.
+#[derive(Clone, Debug)]
+pub struct Prefix {
+    pub announcement: Announcement,
+    /// Per CDN neighbour hearing the prefix: the cities of its sessions with
+    /// the fewest prepends, sorted.
+    pub entry_cities: FxHashMap<AsIdx, Vec<CityId>>,
+}
+
+impl Prefix {
+    /// Builds a prefix from sessions (neighbour, city, prepend).
+    fn from_sessions(world: &World, sessions: Vec<(AsIdx, CityId, u32)>) -> Prefix {
+        let mut best: FxHashMap<AsIdx, (u32, Vec<CityId>)> = FxHashMap::default();
+        for (nb, city, prepend) in sessions {
+            let e = best.entry(nb).or_insert((prepend, Vec::new()));
+            if prepend < e.0 {
+                *e = (prepend, Vec::new());
+            }
+            if prepend == e.0 {
+                e.1.push(city);
+            }
+        }
+        let mut nbs: Vec<AsIdx> = best.keys().copied().collect();
+        nbs.sort_unstable();
+        let g = &world.graph;
+        let policy = OriginPolicy {
+            asn: g.asn(world.cdn),
+            prepend: 0,
+            announce_to: AnnounceTo::Only(nbs.iter().map(|&a| g.asn(a)).collect()),
+            no_export: false,
+            neighbours: nbs
+                .iter()
+                .filter(|a| best[a].0 > 0)
+                .map(|&a| NeighbourOverride {
+                    neighbour: g.asn(a),
+                    prepend: Some(best[&a].0.min(u8::MAX as u32) as u8),
+                    no_export: None,
+                    local_pref: None,
+                })
+                .collect(),
+        };
+        let entry_cities = best
+            .into_iter()
+            .map(|(a, (_, mut c))| {
+                c.sort_unstable();
+                c.dedup();
+                (a, c)
+            })
+            .collect();
+        Prefix { announcement: Announcement { origins: vec![policy] }, entry_cities }
+    }
+
+    /// The anycast prefix: every PoP announces to the neighbours its
+    /// `announce` setting allows, with its prepends.
+    pub fn anycast(world: &World, cfg: &RunConfig) -> Prefix {
+        let mut sessions = Vec::new();
+        for (p, s) in cfg.pops.iter().zip(&world.pops) {
+            let (t, q) = match p.announce {
+                Announce::All => (true, true),
+                Announce::Transit => (true, false),
+                Announce::Peers => (false, true),
+                Announce::None => (false, false),
+            };
+            let chosen = s.transit.iter().filter(|_| t).chain(s.peers.iter().filter(|_| q));
+            sessions.extend(chosen.map(|&nb| (nb, s.city, p.prepend)));
+        }
+        Prefix::from_sessions(world, sessions)
+    }
+
+    /// The unicast prefix of PoP `i`: announced at that PoP only, to all its
+    /// neighbours, without prepending.
+    pub fn unicast(world: &World, i: usize) -> Prefix {
+        let s = &world.pops[i];
+        let sessions = s.transit.iter().chain(&s.peers).map(|&nb| (nb, s.city, 0)).collect();
+        Prefix::from_sessions(world, sessions)
+    }
+}

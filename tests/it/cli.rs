@@ -1,0 +1,230 @@
+//! The command line as a user meets it: exit codes and one-line errors.
+
+use super::{cdnsim, root, stderr, tmp};
+
+/// Every file in tests/bad_inputs/scenarios/ is refused with exit code 2 and
+/// exactly the one-line error written in its first line (`# expect: ...`).
+#[test]
+fn bad_scenarios_give_the_expected_one_line_error() {
+    let dir = root().join("tests/bad_inputs/scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "bad-input suite shrank");
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let first = text.lines().next().unwrap();
+        let expect = first
+            .trim_start_matches("# expect: ")
+            .trim_start_matches("// expect: ");
+        let rel = f
+            .strip_prefix(root())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let expect = expect.replace("FILE", &rel);
+        let out = cdnsim(&["validate", &rel]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{rel}: {err}");
+        assert_eq!(err.lines().count(), 1, "{rel}: not one line: {err}");
+        assert_eq!(err.trim_end(), expect, "{rel}");
+        assert!(!err.contains("panicked") && !err.contains("backtrace"));
+    }
+}
+
+#[test]
+fn bad_set_is_one_line_naming_the_override() {
+    let out = cdnsim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--set",
+        "cdn.edge.policy=lruu",
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim_end(),
+        "--set cdn.edge.policy=lruu: cdn.edge.policy: unknown variant \"lruu\", expected \"lru\""
+    );
+    let out = cdnsim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--set",
+        "clients.rate",
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("--set clients.rate: expected KEY.PATH=VALUE"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bad_flags_exit_2_on_one_line() {
+    let out = cdnsim(&["run", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    let out = cdnsim(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Exit codes"));
+}
+
+#[test]
+fn missing_file_is_invalid_input() {
+    let out = cdnsim(&["validate", "scenarios/does-not-exist.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).starts_with("scenarios/does-not-exist.toml: cannot read scenario"));
+}
+
+#[test]
+fn run_writes_summary_config_and_csvs() {
+    let out_dir = tmp("run-files");
+    let dir = out_dir.join("q");
+    let o = cdnsim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--set",
+        "duration=20s",
+        "--set",
+        "warmup=5s",
+        "--out",
+        dir.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "summary.json",
+        "config.toml",
+        "pops.csv",
+        "clients.csv",
+        "timeseries.csv",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    for k in [
+        "requests",
+        "ttfb_ms",
+        "hit_ratio",
+        "origin_requests",
+        "origin_bytes",
+    ] {
+        assert!(s.get(k).is_some(), "summary.json lacks {k}");
+    }
+    for p in ["p50", "p90", "p99", "p99.9"] {
+        assert!(s["ttfb_ms"][p].as_f64().unwrap() > 0.0);
+    }
+    // The effective configuration records the override and validates again.
+    let cfg = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(cfg.contains("duration = \"20s\""), "{cfg}");
+    let again = cdnsim(&["validate", dir.join("config.toml").to_str().unwrap()]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    std::fs::remove_dir_all(out_dir).unwrap();
+}
+
+/// A run killed mid-way leaves no summary.json in its final folder.
+#[test]
+fn killed_run_leaves_no_final_folder() {
+    let base = tmp("killed");
+    let dir = base.join("long");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cdnsim"))
+        .args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--set",
+            "duration=10h",
+            "--set",
+            "warmup=0s",
+            "--set",
+            "output.interval=1h",
+            "--quiet",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .current_dir(root())
+        .spawn()
+        .unwrap();
+    // Wait until the run is under way (its partial folder exists), then kill.
+    let t0 = std::time::Instant::now();
+    while std::fs::read_dir(&base).unwrap().count() == 0 && t0.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!dir.join("summary.json").exists());
+    assert!(!dir.exists());
+    std::fs::remove_dir_all(base).unwrap();
+}
+
+/// JSON scenarios are accepted, and their errors carry a line too.
+#[test]
+fn json_scenarios_run_and_report_located_errors() {
+    let base = tmp("json");
+    let toml_text = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    let value: toml::Value = toml::from_str(&toml_text).unwrap();
+    let json = serde_json::to_string_pretty(&value).unwrap();
+    let good = base.join("quick.json");
+    std::fs::write(&good, &json).unwrap();
+    let o = cdnsim(&[
+        "run",
+        good.to_str().unwrap(),
+        "--set",
+        "duration=5s",
+        "--set",
+        "warmup=1s",
+        "--set",
+        "output.interval=1s",
+        "--quiet",
+        "--out",
+        base.join("out").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(base.join("out/summary.json").is_file());
+
+    let bad = base.join("bad.json");
+    std::fs::write(&bad, json.replace("\"lru\"", "\"lruu\"")).unwrap();
+    let o = cdnsim(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let line = json.lines().position(|l| l.contains("\"policy\"")).unwrap() + 1;
+    assert!(
+        err.starts_with(&format!("{}:{line}:", bad.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains("cdn.edge.policy: unknown variant \"lruu\""),
+        "{err}"
+    );
+
+    let syntax = base.join("syntax.json");
+    std::fs::write(&syntax, "{\n  \"name\": \"x\",\n  \"seed\": 1,,\n}").unwrap();
+    let o = cdnsim(&["validate", syntax.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with(&format!("{}:3:", syntax.display())),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(base).unwrap();
+}
+
+/// `validate` checks every file and fails if any is bad.
+#[test]
+fn validate_reports_each_bad_file_and_exits_2() {
+    let o = cdnsim(&[
+        "validate",
+        "scenarios/quickstart.toml",
+        "tests/bad_inputs/scenarios/zero_rate.toml",
+        "tests/bad_inputs/scenarios/bad_alpha.toml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ok scenarios/quickstart.toml"));
+    assert_eq!(stderr(&o).lines().count(), 2, "{}", stderr(&o));
+}

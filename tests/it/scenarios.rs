@@ -1,0 +1,42 @@
+//! Every scenario in scenarios/ validates and runs (shortened).
+
+use super::{cdnsim, root, stderr, tmp};
+
+#[test]
+fn every_scenario_validates_and_runs_shortened() {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml" || e == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let base = tmp("scenarios");
+    for f in files {
+        let rel = f
+            .strip_prefix(root())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let v = cdnsim(&["validate", &rel]);
+        assert!(v.status.success(), "{rel}: {}", stderr(&v));
+        let out = base.join(f.file_stem().unwrap());
+        let r = cdnsim(&[
+            "run",
+            &rel,
+            "--set",
+            "duration=20s",
+            "--set",
+            "warmup=2s",
+            "--set",
+            "output.interval=1s",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(r.status.success(), "{rel}: {}", stderr(&r));
+        assert!(out.join("summary.json").is_file());
+    }
+    std::fs::remove_dir_all(base).unwrap();
+}
