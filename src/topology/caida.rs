@@ -147,10 +147,16 @@ pub fn is_bz2(bytes: &[u8]) -> bool {
 
 /// Loads a CAIDA as-rel file (serial-1 or serial-2, plain or bz2).
 pub fn load(path: &Path) -> Result<(AsGraph, LoadReport), Error> {
-    let (bytes, compressed) = read_maybe_bz2(path)?;
-    let (g, mut r) = parse(&bytes, &path.display().to_string())?;
-    r.compressed = compressed;
-    Ok((g, r))
+    let raw =
+        std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let name = path.display().to_string();
+    if is_bz2(&raw) {
+        let (g, mut r) = parse_bz2_pipelined(&raw, &name, 1 << 20)?;
+        r.compressed = true;
+        Ok((g, r))
+    } else {
+        Ok(parse(&raw, &name)?)
+    }
 }
 
 fn parse_asn(field: &[u8]) -> Option<Asn> {
@@ -187,16 +193,113 @@ fn trim(mut s: &[u8]) -> &[u8] {
 
 /// Parses the text of an as-rel file; `file` names it in errors.
 pub fn parse(bytes: &[u8], file: &str) -> Result<(AsGraph, LoadReport), InputError> {
-    let err = |line: usize, msg: String| InputError::at_line(file, Some(line), "", msg);
-    let mut b = AsGraphBuilder::new();
-    let mut serial: Option<Serial> = None;
-    let mut clique: Option<Vec<Asn>> = None;
-    let mut link_lines = 0usize;
-    for (i, raw) in bytes.split(|&c| c == b'\n').enumerate() {
-        let lineno = i + 1;
+    let mut p = LineParser::new(file);
+    for raw in bytes.split(|&c| c == b'\n') {
+        p.line(raw)?;
+    }
+    Ok(p.finish())
+}
+
+/// Decompresses on a second thread while this one parses, so a bz2 load
+/// costs about max(decode, parse) instead of their sum. Chunks arrive in
+/// order, so the result is the same as [`parse`] on the whole text.
+fn parse_bz2_pipelined(
+    raw: &[u8],
+    file: &str,
+    chunk: usize,
+) -> Result<(AsGraph, LoadReport), InputError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut dec = bzip2::read::MultiBzDecoder::new(raw);
+            loop {
+                let mut buf = vec![0u8; chunk];
+                let mut filled = 0;
+                let res = loop {
+                    match dec.read(&mut buf[filled..]) {
+                        Ok(0) => break Ok(()),
+                        Ok(k) => {
+                            filled += k;
+                            if filled == chunk {
+                                break Ok(());
+                            }
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                buf.truncate(filled);
+                let last = filled < chunk;
+                let msg = res.map(|()| buf);
+                let failed = msg.is_err();
+                if tx.send(msg).is_err() || last || failed {
+                    return;
+                }
+            }
+        });
+        let mut p = LineParser::new(file);
+        let mut carry: Vec<u8> = Vec::new();
+        let mut result = Ok(());
+        'chunks: for chunk in rx.iter() {
+            match chunk {
+                Ok(c) => carry.extend_from_slice(&c),
+                Err(e) => {
+                    result = Err(InputError::new(
+                        file,
+                        "",
+                        format!("starts like a bzip2 file but does not decompress: {e}"),
+                    ));
+                    break;
+                }
+            }
+            // Parse the complete lines; keep the partial last one.
+            if let Some(end) = carry.iter().rposition(|&c| c == b'\n') {
+                for raw in carry[..end].split(|&c| c == b'\n') {
+                    if let Err(e) = p.line(raw) {
+                        result = Err(e);
+                        break 'chunks;
+                    }
+                }
+                carry.drain(..=end);
+            }
+        }
+        drop(rx);
+        result?;
+        p.line(&carry)?;
+        Ok(p.finish())
+    })
+}
+
+/// The line-by-line state of [`parse`].
+struct LineParser<'f> {
+    file: &'f str,
+    lineno: usize,
+    b: AsGraphBuilder,
+    serial: Option<Serial>,
+    clique: Option<Vec<Asn>>,
+    link_lines: usize,
+}
+
+impl<'f> LineParser<'f> {
+    fn new(file: &'f str) -> Self {
+        LineParser {
+            file,
+            lineno: 0,
+            b: AsGraphBuilder::new(),
+            serial: None,
+            clique: None,
+            link_lines: 0,
+        }
+    }
+
+    fn line(&mut self, raw: &[u8]) -> Result<(), InputError> {
+        self.lineno += 1;
+        let lineno = self.lineno;
+        let file = self.file;
+        let err = |msg: String| InputError::at_line(file, Some(lineno), "", msg);
         let line = trim(raw);
         if line.is_empty() {
-            continue;
+            return Ok(());
         }
         if line[0] == b'#' {
             let text = String::from_utf8_lossy(&line[1..]);
@@ -208,19 +311,16 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<(AsGraph, LoadReport), InputErr
                 let mut members = Vec::new();
                 for tok in rest.split_whitespace() {
                     let asn = parse_asn(tok.as_bytes()).ok_or_else(|| {
-                        err(
-                            lineno,
-                            format!("clique member \"{tok}\" is not an AS number (expected integers 0..4294967295 separated by spaces)"),
-                        )
+                        err(format!("clique member \"{tok}\" is not an AS number (expected integers 0..4294967295 separated by spaces)"))
                     })?;
                     members.push(asn);
                 }
                 // The first clique comment wins (files have one).
-                clique.get_or_insert(members);
+                self.clique.get_or_insert(members);
             }
-            continue;
+            return Ok(());
         }
-        link_lines += 1;
+        self.link_lines += 1;
         let mut fields = line.split(|&c| c == b'|');
         let (f1, f2, f3, f4, f5) = (
             fields.next(),
@@ -233,39 +333,30 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<(AsGraph, LoadReport), InputErr
             (Some(_), None, _) => Serial::One,
             (Some(_), Some(_), None) => Serial::Two,
             _ => {
-                return Err(err(
-                    lineno,
-                    format!(
-                        "expected `as1|as2|rel` (serial-1) or `as1|as2|rel|source` (serial-2), got \"{}\"",
-                        String::from_utf8_lossy(line)
-                    ),
-                ));
+                return Err(err(format!(
+                    "expected `as1|as2|rel` (serial-1) or `as1|as2|rel|source` (serial-2), got \"{}\"",
+                    String::from_utf8_lossy(line)
+                )));
             }
         };
-        match serial {
-            None => serial = Some(this),
+        match self.serial {
+            None => self.serial = Some(this),
             Some(s) if s != this => {
-                return Err(err(
-                    lineno,
-                    format!(
-                        "{} fields, but earlier lines had {} (a file is either serial-1 `as1|as2|rel` or serial-2 `as1|as2|rel|source`)",
-                        if this == Serial::One { 3 } else { 4 },
-                        if s == Serial::One { 3 } else { 4 },
-                    ),
-                ));
+                return Err(err(format!(
+                    "{} fields, but earlier lines had {} (a file is either serial-1 `as1|as2|rel` or serial-2 `as1|as2|rel|source`)",
+                    if this == Serial::One { 3 } else { 4 },
+                    if s == Serial::One { 3 } else { 4 },
+                )));
             }
             _ => {}
         }
         let asn = |f: Option<&[u8]>, which: &str| {
             let f = trim(f.unwrap_or_default());
             parse_asn(f).ok_or_else(|| {
-                err(
-                    lineno,
-                    format!(
-                        "{which} \"{}\" is not an AS number (expected an integer 0..4294967295)",
-                        String::from_utf8_lossy(f)
-                    ),
-                )
+                err(format!(
+                    "{which} \"{}\" is not an AS number (expected an integer 0..4294967295)",
+                    String::from_utf8_lossy(f)
+                ))
             })
         };
         let a = asn(f1, "as1")?;
@@ -275,47 +366,48 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<(AsGraph, LoadReport), InputErr
             b"0" => LinkRel::Peer,
             b"2" => LinkRel::Sibling,
             other => {
-                return Err(err(
-                    lineno,
-                    format!(
-                        "relationship \"{}\" is not one of -1 (as1 is a provider of as2), 0 (peers), 2 (siblings)",
-                        String::from_utf8_lossy(other)
-                    ),
-                ));
+                return Err(err(format!(
+                    "relationship \"{}\" is not one of -1 (as1 is a provider of as2), 0 (peers), 2 (siblings)",
+                    String::from_utf8_lossy(other)
+                )));
             }
         };
         if this == Serial::Two && trim(f4.unwrap_or_default()).is_empty() {
             return Err(err(
-                lineno,
                 "empty source field (serial-2 expects `as1|as2|rel|source`, e.g. `bgp`)".into(),
             ));
         }
-        b.add_link(a, c, rel);
+        self.b.add_link(a, c, rel);
+        Ok(())
     }
-    let clique = clique.unwrap_or_default();
-    b.set_clique(clique.clone());
-    let (graph, build) = b.build();
-    let p2c_cycles = graph
-        .p2c_cycles()
-        .into_iter()
-        .map(|c| c.into_iter().map(|i| graph.asn(i)).collect())
-        .collect();
-    let clique_without_links = clique
-        .iter()
-        .copied()
-        .filter(|&a| graph.idx(a).is_none_or(|i| graph.degree(i) == 0))
-        .collect();
-    // The graph holds only ASes that appear in a link line; clique members
-    // without one are reported.
-    let report = LoadReport {
-        serial: serial.unwrap_or(Serial::One),
-        compressed: false,
-        link_lines,
-        build,
-        p2c_cycles,
-        clique_without_links,
-    };
-    Ok((graph, report))
+
+    fn finish(self) -> (AsGraph, LoadReport) {
+        let clique = self.clique.unwrap_or_default();
+        let mut b = self.b;
+        b.set_clique(clique.clone());
+        let (graph, build) = b.build();
+        let p2c_cycles = graph
+            .p2c_cycles()
+            .into_iter()
+            .map(|c| c.into_iter().map(|i| graph.asn(i)).collect())
+            .collect();
+        // The graph holds only ASes that appear in a link line; clique members
+        // without one are reported.
+        let clique_without_links = clique
+            .iter()
+            .copied()
+            .filter(|&a| graph.idx(a).is_none_or(|i| graph.degree(i) == 0))
+            .collect();
+        let report = LoadReport {
+            serial: self.serial.unwrap_or(Serial::One),
+            compressed: false,
+            link_lines: self.link_lines,
+            build,
+            p2c_cycles,
+            clique_without_links,
+        };
+        (graph, report)
+    }
 }
 
 /// Writes `graph` in serial-1 format: a header comment, the clique as
@@ -411,6 +503,38 @@ mod tests {
         let mut out2 = Vec::new();
         write_serial1(&g2, "test", &mut out2).unwrap();
         assert_eq!(out, out2);
+    }
+
+    #[test]
+    fn pipelined_bz2_parse_equals_plain_across_chunk_boundaries() {
+        use std::io::Write as _;
+        // ~60 kB of text in 1000-byte chunks: lines cross chunk boundaries.
+        let mut text = String::from("# input clique: 1 2\n");
+        for i in 0..3_000u32 {
+            text.push_str(&format!(
+                "{}|{}|{}|bgp\n",
+                1 + i % 997,
+                1000 + i,
+                -((i % 2) as i32)
+            ));
+        }
+        let pack = |t: &str| {
+            let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+            enc.write_all(t.as_bytes()).unwrap();
+            enc.finish().unwrap()
+        };
+        let (a, ra) = parse(text.as_bytes(), "t").unwrap();
+        let (b, rb) = parse_bz2_pipelined(&pack(&text), "t", 1000).unwrap();
+        assert_eq!(a.links(), b.links());
+        assert_eq!((ra.link_lines, &ra.build), (rb.link_lines, &rb.build));
+        assert_eq!(b.clique, vec![Asn(1), Asn(2)]);
+        // An error far into the file keeps its line number.
+        text.push_str("5|6|7|bgp\n");
+        let e = parse_bz2_pipelined(&pack(&text), "t", 1000).unwrap_err();
+        assert!(
+            e.to_string().starts_with("t:3002: relationship \"7\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -116,6 +116,25 @@ fn pick_weighted<T: Copy>(rng: &mut StreamRng, items: &[(T, f64)]) -> T {
     items[items.len() - 1].0
 }
 
+/// Running sums of the weights.
+fn cumulative<T>(items: &[(T, f64)]) -> Vec<f64> {
+    let mut acc = 0.0;
+    items
+        .iter()
+        .map(|x| {
+            acc += x.1;
+            acc
+        })
+        .collect()
+}
+
+/// Index drawn with probability proportional to its weight, by binary
+/// search in the running sums.
+fn pick_cum(rng: &mut StreamRng, cum: &[f64]) -> usize {
+    let x = rng.random::<f64>() * cum[cum.len() - 1];
+    cum.partition_point(|&c| c <= x).min(cum.len() - 1)
+}
+
 fn group_by(
     cities: &Cities,
     key: impl Fn(&crate::geo::City) -> &str,
@@ -344,41 +363,46 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
         region.push(co);
     }
 
-    // Stubs.
-    let mut by_distance: Vec<Option<Vec<CityId>>> = vec![None; nc];
+    // Stubs. Candidate providers per city (the same for every stub there),
+    // with cumulative weights for O(log n) draws.
+    let mut stub_cands: Vec<Option<(Vec<u32>, Vec<f64>)>> = vec![None; nc];
+    let city_cum = cumulative(&ctx.all);
     let mut rng = streams.stream("topology/generate/stub");
     let st0 = acc0 + n_acc;
     for t in 0..n_stub {
         let me = (st0 + t) as u32;
-        let city = pick_weighted(&mut rng, &ctx.all);
-        let mut cands: Vec<(u32, f64)> = access_in[city.0 as usize]
-            .iter()
-            .map(|&a| (a, 3.0))
-            .chain(transit_in[city.0 as usize].iter().map(|&a| (a, 3.0)))
-            .chain(tier1_in[city.0 as usize].iter().map(|&a| (a, 2.0)))
-            .collect();
-        if cands.is_empty() {
-            let order = by_distance[city.0 as usize].get_or_insert_with(|| {
+        let city = ctx.all[pick_cum(&mut rng, &city_cum)].0;
+        let (ids, cum) = stub_cands[city.0 as usize].get_or_insert_with(|| {
+            let at = |c: CityId, with_t1: bool| -> Vec<(u32, f64)> {
+                let c = c.0 as usize;
+                let mut v: Vec<(u32, f64)> = access_in[c].iter().map(|&a| (a, 3.0)).collect();
+                v.extend(transit_in[c].iter().map(|&a| (a, 3.0)));
+                if with_t1 {
+                    v.extend(tier1_in[c].iter().map(|&a| (a, 2.0)));
+                }
+                v
+            };
+            let mut v = at(city, true);
+            if v.is_empty() {
+                // The nearest city with an ISP or a transit.
                 let here = ctx.cities.get(city).loc;
-                let mut v: Vec<CityId> = ctx.all.iter().map(|x| x.0).collect();
-                v.sort_by(|a, b| {
+                let mut order: Vec<CityId> = ctx.all.iter().map(|x| x.0).collect();
+                order.sort_by(|a, b| {
                     here.distance_km(ctx.cities.get(*a).loc)
                         .total_cmp(&here.distance_km(ctx.cities.get(*b).loc))
                         .then(a.cmp(b))
                 });
-                v
-            });
-            for c in order.iter() {
-                cands.extend(access_in[c.0 as usize].iter().map(|&a| (a, 3.0)));
-                cands.extend(transit_in[c.0 as usize].iter().map(|&a| (a, 3.0)));
-                if !cands.is_empty() {
-                    break;
-                }
+                v = order
+                    .iter()
+                    .map(|&c| at(c, false))
+                    .find(|v| !v.is_empty())
+                    .unwrap_or_default();
             }
-        }
-        if cands.is_empty() {
-            cands = (0..n_t1 as u32).map(|a| (a, 1.0)).collect();
-        }
+            if v.is_empty() {
+                v = (0..n_t1 as u32).map(|a| (a, 1.0)).collect();
+            }
+            (v.iter().map(|x| x.0).collect(), cumulative(&v))
+        });
         let u: f64 = rng.random();
         let m = if u < 0.55 {
             1
@@ -387,7 +411,17 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
         } else {
             3
         };
-        for p in weighted_sample(&mut rng, &cands, m) {
+        let mut chosen: Vec<u32> = Vec::with_capacity(m);
+        for _ in 0..20 * m {
+            if chosen.len() == m.min(ids.len()) {
+                break;
+            }
+            let p = ids[pick_cum(&mut rng, cum)];
+            if !chosen.contains(&p) {
+                chosen.push(p);
+            }
+        }
+        for p in chosen {
             link(p, me, LinkRel::ProviderToCustomer, &mut links);
         }
         kinds.push(AsKind::Stub);

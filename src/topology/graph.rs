@@ -63,8 +63,9 @@ struct Csr {
 }
 
 impl Csr {
-    fn build(n: usize, mut pairs: Vec<(AsIdx, AsIdx)>) -> Csr {
-        pairs.sort_unstable();
+    /// Counting sort by source (O(n)), then each row sorted by target
+    /// (rows are short).
+    fn build(n: usize, pairs: Vec<(AsIdx, AsIdx)>) -> Csr {
         let mut offsets = vec![0u32; n + 1];
         for &(a, _) in &pairs {
             offsets[a.ix() + 1] += 1;
@@ -72,10 +73,16 @@ impl Csr {
         for i in 0..n {
             offsets[i + 1] += offsets[i];
         }
-        Csr {
-            offsets,
-            targets: pairs.into_iter().map(|(_, b)| b).collect(),
+        let mut cursor: Vec<u32> = offsets[..n].to_vec();
+        let mut targets = vec![AsIdx(0); pairs.len()];
+        for (a, b) in pairs {
+            targets[cursor[a.ix()] as usize] = b;
+            cursor[a.ix()] += 1;
         }
+        for i in 0..n {
+            targets[offsets[i] as usize..offsets[i + 1] as usize].sort_unstable();
+        }
+        Csr { offsets, targets }
     }
     #[inline]
     fn of(&self, a: AsIdx) -> &[AsIdx] {
@@ -284,30 +291,56 @@ impl AsGraphBuilder {
             .map(|(i, &a)| (a, AsIdx(i as u32)))
             .collect();
         let n = asns.len();
-        // A link's identity regardless of the order it was written in.
-        let mut seen: FxHashMap<(Asn, Asn), Oriented> = FxHashMap::default();
-        let (mut c, mut p, mut v, mut s) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (a, b, rel) in self.links {
+        // A link's identity regardless of the order it was written in is
+        // its (lower ASN, higher ASN) key. Sorting (key, input position)
+        // puts each link's first occurrence first in its run; later ones
+        // are duplicates or conflicts. (Sorting replaced a hash set: parse +
+        // build of CAIDA 2025 went from 470 to 323 ms on a busy machine.)
+        let oriented = |a: Asn, b: Asn, rel: LinkRel| match rel {
+            LinkRel::ProviderToCustomer if a < b => Oriented::LowProvidesHigh,
+            LinkRel::ProviderToCustomer => Oriented::HighProvidesLow,
+            LinkRel::Peer => Oriented::Peer,
+            LinkRel::Sibling => Oriented::Sibling,
+        };
+        let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(self.links.len());
+        for (i, &(a, b, _)) in self.links.iter().enumerate() {
             if a == b {
                 report.self_links.push(a);
+            } else {
+                keyed.push((((a.min(b).0 as u64) << 32) | a.max(b).0 as u64, i as u32));
+            }
+        }
+        keyed.sort_unstable();
+        let mut keep = vec![false; self.links.len()];
+        let mut later: Vec<(u32, bool)> = Vec::new(); // (position, is duplicate)
+        let mut run = 0;
+        while run < keyed.len() {
+            let (key, first) = keyed[run];
+            keep[first as usize] = true;
+            let (fa, fb, fr) = self.links[first as usize];
+            let first_o = oriented(fa, fb, fr);
+            let mut j = run + 1;
+            while j < keyed.len() && keyed[j].0 == key {
+                let (a, b, r) = self.links[keyed[j].1 as usize];
+                later.push((keyed[j].1, oriented(a, b, r) == first_o));
+                j += 1;
+            }
+            run = j;
+        }
+        later.sort_unstable();
+        for (pos, dup) in later {
+            let (a, b, _) = self.links[pos as usize];
+            if dup {
+                report.duplicate_links.push((a, b));
+            } else {
+                report.conflicting_links.push((a, b));
+            }
+        }
+        let (mut c, mut p, mut v, mut s) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (i, (a, b, rel)) in self.links.into_iter().enumerate() {
+            if !keep[i] {
                 continue;
             }
-            let key = (a.min(b), a.max(b));
-            let oriented = match rel {
-                LinkRel::ProviderToCustomer if a < b => Oriented::LowProvidesHigh,
-                LinkRel::ProviderToCustomer => Oriented::HighProvidesLow,
-                LinkRel::Peer => Oriented::Peer,
-                LinkRel::Sibling => Oriented::Sibling,
-            };
-            if let Some(&prev) = seen.get(&key) {
-                if prev == oriented {
-                    report.duplicate_links.push((a, b));
-                } else {
-                    report.conflicting_links.push((a, b));
-                }
-                continue;
-            }
-            seen.insert(key, oriented);
             let (ia, ib) = (index[&a], index[&b]);
             match rel {
                 LinkRel::ProviderToCustomer => {
