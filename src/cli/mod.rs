@@ -2,6 +2,7 @@
 //! [`crate::Result`]; `main` prints errors on one line and exits with
 //! [`crate::Error::exit_code`].
 
+pub mod catchment;
 pub mod latency;
 pub mod routes;
 pub mod run;
@@ -30,6 +31,8 @@ pub enum Command {
     /// Inspect or generate AS topologies.
     #[command(subcommand)]
     Topology(topology::TopologyCommand),
+    /// Anycast catchments of a scenario's client groups (no traffic).
+    Catchment(catchment::CatchmentArgs),
     /// AS-level routes for one prefix (comparable with other BGP simulators).
     Routes(routes::RoutesArgs),
 }
@@ -42,5 +45,6 @@ pub fn execute(cli: &Cli) -> crate::Result<()> {
         Command::Latency(a) => latency::execute(a),
         Command::Topology(c) => topology::execute(c),
         Command::Routes(a) => routes::execute(a),
+        Command::Catchment(a) => catchment::execute(a),
     }
 }

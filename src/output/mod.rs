@@ -99,7 +99,8 @@ pub fn csv_bytes<T: serde::Serialize>(rows: &[T]) -> Result<Vec<u8>, Error> {
 /// Rounds to `digits` decimals so outputs stay readable (and stable).
 pub fn round(x: f64, digits: i32) -> f64 {
     let k = 10f64.powi(digits);
-    (x * k).round() / k
+    // `+ 0.0` turns -0.0 (e.g. an empty f64 sum) into 0.0.
+    (x * k).round() / k + 0.0
 }
 
 #[cfg(test)]

@@ -199,11 +199,20 @@ pub fn write_all(
             pop: &cfg.pops[r.pop].name,
             distance_km: round(r.distance_km, 1),
             rtt_ms: round(r.rtt.as_millis_f64(), 3),
-            as_path: r.as_path.iter().map(|a| a.0.to_string()).collect::<Vec<_>>().join(" "),
+            as_path: r
+                .as_path
+                .iter()
+                .map(|a| a.0.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
             nearest_pop: &cfg.pops[r.nearest_pop].name,
             nearest_km: round(r.nearest_km, 1),
-            best_unicast_pop: r.best_unicast.map_or("", |(p, _)| cfg.pops[p].name.as_str()),
-            best_unicast_rtt_ms: r.best_unicast.map_or(String::new(), |(_, d)| round(d.as_millis_f64(), 3).to_string()),
+            best_unicast_pop: r
+                .best_unicast
+                .map_or("", |(p, _)| cfg.pops[p].name.as_str()),
+            best_unicast_rtt_ms: r.best_unicast.map_or(String::new(), |(_, d)| {
+                round(d.as_millis_f64(), 3).to_string()
+            }),
             minus_best_unicast_ms: r.best_unicast.map_or(String::new(), |(_, d)| {
                 round(r.rtt.as_millis_f64() - d.as_millis_f64(), 3).to_string()
             }),

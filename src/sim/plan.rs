@@ -55,12 +55,18 @@ pub struct Routed {
 }
 
 /// Builds the world (if any) and the steering plan of every group.
-pub fn plan(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Result<(Vec<GroupRoute>, Option<Routed>), Error> {
+pub fn plan(
+    cfg: &RunConfig,
+    locate: &dyn Fn(&str, String) -> InputError,
+) -> Result<(Vec<GroupRoute>, Option<Routed>), Error> {
     let routed = match &cfg.world {
         Some(_) => {
             let w = world::build(cfg, locate)?;
             let c = world::catchment::compute(&w, cfg)?;
-            Some(Routed { world: w, catchments: c })
+            Some(Routed {
+                world: w,
+                catchments: c,
+            })
         }
         None => None,
     };
@@ -69,15 +75,23 @@ pub fn plan(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Res
         let (nearest_pop, nearest_km) = nearest(cfg, g.city);
         let here = cfg.cities.get(g.city).loc;
         let best_unicast = routed.as_ref().and_then(|r| {
-            r.catchments.unicast_rtt[i].iter().enumerate().filter_map(|(p, x)| x.map(|d| (p, d))).min_by_key(|&(p, d)| (d, p))
+            r.catchments.unicast_rtt[i]
+                .iter()
+                .enumerate()
+                .filter_map(|(p, x)| x.map(|d| (p, d)))
+                .min_by_key(|&(p, d)| (d, p))
         });
-        let access_asn = routed.as_ref().map(|r| r.world.graph.asn(r.world.access[i].asn));
+        let access_asn = routed
+            .as_ref()
+            .map(|r| r.world.graph.asn(r.world.access[i].asn));
         let route = match cfg.steering {
             Steering::Nearest => GroupRoute {
                 city: g.city,
                 pop: nearest_pop,
                 distance_km: nearest_km,
-                rtt: cfg.latency.rtt_direct(here, cfg.cities.get(cfg.pops[nearest_pop].city).loc),
+                rtt: cfg
+                    .latency
+                    .rtt_direct(here, cfg.cities.get(cfg.pops[nearest_pop].city).loc),
                 access_asn,
                 as_path: Vec::new(),
                 nearest_pop,

@@ -673,9 +673,9 @@ mod tests {
             &[id("LHR")],
             "explicit link cities"
         );
-        let mut fra_jfk_hnd = vec![id("FRA"), id("JFK"), id("HND")];
-        fra_jfk_hnd.sort();
-        assert_eq!(geo.footprint(i(1)), fra_jfk_hnd.as_slice());
+        let mut fra_jfk_tyo = vec![id("FRA"), id("JFK"), id("Tokyo,JP")];
+        fra_jfk_tyo.sort();
+        assert_eq!(geo.footprint(i(1)), fra_jfk_tyo.as_slice());
         // 10 (Paris) and 100 (Paris): shared city.
         assert_eq!(geo.interconnections(i(100), i(10)), &[id("CDG")]);
         // 1 provides 10: no shared city; nearest pair Frankfurt-Paris, at the provider's end.
@@ -703,7 +703,7 @@ mod tests {
             ),
             (
                 "\nas|1|Frankfort,DE\n",
-                "t:2: unknown city \"Frankfort,DE\" (did you mean Frankfurt?)",
+                "t:2: unknown city \"Frankfort,DE\" (did you mean Frankfurt am Main?)",
             ),
             ("as|1| ; \n", "t:1: empty city list"),
             ("link|1|100|FRA\n", "t:1: AS1 and AS100 are not linked"),

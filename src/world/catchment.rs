@@ -11,7 +11,7 @@
 use super::World;
 use super::prefix::Prefix;
 use crate::bgp::egress::{DataPath, Interconnects, follow};
-use crate::bgp::{SolveOptions, TieBreak, solve};
+use crate::bgp::{Routes, SolveOptions, TieBreak, solve};
 use crate::error::Error;
 use crate::geo::CityId;
 use crate::scenario::RunConfig;
@@ -64,19 +64,47 @@ pub struct Catchments {
 /// ASNs), seeded by the world's placement seed so it is stable across
 /// scenario seeds.
 pub fn tiebreak() -> TieBreak {
-    TieBreak::RouterId { seed: super::WORLD_PLACEMENT_SEED }
+    TieBreak::RouterId {
+        seed: super::WORLD_PLACEMENT_SEED,
+    }
+}
+
+/// Solves one prefix of the CDN over the world.
+pub fn solve_prefix(world: &World, prefix: &Prefix) -> Result<Routes, Error> {
+    let opts = SolveOptions {
+        tiebreak: tiebreak(),
+        ..SolveOptions::default()
+    };
+    Ok(solve(&world.graph, &prefix.announcement, &opts)?)
 }
 
 fn paths(world: &World, cfg: &RunConfig, prefix: &Prefix) -> Result<Vec<PathTo>, Error> {
-    let opts = SolveOptions { tiebreak: tiebreak(), ..SolveOptions::default() };
-    let routes = solve(&world.graph, &prefix.announcement, &opts)?;
-    let view = PrefixView { geo: &world.geo, cdn: world.cdn, entry: &prefix.entry_cities };
-    let pop_at: FxHashMap<CityId, usize> = cfg.pops.iter().enumerate().rev().map(|(i, p)| (p.city, i)).collect();
+    let routes = solve_prefix(world, prefix)?;
+    let view = PrefixView {
+        geo: &world.geo,
+        cdn: world.cdn,
+        entry: &prefix.entry_cities,
+    };
+    let pop_at: FxHashMap<CityId, usize> = cfg
+        .pops
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, p)| (p.city, i))
+        .collect();
     Ok(world
         .access
         .iter()
         .map(|a| {
-            let data = follow(&world.graph, &routes, &view, &cfg.cities, &cfg.latency, a.asn, a.router_city);
+            let data = follow(
+                &world.graph,
+                &routes,
+                &view,
+                &cfg.cities,
+                &cfg.latency,
+                a.asn,
+                a.router_city,
+            );
             let access_ms = cfg.latency.one_way_direct_ms(a.access_km);
             match data {
                 Some(d) if d.origin == world.cdn => PathTo {
@@ -85,7 +113,12 @@ fn paths(world: &World, cfg: &RunConfig, prefix: &Prefix) -> Result<Vec<PathTo>,
                     as_path: d.hops.iter().map(|h| world.graph.asn(h.asn)).collect(),
                     data: Some(d),
                 },
-                _ => PathTo { pop: None, rtt: SimDuration::ZERO, as_path: Vec::new(), data: None },
+                _ => PathTo {
+                    pop: None,
+                    rtt: SimDuration::ZERO,
+                    as_path: Vec::new(),
+                    data: None,
+                },
             }
         })
         .collect())
@@ -96,11 +129,17 @@ pub fn compute(world: &World, cfg: &RunConfig) -> Result<Catchments, Error> {
     let anycast = paths(world, cfg, &Prefix::anycast(world, cfg))?;
     let mut unicast_rtt = vec![vec![None; cfg.pops.len()]; world.access.len()];
     for p in 0..cfg.pops.len() {
-        for (g, path) in paths(world, cfg, &Prefix::unicast(world, p))?.into_iter().enumerate() {
+        for (g, path) in paths(world, cfg, &Prefix::unicast(world, p))?
+            .into_iter()
+            .enumerate()
+        {
             if path.pop == Some(p) {
                 unicast_rtt[g][p] = Some(path.rtt);
             }
         }
     }
-    Ok(Catchments { anycast, unicast_rtt })
+    Ok(Catchments {
+        anycast,
+        unicast_rtt,
+    })
 }
