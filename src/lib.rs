@@ -31,12 +31,15 @@
 //! - Iteration whose order could change a result never runs over a hash map.
 //! - Reports are built from recorded metrics only.
 
+pub mod cache;
+pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod geo;
 pub mod rng;
 pub mod time;
 pub mod topology;
+pub mod trace;
 pub mod units;
 
 pub use error::{Error, InputError, Result};
