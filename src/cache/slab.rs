@@ -178,11 +178,26 @@ impl<X: Copy + Default> Slab<X> {
     /// Moves a linked slot to the tail (newest end) of its list.
     #[inline]
     pub fn move_to_back(&mut self, list: &mut List, slot: u32) {
-        if list.tail == slot {
+        let tail = list.tail;
+        if tail == slot {
             return;
         }
-        self.unlink(list, slot);
-        self.push_back(list, slot);
+        let (prev, next) = {
+            let e = &mut self.entries[slot as usize];
+            let pn = (e.prev, e.next);
+            e.prev = tail;
+            e.next = NIL;
+            pn
+        };
+        // `slot` is not the tail, so `next` is a real slot.
+        self.entries[next as usize].prev = prev;
+        if prev == NIL {
+            list.head = next;
+        } else {
+            self.entries[prev as usize].next = next;
+        }
+        self.entries[tail as usize].next = slot;
+        list.tail = slot;
     }
 
     /// Heap bytes held by the slab and the index (allocated capacity, not
