@@ -21,11 +21,12 @@
 //! deterministic by construction.
 //!
 //! Storage is shared by all policies ([`slab`]): entries in a slab of `u32`
-//! slots, intrusive doubly-linked lists through the slots, one
-//! `FxHashMap<u64, u32>` from object id to slot. No allocation per request
+//! slots, intrusive doubly-linked lists through the slots, one compact
+//! open-addressing index from object id to slot (8-byte buckets). No allocation per request
 //! once the slab has grown to the working set.
 
 mod arc;
+mod index;
 mod lfu;
 mod lists;
 mod s3fifo;

@@ -1,13 +1,14 @@
 //! The object store every policy shares: a slab of fixed-size entries
 //! addressed by `u32` slots, intrusive doubly-linked lists threaded through
-//! the slots, and one `FxHashMap<u64, u32>` from object id to slot.
+//! the slots, and one compact open-addressing index from object id to slot
+//! ([`super::index`]).
 //!
 //! An entry is 24 bytes when the policy keeps no extra per-object state
 //! (`X = ()`): id (8), size and an 8-bit tag packed into one `u64` (8),
 //! `prev` and `next` slots (4 + 4). Freed slots are chained through `next`
 //! and reused, so a steady-state cache allocates nothing per request.
 
-use rustc_hash::FxHashMap;
+use super::index::Index;
 
 /// "No slot": the end of a list.
 pub(crate) const NIL: u32 = u32::MAX;
@@ -68,7 +69,7 @@ impl Default for List {
 pub(crate) struct Slab<X: Copy + Default = ()> {
     entries: Vec<Entry<X>>,
     free_head: u32,
-    map: FxHashMap<u64, u32>,
+    index: Index,
 }
 
 impl<X: Copy + Default> Default for Slab<X> {
@@ -82,13 +83,14 @@ impl<X: Copy + Default> Slab<X> {
         Slab {
             entries: Vec::new(),
             free_head: NIL,
-            map: FxHashMap::default(),
+            index: Index::default(),
         }
     }
 
     #[inline]
     pub fn find(&self, id: u64) -> Option<u32> {
-        self.map.get(&id).copied()
+        let entries = &self.entries;
+        self.index.find(id, |s| entries[s as usize].id)
     }
 
     #[inline]
@@ -123,8 +125,8 @@ impl<X: Copy + Default> Slab<X> {
             self.entries.push(entry);
             s
         };
-        let old = self.map.insert(id, slot);
-        debug_assert!(old.is_none(), "object {id} allocated twice");
+        debug_assert!(self.find(id).is_none(), "object {id} allocated twice");
+        self.index.insert(id, slot);
         slot
     }
 
@@ -132,7 +134,9 @@ impl<X: Copy + Default> Slab<X> {
     #[inline]
     pub fn release(&mut self, slot: u32) {
         let id = self.entries[slot as usize].id;
-        self.map.remove(&id);
+        let entries = &self.entries;
+        let removed = self.index.remove(id, |s| entries[s as usize].id);
+        debug_assert!(removed);
         self.entries[slot as usize].next = self.free_head;
         self.free_head = slot;
     }
@@ -201,16 +205,9 @@ impl<X: Copy + Default> Slab<X> {
     }
 
     /// Heap bytes held by the slab and the index (allocated capacity, not
-    /// just the live part). hashbrown stores `(u64, u32)` buckets (16 bytes
-    /// with padding) plus one control byte each, at most 7/8 full.
+    /// just the live part).
     pub fn heap_bytes(&self) -> usize {
-        let cap = self.map.capacity();
-        let buckets = if cap == 0 {
-            0
-        } else {
-            (cap * 8 / 7).next_power_of_two()
-        };
-        self.entries.capacity() * std::mem::size_of::<Entry<X>>() + buckets * (16 + 1) + 16
+        self.entries.capacity() * std::mem::size_of::<Entry<X>>() + self.index.heap_bytes()
     }
 }
 
