@@ -53,30 +53,36 @@ fn shared_data(rel: &str) -> Option<PathBuf> {
 /// Heap bytes per resident object after inserting `n` distinct objects
 /// that all fit, then after a Zipf-like churn phase (ghost lists filled).
 fn memory_report() {
-    const N: u64 = 1_000_000;
-    println!("per-object heap bytes ({N} resident objects of 100 bytes; counting allocator):");
+    for n in [700_000, 1_000_000] {
+        memory_report_n(n);
+    }
+}
+
+fn memory_report_n(n: u64) {
+    println!("per-object heap bytes ({n} resident objects of 100 bytes; counting allocator):");
     for kind in PolicyKind::ALL {
-        struct Fill;
+        struct Fill(u64);
         impl PolicyVisitor for Fill {
             type Output = (usize, usize, usize, usize);
             fn visit<P: Policy + 'static>(self, p: P) -> Self::Output {
+                let n = self.0;
                 let before = LIVE.load(Ordering::Relaxed);
-                let mut c = Cache::new(p, N * 100);
-                for id in 0..N {
+                let mut c = Cache::new(p, n * 100);
+                for id in 0..n {
                     c.access(id, 100);
                 }
                 let full = LIVE.load(Ordering::Relaxed) - before;
                 let n_full = c.len();
                 // Churn: N more distinct objects push the first ones out
                 // (into ghost lists where the policy keeps them).
-                for id in N..3 * N {
+                for id in n..3 * n {
                     c.access(id, 100);
                 }
                 let churn = LIVE.load(Ordering::Relaxed) - before;
                 (full, n_full, churn, c.len())
             }
         }
-        let (full, n_full, churn, n_churn) = kind.visit(N * 100, Fill);
+        let (full, n_full, churn, n_churn) = kind.visit(n * 100, Fill(n));
         println!(
             "  {:7} filled: {:5.1} B/object   after churn (incl. ghosts): {:5.1} B/object",
             kind.name(),

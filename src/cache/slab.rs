@@ -122,6 +122,12 @@ impl<X: Copy + Default> Slab<X> {
         } else {
             let s = self.entries.len() as u32;
             assert!(s != NIL, "cache slab is full (2^32 - 1 objects)");
+            if self.entries.len() == self.entries.capacity() {
+                // Grow by a quarter rather than doubling: at most 25% of
+                // the slab is ever allocated but unused.
+                let more = (self.entries.len() / 4).max(1024);
+                self.entries.reserve_exact(more);
+            }
             self.entries.push(entry);
             s
         };

@@ -380,3 +380,108 @@ fn peer_python() -> Option<PathBuf> {
     }
     Some(py)
 }
+
+// ------------------------------------------------------------ the command
+
+mod replay_command {
+    use cdnsim::cli::cache::{Admission, ReplayArgs, format_report, run_replay};
+    use cdnsim::trace::{OracleGeneral, Request};
+    use std::path::PathBuf;
+
+    fn temp(name: &str, bytes: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("cdnsim-cache-it-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn args(trace: PathBuf, policy: &str, capacity: &str) -> ReplayArgs {
+        ReplayArgs {
+            trace,
+            format: None,
+            policy: policy.to_string(),
+            capacity: capacity.to_string(),
+            admission: Admission::None,
+        }
+    }
+
+    #[test]
+    fn csv_and_oracle_give_the_same_counts() {
+        // Sizes fixed per id: ids below 5 are hot.
+        let reqs: Vec<Request> = (0..2000u64)
+            .map(|i| {
+                let id = if i % 3 == 0 { i % 5 } else { (i * 7) % 97 };
+                Request {
+                    time: i,
+                    id,
+                    size: 100 + (id % 7) * 3,
+                }
+            })
+            .collect();
+        let mut csv = String::from("time,object,size,region\n");
+        for r in &reqs {
+            csv.push_str(&format!("{},{},{},eu\n", r.time, r.id, r.size));
+        }
+        let a = run_replay(&args(temp("t.csv", csv.as_bytes()), "sieve", "4kB")).unwrap();
+        let b = run_replay(&args(
+            temp("t.bin", &OracleGeneral::encode(&reqs)),
+            "sieve",
+            "4kB",
+        ))
+        .unwrap();
+        assert_eq!(a.stats, b.stats);
+        assert_eq!(a.stats.requests, 2000);
+        assert!(a.stats.misses > 97 && a.stats.misses < 2000);
+        let text = format_report(&a);
+        assert!(text.contains("requests: 2000\n"), "{text}");
+        assert!(text.contains(&format!("misses: {}\n", a.stats.misses)));
+        assert!(text.contains("byte miss ratio: "));
+        assert!(text.contains("requests/s: "));
+    }
+
+    #[test]
+    fn bad_inputs_are_one_line_input_errors() {
+        let t = temp("ok.bin", &OracleGeneral::encode(&[]));
+        let e = run_replay(&args(t.clone(), "lruu", "1MiB")).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string(),
+            "--policy: unknown cache policy \"lruu\" (valid: lru, fifo, clock, lfu, s3fifo, sieve, arc)"
+        );
+        let e = run_replay(&args(t, "lru", "12 parsecs")).unwrap_err();
+        assert!(e.to_string().starts_with("--capacity: "), "{e}");
+        let bad = temp("bad.bin", &[0u8; 30]);
+        let e = run_replay(&args(bad.clone(), "lru", "1MiB")).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let msg = e.to_string();
+        assert!(msg.starts_with(&bad.display().to_string()), "{msg}");
+        assert!(
+            msg.contains("record 2 at byte offset 24 has 6 of 24 bytes"),
+            "{msg}"
+        );
+        assert!(!msg.contains('\n'));
+    }
+
+    #[test]
+    fn tinylfu_admission_runs_through_the_command() {
+        let reqs: Vec<Request> = (0..3000u64)
+            .map(|i| Request {
+                time: i,
+                id: if i % 2 == 0 { (i / 2) % 10 } else { 1000 + i },
+                size: 10,
+            })
+            .collect();
+        let p = temp("scan.bin", &OracleGeneral::encode(&reqs));
+        let plain = run_replay(&args(p.clone(), "lru", "100B")).unwrap();
+        let mut a = args(p, "lru", "100B");
+        a.admission = Admission::Tinylfu;
+        let filtered = run_replay(&a).unwrap();
+        assert!(
+            filtered.stats.misses < plain.stats.misses,
+            "a hot set behind a scan: TinyLFU {} vs plain {}",
+            filtered.stats.misses,
+            plain.stats.misses
+        );
+    }
+}
