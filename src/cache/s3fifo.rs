@@ -42,9 +42,15 @@ pub struct S3Fifo {
     main_cap: u64,
     ghost_cap: u64,
     has_evicted: bool,
-    /// The id whose lookup just hit the ghost (libCacheSim's `hit_on_ghost`).
-    ghost_hit: Option<u64>,
+    /// Ids whose lookup hit the ghost and that have not been inserted since
+    /// (libCacheSim's `hit_on_ghost`, kept per id so that tier logic may
+    /// look up other objects between a miss and its fill). Oldest first;
+    /// at most [`PENDING_MAX`] are remembered.
+    ghost_hits: Vec<u64>,
 }
+
+/// Ghost hits remembered while their fills are outstanding.
+const PENDING_MAX: usize = 4096;
 
 impl S3Fifo {
     pub fn new(capacity: u64) -> Self {
@@ -60,7 +66,7 @@ impl S3Fifo {
             main_cap: capacity - small_cap,
             ghost_cap,
             has_evicted: false,
-            ghost_hit: None,
+            ghost_hits: Vec::new(),
         }
     }
 
@@ -120,15 +126,21 @@ impl Policy for S3Fifo {
     }
     #[inline]
     fn lookup(&mut self, id: u64) -> bool {
-        self.ghost_hit = None;
         let Some(slot) = self.slab.find(id) else {
+            // Not a ghost hit this time: a stale pending one is dropped.
+            if !self.ghost_hits.is_empty() {
+                self.ghost_hits.retain(|&g| g != id);
+            }
             return false;
         };
         let t = self.slab.e(slot).tag();
         if t & 3 == GHOST {
             self.slab.unlink(&mut self.ghost, slot);
             self.slab.release(slot);
-            self.ghost_hit = Some(id);
+            if self.ghost_hits.len() == PENDING_MAX {
+                self.ghost_hits.remove(0);
+            }
+            self.ghost_hits.push(id);
             return false;
         }
         let freq = (t >> 2).saturating_add(1).min(3);
@@ -142,7 +154,14 @@ impl Policy for S3Fifo {
     }
     #[inline]
     fn insert(&mut self, id: u64, size: u64) -> bool {
-        let to_main = if self.ghost_hit.take() == Some(id) {
+        let ghost_hit = match self.ghost_hits.iter().rposition(|&g| g == id) {
+            Some(i) => {
+                self.ghost_hits.remove(i);
+                true
+            }
+            None => false,
+        };
+        let to_main = if ghost_hit {
             true
         } else if size >= self.small_cap {
             return false;
@@ -222,6 +241,20 @@ mod tests {
         assert!(!c.contains(1));
         assert_eq!(c.policy().ghost_len(), 1);
         assert!(c.policy().main.len == 91 && c.policy().small.len == 9);
+    }
+
+    #[test]
+    fn a_ghost_hit_survives_other_lookups_until_the_fill() {
+        let mut c = Cache::new(S3Fifo::new(100), 100);
+        for id in 0..101 {
+            c.access(id, 1);
+        }
+        assert_eq!(c.policy().ghost_len(), 1); // object 0
+        assert!(!c.lookup(0)); // ghost hit, fetch outstanding
+        assert!(c.lookup(50)); // other traffic meanwhile
+        assert!(!c.lookup(777));
+        assert_eq!(c.insert(0, 1), super::super::Insert::Stored);
+        assert_eq!(c.policy().main.len, 91, "0 went to main");
     }
 
     #[test]
