@@ -97,6 +97,9 @@ impl Index {
     }
 
     fn grow(&mut self) {
+        // Homes are taken from the 32-bit fingerprint: 2^32 buckets at most
+        // (over 3 billion objects).
+        assert!(self.bits < 32, "cache index is full");
         self.bits += 1;
         let old = std::mem::replace(&mut self.buckets, vec![EMPTY; 1 << self.bits]);
         for b in old.into_iter().filter(|&b| b != EMPTY) {
