@@ -4,14 +4,20 @@
 //! rises. Evict the smallest key; among equal keys the least recently used
 //! (an access stamp). An indexed binary min-heap in the slab gives
 //! O(log n) updates; the heap position is kept in the entry's `prev` field.
+//!
+//! Keys and stamps are `u32` to keep entries at 32 bytes. Before a key
+//! would overflow, every key is lowered by `L` (all resident keys are at
+//! least `L`, so the order is kept); before the stamp clock overflows,
+//! stamps are renumbered in their order. Both happen at most once per
+//! ~4 billion requests.
 
 use super::Policy;
 use super::slab::Slab;
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Key {
-    key: u64,
-    stamp: u64,
+    key: u32,
+    stamp: u32,
 }
 
 #[derive(Debug, Default)]
@@ -19,8 +25,8 @@ pub struct Lfu {
     slab: Slab<Key>,
     heap: Vec<u32>,
     bytes: u64,
-    age: u64,
-    clock: u64,
+    age: u32,
+    clock: u32,
 }
 
 impl Lfu {
@@ -30,7 +36,37 @@ impl Lfu {
 
     /// The aging term `L` (key of the last eviction).
     pub fn age(&self) -> u64 {
-        self.age
+        self.age as u64
+    }
+
+    /// Lowers every key by the age `L` (order unchanged), making room
+    /// above the largest key.
+    fn rebase_keys(&mut self) {
+        let base = self.age;
+        for i in 0..self.heap.len() {
+            let slot = self.heap[i];
+            self.slab.e_mut(slot).x.key -= base;
+        }
+        self.age = 0;
+    }
+
+    /// Renumbers stamps 0.. in their current order.
+    fn renumber_stamps(&mut self) {
+        let mut slots = self.heap.clone();
+        slots.sort_by_key(|&s| self.slab.e(s).x.stamp);
+        for (n, &s) in slots.iter().enumerate() {
+            self.slab.e_mut(s).x.stamp = n as u32;
+        }
+        self.clock = slots.len() as u32;
+    }
+
+    #[inline]
+    fn tick(&mut self) -> u32 {
+        if self.clock == u32::MAX {
+            self.renumber_stamps();
+        }
+        self.clock += 1;
+        self.clock
     }
 
     #[inline]
@@ -100,10 +136,12 @@ impl Policy for Lfu {
         let Some(slot) = self.slab.find(id) else {
             return false;
         };
-        self.clock += 1;
-        let clock = self.clock;
+        let clock = self.tick();
+        if self.slab.e(slot).x.key == u32::MAX {
+            self.rebase_keys();
+        }
         let e = self.slab.e_mut(slot);
-        e.x.key += 1;
+        e.x.key = e.x.key.saturating_add(1);
         e.x.stamp = clock;
         let i = e.prev as usize;
         self.sift_down(i);
@@ -113,11 +151,14 @@ impl Policy for Lfu {
         self.slab.find(id).is_some()
     }
     fn insert(&mut self, id: u64, size: u64) -> bool {
-        self.clock += 1;
+        let stamp = self.tick();
+        if self.age == u32::MAX {
+            self.rebase_keys();
+        }
         let slot = self.slab.alloc(id, size, 0);
         self.slab.e_mut(slot).x = Key {
             key: self.age + 1,
-            stamp: self.clock,
+            stamp,
         };
         self.heap.push(slot);
         self.sift_up(self.heap.len() - 1);
@@ -172,5 +213,22 @@ mod tests {
         // access goes.
         c.access(5, 1);
         assert!(!c.contains(2) && c.contains(4) && c.contains(5));
+    }
+
+    #[test]
+    fn counters_near_overflow_are_rebased_without_changing_decisions() {
+        let run = |start: u32| {
+            let mut p = Lfu::new();
+            p.clock = start;
+            p.age = start;
+            let mut c = Cache::new(p, 4);
+            let ids = [1u64, 2, 1, 3, 1, 2, 4, 5, 2, 6, 1, 7, 3, 3, 8, 1];
+            let hits: Vec<bool> = ids.iter().map(|&id| c.access(id, 1)).collect();
+            let resident: Vec<u64> = (0..10).filter(|&i| c.contains(i)).collect();
+            (hits, resident)
+        };
+        let base = run(0);
+        assert_eq!(run(u32::MAX - 5), base);
+        assert_eq!(run(u32::MAX - 1), base);
     }
 }
