@@ -131,7 +131,9 @@ pub enum Insert {
     /// Already resident; nothing changed.
     Present,
     /// Not stored: too big for this cache or policy, or refused by the
-    /// admission filter. Nothing was evicted.
+    /// admission filter. Nothing was evicted — except for an S3-FIFO object
+    /// of exactly its small-queue size, for which S3-FIFO (as libCacheSim)
+    /// makes room before refusing it.
     Rejected,
 }
 

@@ -56,7 +56,8 @@ pub struct ReplayReport {
     /// shared machine this is the per-core figure; wall time also counts
     /// time spent waiting for a core.
     pub cpu_seconds: Option<f64>,
-    pub peak_objects: usize,
+    /// Objects resident when the replay ended.
+    pub resident_objects: usize,
 }
 
 /// Runs a replay (library entry point behind the command).
@@ -106,7 +107,7 @@ pub fn run_replay(args: &ReplayArgs) -> Result<ReplayReport> {
             (stats, dt, cpu, cache.len())
         }
     }
-    let (stats, seconds, cpu_seconds, peak_objects) = policy.visit(
+    let (stats, seconds, cpu_seconds, resident_objects) = policy.visit(
         capacity,
         Run {
             trace: &trace,
@@ -120,7 +121,7 @@ pub fn run_replay(args: &ReplayArgs) -> Result<ReplayReport> {
         stats,
         seconds,
         cpu_seconds,
-        peak_objects,
+        resident_objects,
     })
 }
 
