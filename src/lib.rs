@@ -32,6 +32,7 @@
 //! - Reports are built from recorded metrics only.
 
 pub mod bgp;
+pub mod cache;
 pub mod cli;
 pub mod engine;
 pub mod error;
@@ -43,6 +44,7 @@ pub mod scenario;
 pub mod sim;
 pub mod time;
 pub mod topology;
+pub mod trace;
 pub mod units;
 pub mod workload;
 pub mod world;

@@ -2,6 +2,7 @@
 //! [`crate::Result`]; `main` prints errors on one line and exits with
 //! [`crate::Error::exit_code`].
 
+pub mod cache;
 pub mod catchment;
 pub mod latency;
 pub mod routes;
@@ -31,6 +32,9 @@ pub enum Command {
     /// Inspect or generate AS topologies.
     #[command(subcommand)]
     Topology(topology::TopologyCommand),
+    /// Replay a request trace through one cache.
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
     /// Anycast catchments of a scenario's client groups (no traffic).
     Catchment(catchment::CatchmentArgs),
     /// AS-level routes for one prefix (comparable with other BGP simulators).
@@ -46,5 +50,6 @@ pub fn execute(cli: &Cli) -> crate::Result<()> {
         Command::Topology(c) => topology::execute(c),
         Command::Routes(a) => routes::execute(a),
         Command::Catchment(a) => catchment::execute(a),
+        Command::Cache(c) => cache::execute(c),
     }
 }

@@ -189,11 +189,47 @@ fn is_default<T: Default + PartialEq>(x: &T) -> bool {
     *x == T::default()
 }
 
-/// Eviction policy names.
+/// Eviction policy names (see docs/caches.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
     Lru,
+    Fifo,
+    Clock,
+    /// LFU with dynamic aging.
+    Lfu,
+    #[serde(rename = "s3fifo", alias = "s3-fifo")]
+    S3Fifo,
+    Sieve,
+    Arc,
+}
+
+impl Policy {
+    pub fn kind(self) -> crate::cache::PolicyKind {
+        use crate::cache::PolicyKind as K;
+        match self {
+            Policy::Lru => K::Lru,
+            Policy::Fifo => K::Fifo,
+            Policy::Clock => K::Clock,
+            Policy::Lfu => K::Lfu,
+            Policy::S3Fifo => K::S3Fifo,
+            Policy::Sieve => K::Sieve,
+            Policy::Arc => K::Arc,
+        }
+    }
+}
+
+/// Admission filter in front of the eviction policy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Admission {
+    /// Every miss is admitted.
+    #[default]
+    None,
+    /// TinyLFU: admit a newcomer only if its estimated frequency beats the
+    /// next victim's.
+    #[serde(rename = "tinylfu")]
+    TinyLfu,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -202,6 +238,8 @@ pub struct EdgeCache {
     /// Byte capacity of each PoP's edge cache.
     pub capacity: Bytes,
     pub policy: Policy,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub admission: Admission,
     /// Server processing time per request.
     #[serde(default = "default_edge_processing")]
     pub processing: Duration,

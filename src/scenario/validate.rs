@@ -4,7 +4,7 @@
 //! file:line:col (or the `--set` that wrote the value).
 
 use super::load::{Loaded, Locator};
-use super::raw::{self, Announce, Peering, Policy, SizeDist, Steering};
+use super::raw::{self, Admission, Announce, Peering, Policy, SizeDist, Steering};
 use crate::error::InputError;
 use crate::geo::{Cities, CityId, LatencyModel};
 use crate::time::SimDuration;
@@ -62,6 +62,7 @@ pub struct PopConfig {
 pub struct EdgeConfig {
     pub capacity_bytes: u64,
     pub policy: Policy,
+    pub admission: Admission,
     pub processing: SimDuration,
 }
 
@@ -243,6 +244,7 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
     let edge = EdgeConfig {
         capacity_bytes: s.cdn.edge.capacity.0,
         policy: s.cdn.edge.policy,
+        admission: s.cdn.edge.admission,
         processing: s.cdn.edge.processing.get(),
     };
     let origin = OriginConfig {

@@ -22,21 +22,24 @@
 //! transfer time are not modelled yet: this is the "warm connection" view
 //! of a request, stated in the outputs as `transport = "warm-connection"`.
 
-mod lru;
 pub mod plan;
 
 pub use plan::{GroupRoute, plan};
 
+use crate::cache::{Cache, TinyLfu};
 use crate::engine::{self, Budget, Control, Model, Outcome, Scheduler};
 use crate::geo::CityId;
 use crate::metrics::{CacheCounters, LatencyHistogram, TimeSeries};
 use crate::rng::{StreamRng, Streams};
 use crate::scenario::RunConfig;
+use crate::scenario::raw::Admission;
 use crate::time::{SimDuration, SimTime};
 use crate::workload::Workload;
-use lru::Lru;
 use rand::RngExt;
 use rand_distr::{Distribution, Gamma, LogNormal};
+
+/// Largest TinyLFU sketch, in expected objects.
+pub const TINYLFU_MAX_OBJECTS: u64 = 1 << 24;
 
 /// How long after the last arrival in-flight requests may still complete.
 pub const DRAIN_LIMIT: SimDuration = SimDuration::from_secs(3600);
@@ -97,7 +100,7 @@ struct RequestModel<'a> {
     group_cumulative: Vec<f64>,
     routes: &'a [GroupRoute],
     pop_origin_rtt: Vec<SimDuration>,
-    edges: Vec<Lru>,
+    edges: Vec<Cache<Box<dyn crate::cache::Policy>>>,
     noise: PathNoise,
     m: RunMetrics,
 }
@@ -164,7 +167,7 @@ impl Model for RequestModel<'_> {
             }
             Event::AtEdge(r) => {
                 let pop = r.pop as usize;
-                let hit = self.edges[pop].get(r.object);
+                let hit = self.edges[pop].lookup(r.object);
                 let mut ttfb = r.rtt + self.cfg.edge.processing;
                 if !hit {
                     let jitter = SimDuration::from_millis_f64(self.noise.jitter_ms());
@@ -208,7 +211,24 @@ impl Model for RequestModel<'_> {
                 gm.requests += 1;
                 gm.ttfb.record(ttfb);
             }
-            Event::Fill { pop, object, size } => self.edges[pop as usize].insert(object, size),
+            Event::Fill { pop, object, size } => {
+                self.edges[pop as usize].insert(object, size);
+            }
+        }
+    }
+}
+
+/// One PoP's edge cache as the scenario configures it.
+fn edge_cache(cfg: &RunConfig) -> Cache<Box<dyn crate::cache::Policy>> {
+    let cap = cfg.edge.capacity_bytes;
+    let c = Cache::new(cfg.edge.policy.kind().build(cap), cap);
+    match cfg.edge.admission {
+        Admission::None => c,
+        // The sketch is sized to the catalog (an upper bound on the
+        // objects the cache can hold), capped to bound memory.
+        Admission::TinyLfu => {
+            let objects: u64 = cfg.catalogs.iter().map(|k| k.objects).sum();
+            c.with_admission(TinyLfu::new(objects.min(TINYLFU_MAX_OBJECTS) as usize))
         }
     }
 }
@@ -241,11 +261,7 @@ pub fn run(
             .iter()
             .map(|p| cfg.latency.rtt_direct(loc(p.city), origin))
             .collect(),
-        edges: cfg
-            .pops
-            .iter()
-            .map(|_| Lru::new(cfg.edge.capacity_bytes))
-            .collect(),
+        edges: cfg.pops.iter().map(|_| edge_cache(cfg)).collect(),
         noise: PathNoise {
             rng: streams.stream("latency/noise"),
             access: cfg.latency.access_distribution(),
