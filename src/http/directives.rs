@@ -154,7 +154,10 @@ fn parse_list(value: &str, syntax: Syntax) -> Parsed {
         }
         out.members += 1;
         let (name, arg) = match member.split_once('=') {
-            Some((n, a)) => (n.trim_matches([' ', '\t']), Some(a.trim_matches([' ', '\t']))),
+            Some((n, a)) => (
+                n.trim_matches([' ', '\t']),
+                Some(a.trim_matches([' ', '\t'])),
+            ),
             None => (member, None),
         };
         let mut name = name.to_ascii_lowercase(); // directives are case-insensitive (§5.2)
@@ -233,17 +236,15 @@ fn apply(out: &mut Parsed, seen: &mut u32, name: &str, arg: Arg, syntax: Syntax)
         (Arg::Int(i), _) if *i >= 0 => Some(Some(SimDuration::from_secs(
             (*i as u64).min(DELTA_SECONDS_MAX),
         ))),
-        (Arg::Text(t), Syntax::Surrogate) if name == "max-age" => {
-            match t.split_once('+') {
-                Some((a, extra)) => {
-                    if let Some(e) = delta_seconds(extra.trim()) {
-                        d.stale_if_error.get_or_insert(e);
-                    }
-                    Some(delta_seconds(a.trim()))
+        (Arg::Text(t), Syntax::Surrogate) if name == "max-age" => match t.split_once('+') {
+            Some((a, extra)) => {
+                if let Some(e) = delta_seconds(extra.trim()) {
+                    d.stale_if_error.get_or_insert(e);
                 }
-                None => Some(delta_seconds(t)),
+                Some(delta_seconds(a.trim()))
             }
-        }
+            None => Some(delta_seconds(t)),
+        },
         (Arg::Text(t), Syntax::CacheControl | Syntax::Surrogate) => Some(delta_seconds(t)),
         _ => None,
     };
@@ -489,9 +490,7 @@ mod sf {
                     Ok(Arg::Int(if neg { -v } else { v }))
                 }
                 None => self.err("integer longer than 15 digits"),
-                Some(d) if d - start <= 12 && self.i - d - 1 >= 1 && self.i - d - 1 <= 3 => {
-                    Ok(Arg::Other)
-                }
+                Some(d) if d - start <= 12 && (2..=4).contains(&(self.i - d)) => Ok(Arg::Other),
                 Some(_) => self.err("bad decimal"),
             }
         }
@@ -610,7 +609,10 @@ mod tests {
         // §5.2: recipients SHOULD accept both token and quoted-string forms.
         let p = parse_cache_control("max-age=\"120\", no-cache=\"Set-Cookie, X-Foo\"");
         assert_eq!(p.directives.max_age, s(120));
-        assert!(p.directives.no_cache, "qualified no-cache read as unqualified");
+        assert!(
+            p.directives.no_cache,
+            "qualified no-cache read as unqualified"
+        );
         assert_eq!(p.members, 2, "the comma inside quotes does not split");
     }
 

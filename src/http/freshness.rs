@@ -85,8 +85,16 @@ impl Policy {
     /// governs), else the heuristic, else the default TTL.
     pub fn evaluate(h: &ResponseHeaders, cfg: &CacheConfig) -> Policy {
         let targeted = [
-            (cfg.cdn_cache_control, h.cdn_cache_control, LifetimeSource::CdnCacheControl),
-            (cfg.surrogate_control, h.surrogate_control, LifetimeSource::SurrogateControl),
+            (
+                cfg.cdn_cache_control,
+                h.cdn_cache_control,
+                LifetimeSource::CdnCacheControl,
+            ),
+            (
+                cfg.surrogate_control,
+                h.surrogate_control,
+                LifetimeSource::SurrogateControl,
+            ),
         ]
         .into_iter()
         .find_map(|(on, d, src)| if on { d.map(|d| (d, src)) } else { None });
@@ -295,7 +303,9 @@ trait CheckedSub {
 }
 impl CheckedSub for SimTime {
     fn checked_sub_duration(self, d: SimDuration) -> Option<SimTime> {
-        self.as_nanos().checked_sub(d.as_nanos()).map(SimTime::from_nanos)
+        self.as_nanos()
+            .checked_sub(d.as_nanos())
+            .map(SimTime::from_nanos)
     }
 }
 
@@ -370,10 +380,7 @@ mod tests {
     fn targeted_field_overrides_cache_control_entirely() {
         // RFC 9213 §2.2 and its §3.1 example: Cache-Control: no-store with a
         // CDN-Cache-Control present is stored by the CDN.
-        let p = parsed(&[
-            ("Cache-Control", "no-store"),
-            ("CDN-Cache-Control", "none"),
-        ]);
+        let p = parsed(&[("Cache-Control", "no-store"), ("CDN-Cache-Control", "none")]);
         assert!(p.storable());
         let p = parsed(&[
             ("Cache-Control", "max-age=600"),
@@ -388,7 +395,10 @@ mod tests {
         assert_eq!(p.source, LifetimeSource::None);
         // Switching CDN-Cache-Control off restores Cache-Control.
         let h = ResponseHeaders::parse(
-            [("Cache-Control", "max-age=600"), ("CDN-Cache-Control", "max-age=5")],
+            [
+                ("Cache-Control", "max-age=600"),
+                ("CDN-Cache-Control", "max-age=5"),
+            ],
             0,
         );
         let cfg = CacheConfig {
@@ -418,7 +428,10 @@ mod tests {
         .build()
         .unwrap();
         let p = Policy::evaluate(&h, &CacheConfig::default());
-        assert_eq!((p.lifetime, p.source), (secs(86_400), LifetimeSource::Heuristic));
+        assert_eq!(
+            (p.lifetime, p.source),
+            (secs(86_400), LifetimeSource::Heuristic)
+        );
         assert!(p.validators, "Last-Modified is a validator");
         let off = CacheConfig {
             heuristic_fraction: 0.0,
@@ -426,7 +439,10 @@ mod tests {
             ..CacheConfig::default()
         };
         let p = Policy::evaluate(&h, &off);
-        assert_eq!((p.lifetime, p.source), (secs(3600), LifetimeSource::DefaultTtl));
+        assert_eq!(
+            (p.lifetime, p.source),
+            (secs(3600), LifetimeSource::DefaultTtl)
+        );
         let capped = CacheConfig {
             heuristic_max: Some(secs(600)),
             ..CacheConfig::default()
@@ -508,7 +524,10 @@ mod tests {
         .build()
         .unwrap();
         let p = Policy::evaluate(&h, &CacheConfig::default());
-        assert_eq!(decide(&p, &s, at(61)), Decision::Validate { conditional: true });
+        assert_eq!(
+            decide(&p, &s, at(61)),
+            Decision::Validate { conditional: true }
+        );
     }
 
     #[test]
@@ -565,7 +584,10 @@ mod tests {
         assert_eq!(on_origin_error(&p, &s, at(200)), OnError::ServeStale);
         assert_eq!(on_origin_error(&p, &s, at(360)), OnError::ServeStale);
         assert_eq!(on_origin_error(&p, &s, at(361)), OnError::Fail);
-        assert_eq!(on_origin_error(&pol("max-age=60"), &s, at(61)), OnError::Fail);
+        assert_eq!(
+            on_origin_error(&pol("max-age=60"), &s, at(61)),
+            OnError::Fail
+        );
     }
 
     #[test]

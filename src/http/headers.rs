@@ -107,7 +107,7 @@ impl ResponseHeaders {
         };
         // Date, Expires, Last-Modified and Age are singletons; take the
         // first line (RFC 9111 §4.2.1 "the first occurrence should be used").
-        let first = |name: &str| get(name).map(|v| split_first_date(v));
+        let first = |name: &str| get(name).map(split_first_date);
         let date = first("date")
             .and_then(parse_http_date)
             .unwrap_or(received_unix);
@@ -326,7 +326,12 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     if !(1..=31).contains(&day) || *h > 23 || *mi > 59 || *sec > 60 {
         return None;
     }
-    Some(days_from_civil(year, mon, day) * 86_400 + (*h as i64) * 3600 + (*mi as i64) * 60 + *sec as i64)
+    Some(
+        days_from_civil(year, mon, day) * 86_400
+            + (*h as i64) * 3600
+            + (*mi as i64) * 60
+            + *sec as i64,
+    )
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant).
@@ -372,7 +377,10 @@ mod tests {
             ],
             0,
         );
-        assert_eq!(h.expires, Some(Expires::After(SimDuration::from_secs(3600))));
+        assert_eq!(
+            h.expires,
+            Some(Expires::After(SimDuration::from_secs(3600)))
+        );
         assert_eq!(h.last_modified_age, Some(SimDuration::from_secs(86_400)));
         assert!(h.cache_control.public, "lines of one field are combined");
         assert_eq!(h.cache_control.max_age, Some(SimDuration::from_secs(60)));

@@ -47,11 +47,15 @@ impl KeyConfig {
         match (self.query, self.params.is_empty()) {
             (QueryMode::Only | QueryMode::Except, true) => Err(format!(
                 "query = \"{}\" needs a non-empty `params` list",
-                if self.query == QueryMode::Only { "only" } else { "except" }
+                if self.query == QueryMode::Only {
+                    "only"
+                } else {
+                    "except"
+                }
             )),
-            (QueryMode::Keep | QueryMode::Sort | QueryMode::Strip, false) => Err(
-                "`params` is only used with query = \"only\" or \"except\"".to_string(),
-            ),
+            (QueryMode::Keep | QueryMode::Sort | QueryMode::Strip, false) => {
+                Err("`params` is only used with query = \"only\" or \"except\"".to_string())
+            }
             _ => Ok(()),
         }
     }
@@ -106,7 +110,12 @@ impl KeyConfig {
     /// (never matches, §4.1). Each varying field contributes its combined
     /// value with whitespace runs collapsed (§4.1 allows normalising
     /// whitespace) or an "absent" marker distinct from an empty value.
-    pub fn key(&self, target: &str, request_fields: &[(&str, &str)], vary: &Vary) -> Option<CacheKey> {
+    pub fn key(
+        &self,
+        target: &str,
+        request_fields: &[(&str, &str)],
+        vary: &Vary,
+    ) -> Option<CacheKey> {
         let mut material = self.normalize(target);
         match vary {
             Vary::Star => return None,
@@ -137,7 +146,13 @@ impl KeyConfig {
     /// `bust`, that parameter too unless normalisation drops it; `variant`
     /// is the index of the request's value of the varying fields (0 when
     /// the response does not vary).
-    pub fn object_key(&self, object: u64, bust: Option<u64>, bust_param: &str, variant: u32) -> CacheKey {
+    pub fn object_key(
+        &self,
+        object: u64,
+        bust: Option<u64>,
+        bust_param: &str,
+        variant: u32,
+    ) -> CacheKey {
         let mut h = object ^ 0x6b43_a9b5_d2f1_0e37;
         let mut mix = |x: u64| {
             h = crate::rng::splitmix64(&mut (h ^ x));
@@ -167,11 +182,20 @@ mod tests {
     #[test]
     fn query_modes() {
         let t = "/a/b.js?v=2&cb=123&a=1#frag";
-        assert_eq!(cfg(QueryMode::Keep, &[]).normalize(t), "/a/b.js?v=2&cb=123&a=1");
-        assert_eq!(cfg(QueryMode::Sort, &[]).normalize(t), "/a/b.js?a=1&cb=123&v=2");
+        assert_eq!(
+            cfg(QueryMode::Keep, &[]).normalize(t),
+            "/a/b.js?v=2&cb=123&a=1"
+        );
+        assert_eq!(
+            cfg(QueryMode::Sort, &[]).normalize(t),
+            "/a/b.js?a=1&cb=123&v=2"
+        );
         assert_eq!(cfg(QueryMode::Strip, &[]).normalize(t), "/a/b.js");
         assert_eq!(cfg(QueryMode::Only, &["v"]).normalize(t), "/a/b.js?v=2");
-        assert_eq!(cfg(QueryMode::Except, &["cb"]).normalize(t), "/a/b.js?a=1&v=2");
+        assert_eq!(
+            cfg(QueryMode::Except, &["cb"]).normalize(t),
+            "/a/b.js?a=1&v=2"
+        );
         assert_eq!(cfg(QueryMode::Only, &["x"]).normalize(t), "/a/b.js");
         assert!(cfg(QueryMode::Only, &[]).check().is_err());
         assert!(cfg(QueryMode::Sort, &["x"]).check().is_err());
@@ -204,7 +228,10 @@ mod tests {
         assert_ne!(gz, br);
         assert_ne!(none, empty, "absent differs from empty");
         // A field not named by Vary does not matter.
-        assert_eq!(k.key("/x", &[("Accept-Encoding", "gzip"), ("X", "1")], &v), gz);
+        assert_eq!(
+            k.key("/x", &[("Accept-Encoding", "gzip"), ("X", "1")], &v),
+            gz
+        );
         assert_eq!(k.key("/x", &[], &Vary::Star), None);
     }
 
@@ -215,9 +242,18 @@ mod tests {
         let only = cfg(QueryMode::Only, &["v"]);
         let base = keep.object_key(7, None, "cb", 0);
         assert_ne!(keep.object_key(7, Some(1), "cb", 0), base);
-        assert_ne!(keep.object_key(7, Some(1), "cb", 0), keep.object_key(7, Some(2), "cb", 0));
-        assert_eq!(strip.object_key(7, Some(1), "cb", 0), strip.object_key(7, None, "cb", 0));
-        assert_eq!(only.object_key(7, Some(1), "cb", 0), only.object_key(7, None, "cb", 0));
+        assert_ne!(
+            keep.object_key(7, Some(1), "cb", 0),
+            keep.object_key(7, Some(2), "cb", 0)
+        );
+        assert_eq!(
+            strip.object_key(7, Some(1), "cb", 0),
+            strip.object_key(7, None, "cb", 0)
+        );
+        assert_eq!(
+            only.object_key(7, Some(1), "cb", 0),
+            only.object_key(7, None, "cb", 0)
+        );
         assert_ne!(keep.object_key(7, None, "cb", 1), base);
         assert_ne!(keep.object_key(8, None, "cb", 0), base);
     }

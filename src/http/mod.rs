@@ -20,7 +20,9 @@ pub mod headers;
 pub mod key;
 
 pub use directives::Directives;
-pub use freshness::{Decision, LifetimeSource, NotStored, OnError, Policy, Stored, decide, on_origin_error};
+pub use freshness::{
+    Decision, LifetimeSource, NotStored, OnError, Policy, Stored, decide, on_origin_error,
+};
 pub use headers::{Expires, HeaderSpec, ResponseHeaders, Vary};
 pub use key::{CacheKey, KeyConfig, QueryMode};
 
@@ -150,7 +152,8 @@ mod tests {
 
     #[test]
     fn cache_config_from_toml_with_defaults() {
-        let c: CacheConfig = toml::from_str("set_cookie = \"store-if-explicit\"\ndefault_ttl = \"1h\"").unwrap();
+        let c: CacheConfig =
+            toml::from_str("set_cookie = \"store-if-explicit\"\ndefault_ttl = \"1h\"").unwrap();
         assert_eq!(c.set_cookie, SetCookiePolicy::StoreIfExplicit);
         assert_eq!(c.default_ttl, SimDuration::from_secs(3600));
         assert_eq!(c.heuristic_fraction, DEFAULT_HEURISTIC_FRACTION);
