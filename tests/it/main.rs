@@ -3,7 +3,9 @@
 mod cli;
 mod determinism;
 mod geo;
+mod http;
 mod scenarios;
+mod workload;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
