@@ -591,6 +591,40 @@ mod tests {
     }
 
     #[test]
+    fn explicit_freshness_beats_the_heuristic() {
+        // §4.2.2: heuristics only without explicit expiration.
+        let h = HeaderSpec {
+            cache_control: Some("max-age=5"),
+            last_modified_age: Some(secs(1_000_000)),
+            ..HeaderSpec::default()
+        }
+        .build()
+        .unwrap();
+        let p = Policy::evaluate(&h, &CacheConfig::default());
+        assert_eq!((p.lifetime, p.source), (secs(5), LifetimeSource::MaxAge));
+        // Expires in the past is explicit too: stale, no heuristic.
+        let h = HeaderSpec {
+            expires: Some(secs(0)),
+            last_modified_age: Some(secs(1_000_000)),
+            ..HeaderSpec::default()
+        }
+        .build()
+        .unwrap();
+        let p = Policy::evaluate(&h, &CacheConfig::default());
+        assert_eq!((p.lifetime, p.source), (secs(0), LifetimeSource::Expires));
+    }
+
+    #[test]
+    fn private_in_cdn_cache_control_is_not_stored() {
+        // RFC 9213 §2.1: targeted directives have Cache-Control semantics.
+        let p = parsed(&[
+            ("Cache-Control", "public, max-age=60"),
+            ("CDN-Cache-Control", "private"),
+        ]);
+        assert_eq!(p.store, Err(NotStored::Private));
+    }
+
+    #[test]
     fn invalid_max_age_is_stale_on_arrival() {
         // §4.2.1: invalid freshness information -> stale.
         let p = parsed(&[("Cache-Control", "max-age=ten")]);

@@ -415,6 +415,17 @@ mod tests {
     }
 
     #[test]
+    fn age_takes_the_first_valid_value_and_ignores_junk() {
+        // RFC 9111 §5.1: Age is a non-negative delta-seconds.
+        let h = ResponseHeaders::parse([("Age", "30"), ("Age", "99")], 0);
+        assert_eq!(h.age, SimDuration::from_secs(30));
+        let h = ResponseHeaders::parse([("Age", "-3")], 0);
+        assert_eq!(h.age, SimDuration::ZERO);
+        let h = ResponseHeaders::parse([("Set-Cookie", "a=1"), ("set-cookie", "b=2")], 0);
+        assert!(h.set_cookie);
+    }
+
+    #[test]
     fn vary_star_wins() {
         assert_eq!(Vary::parse("accept, *"), Vary::Star);
         assert_eq!(Vary::parse(""), Vary::None);
