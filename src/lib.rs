@@ -37,6 +37,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod geo;
+pub mod http;
 pub mod metrics;
 pub mod output;
 pub mod rng;

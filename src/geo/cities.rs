@@ -7,7 +7,9 @@
 //! - `population` of the city proper (GeoNames).
 //!
 //! Lookup accepts a name (`Frankfurt`), a name with country (`Frankfurt,DE`),
-//! or an IATA code (`FRA`). Names are matched ignoring case and accents
+//! an IATA code (`FRA`) or a GeoNames id (`geonames:2925533`, the only
+//! unambiguous form for the few cities that share a name within a country).
+//! Names are matched ignoring case and accents
 //! (`sao paulo` finds `Sao Paulo`, as does `São Paulo`); a name that is the
 //! first word(s) of a city's name finds it when no city has exactly that
 //! name (`Frankfurt` finds `Frankfurt am Main`, `New York` finds
@@ -38,6 +40,8 @@ pub struct City {
     pub loc: LatLon,
     pub population: u64,
     pub iata: Option<String>,
+    /// GeoNames id: a stable, unambiguous reference (`geonames:ID`).
+    pub geonameid: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -49,7 +53,6 @@ struct Row {
     lon: f64,
     population: u64,
     iata: String,
-    #[allow(dead_code)]
     geonameid: Option<u64>,
 }
 
@@ -60,6 +63,7 @@ pub struct Cities {
     by_name: FxHashMap<String, CityId>,
     by_name_cc: FxHashMap<String, CityId>,
     by_iata: FxHashMap<String, CityId>,
+    by_geonameid: FxHashMap<u64, CityId>,
     by_prefix: FxHashMap<String, CityId>,
     by_prefix_cc: FxHashMap<String, CityId>,
 }
@@ -101,6 +105,7 @@ impl Cities {
                 loc: LatLon::new(row.lat, row.lon),
                 population: row.population,
                 iata: (!row.iata.is_empty()).then_some(row.iata),
+                geonameid: row.geonameid,
             });
         }
         if cities.is_empty() {
@@ -111,6 +116,7 @@ impl Cities {
             by_name: FxHashMap::default(),
             by_name_cc: FxHashMap::default(),
             by_iata: FxHashMap::default(),
+            by_geonameid: FxHashMap::default(),
             by_prefix: FxHashMap::default(),
             by_prefix_cc: FxHashMap::default(),
         };
@@ -135,6 +141,9 @@ impl Cities {
                 t.by_prefix_cc
                     .entry(format!("{p},{}", c.country.to_lowercase()))
                     .or_insert(id);
+            }
+            if let Some(g) = c.geonameid {
+                t.by_geonameid.entry(g).or_insert(id);
             }
             if let Some(code) = &c.iata {
                 t.by_iata.entry(code.to_uppercase()).or_insert(id);
@@ -162,6 +171,13 @@ impl Cities {
     /// Finds a city by `Name`, `Name,CC` or IATA code.
     pub fn lookup(&self, query: &str) -> Option<CityId> {
         let q = query.trim();
+        if let Some(id) = q.strip_prefix("geonames:") {
+            return id
+                .trim()
+                .parse()
+                .ok()
+                .and_then(|g: u64| self.by_geonameid.get(&g).copied());
+        }
         if q.len() == 3 && q.chars().all(|c| c.is_ascii_uppercase()) {
             if let Some(&id) = self.by_iata.get(q) {
                 return Some(id);

@@ -159,10 +159,12 @@ pub fn write_all(
     json.push('\n');
     dir.write("summary.json", json.as_bytes())?;
 
+    let effective =
+        crate::scenario::effective_for_output(&cfg.effective, &cfg.source, dir.final_dir());
     let config =
-        toml::to_string(&cfg.effective).map_err(|e| Error::Runtime(format!("config.toml: {e}")))?;
-    let header =
-        "# Effective configuration of this run: the scenario with defaults and --set applied.\n";
+        toml::to_string(&effective).map_err(|e| Error::Runtime(format!("config.toml: {e}")))?;
+    let header = "# Effective configuration of this run: the scenario with defaults and --set \
+                  applied; input paths are relative to this folder.\n";
     dir.write("config.toml", format!("{header}{config}").as_bytes())?;
 
     let city = |c| cfg.cities.get(c);

@@ -279,6 +279,91 @@ pub struct ClientGroup {
 #[serde(deny_unknown_fields)]
 pub struct Workload {
     pub catalogs: Vec<Catalog>,
+    /// Daily shape of the arrival rate in each client group's local time
+    /// (absent: a constant rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diurnal: Option<Diurnal>,
+    /// UTC time of day at t = 0 (e.g. "18h").
+    #[serde(default)]
+    pub start_utc: Duration,
+}
+
+/// Diurnal arrival profile; its mean over a day is scaled to 1, so
+/// `clients.rate` stays the daily mean rate.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(tag = "profile", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Diurnal {
+    /// 24 relative weights, hour 0 (local midnight) first; constant within
+    /// each hour.
+    Hourly { weights: Vec<f64> },
+    /// `1 + amplitude * cos(2 pi (hour - peak_hour) / 24)`.
+    Sinusoid {
+        /// Local hour of the peak, 0 to 24 (fractions allowed).
+        peak_hour: f64,
+        /// Relative swing, 0 to 1.
+        #[serde(default = "default_amplitude")]
+        amplitude: f64,
+    },
+}
+
+fn default_amplitude() -> f64 {
+    crate::workload::DEFAULT_DIURNAL_AMPLITUDE
+}
+fn default_multiplier_one() -> u64 {
+    1
+}
+
+/// Response headers for a share of a catalog's objects.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderProfile {
+    /// Share of the catalog's objects that get this profile.
+    pub share: Share,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cdn_cache_control: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surrogate_control: Option<String>,
+    /// The response sets a cookie.
+    #[serde(default)]
+    pub set_cookie: bool,
+    /// `Vary` field names, e.g. "Accept-Encoding".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vary: Option<String>,
+    /// The response has an `ETag`.
+    #[serde(default)]
+    pub etag: bool,
+    /// Age of `Last-Modified` at `Date` (enables heuristic freshness).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<Duration>,
+    /// `Expires` after `Date`; `0` means already expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Duration>,
+}
+
+/// New objects appear at a steady rate and take the top popularity rank.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Churn {
+    /// New objects per unit time, e.g. "1/s" or "600/h".
+    pub rate: Rate,
+}
+
+/// A set of objects turns hot for a while.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlashCrowd {
+    /// Start time (simulated, from t = 0).
+    pub at: Duration,
+    pub duration: Duration,
+    /// Popularity rank (at `at`) of the first object of the set.
+    #[serde(default = "default_multiplier_one")]
+    pub first_rank: u64,
+    /// Number of objects in the set (consecutive ranks).
+    pub objects: u64,
+    /// Factor applied to each set member's popularity.
+    pub multiplier: f64,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -293,6 +378,26 @@ pub struct Catalog {
     #[serde(default = "default_share")]
     pub share: Share,
     pub size: SizeDist,
+    /// MIME type of the catalog's objects; sets the default compression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Bytes on the wire per stored byte (0 < x <= 1); default by
+    /// `content_type`, else 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<f64>,
+    /// Share of objects that are cacheable at all; the rest are `no-store`.
+    #[serde(default = "default_share")]
+    pub cacheable: Share,
+    /// Response-header profiles by share of objects (shares sum to 100%).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<HeaderProfile>,
+    /// Share of requests carrying a unique query parameter (cache busting).
+    #[serde(default)]
+    pub cache_busting: Share,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub churn: Option<Churn>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flash_crowds: Vec<FlashCrowd>,
 }
 
 /// Object size distribution; each object's size is drawn once.
@@ -310,5 +415,23 @@ pub enum SizeDist {
         min: Option<Bytes>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max: Option<Bytes>,
+    },
+    /// Pareto with minimum `scale` and tail index `shape`, clamped to `max`.
+    Pareto {
+        scale: Bytes,
+        shape: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<Bytes>,
+    },
+    /// Pareto truncated to [min, max] (inverse-CDF sampling, no clamping).
+    BoundedPareto {
+        min: Bytes,
+        max: Bytes,
+        shape: f64,
+    },
+    /// Sizes from a CSV file of `size[,weight]` rows, relative to the
+    /// scenario file.
+    Empirical {
+        file: String,
     },
 }

@@ -4,7 +4,7 @@
 //! file:line:col (or the `--set` that wrote the value).
 
 use super::load::{Loaded, Locator};
-use super::raw::{self, Admission, Announce, Peering, Policy, SizeDist, Steering};
+use super::raw::{self, Admission, Announce, Peering, Policy, Steering};
 use crate::error::InputError;
 use crate::geo::{Cities, CityId, LatencyModel};
 use crate::time::SimDuration;
@@ -38,8 +38,13 @@ pub struct RunConfig {
     pub rate: f64,
     pub groups: Vec<GroupConfig>,
     pub catalogs: Vec<CatalogConfig>,
+    /// Arrival-process shape (diurnal profile, start time of day).
+    pub arrivals: crate::workload::ArrivalConfig,
     /// The scenario as written plus defaults and `--set` (for config.toml).
     pub effective: raw::Scenario,
+    /// The scenario file as given (relative input paths are relative to
+    /// its folder).
+    pub source: PathBuf,
 }
 
 #[derive(Clone, Debug)]
@@ -80,14 +85,8 @@ pub struct GroupConfig {
     pub share: f64,
 }
 
-#[derive(Clone, Debug)]
-pub struct CatalogConfig {
-    pub name: String,
-    pub objects: u64,
-    pub zipf_alpha: f64,
-    pub share: f64,
-    pub size: SizeDist,
-}
+/// Catalogs are validated by the workload module (`workload::config`).
+pub use crate::workload::config::CatalogConfig;
 
 /// Validates a loaded scenario against the embedded city table.
 pub fn validate(loaded: &Loaded) -> Result<RunConfig, InputError> {
@@ -288,99 +287,7 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
     let total: f64 = groups.iter().map(|g| g.share).sum();
     groups.iter_mut().for_each(|g| g.share /= total);
 
-    if s.workload.catalogs.is_empty() {
-        return Err(err(
-            "workload.catalogs",
-            "at least one catalog is needed".into(),
-        ));
-    }
-    let mut catalogs = Vec::new();
-    let mut total_objects = 0u64;
-    for (i, c) in s.workload.catalogs.iter().enumerate() {
-        let p = |f: &str| format!("workload.catalogs[{i}].{f}");
-        if let Some(j) = s.workload.catalogs[..i]
-            .iter()
-            .position(|d| d.name == c.name)
-        {
-            return Err(err(
-                &p("name"),
-                format!(
-                    "duplicate catalog name {:?} (also workload.catalogs[{j}])",
-                    c.name
-                ),
-            ));
-        }
-        if c.objects == 0 || c.objects > super::MAX_CATALOG_OBJECTS {
-            return Err(err(
-                &p("objects"),
-                format!(
-                    "{} is out of range (expected 1 to {})",
-                    c.objects,
-                    super::MAX_CATALOG_OBJECTS
-                ),
-            ));
-        }
-        total_objects += c.objects;
-        if !(c.zipf_alpha.is_finite() && (0.0..=5.0).contains(&c.zipf_alpha)) {
-            return Err(err(
-                &p("zipf_alpha"),
-                format!("{} is out of range (expected 0 to 5)", c.zipf_alpha),
-            ));
-        }
-        match &c.size {
-            SizeDist::Fixed { size } if size.0 == 0 => {
-                return Err(err(&p("size.size"), "must be positive".into()));
-            }
-            SizeDist::Lognormal {
-                median,
-                sigma,
-                min,
-                max,
-            } => {
-                if median.0 == 0 {
-                    return Err(err(&p("size.median"), "must be positive".into()));
-                }
-                if !(sigma.is_finite() && (0.0..=5.0).contains(sigma)) {
-                    return Err(err(
-                        &p("size.sigma"),
-                        format!("{sigma} is out of range (expected 0 to 5)"),
-                    ));
-                }
-                if let (Some(lo), Some(hi)) = (min, max) {
-                    if lo.0 > hi.0 {
-                        return Err(err(&p("size.min"), format!("{lo} is above max {hi}")));
-                    }
-                }
-            }
-            _ => {}
-        }
-        catalogs.push(CatalogConfig {
-            name: c.name.clone(),
-            objects: c.objects,
-            zipf_alpha: c.zipf_alpha,
-            share: c.share.0,
-            size: c.size.clone(),
-        });
-    }
-    if total_objects > super::MAX_CATALOG_OBJECTS {
-        return Err(err(
-            "workload.catalogs",
-            format!(
-                "{total_objects} objects in all exceed the limit of {}",
-                super::MAX_CATALOG_OBJECTS
-            ),
-        ));
-    }
-    let share_sum: f64 = catalogs.iter().map(|c| c.share).sum();
-    if (share_sum - 1.0).abs() > 1e-6 {
-        return Err(err(
-            "workload.catalogs",
-            format!(
-                "catalog shares sum to {:.4}% (expected 100%)",
-                share_sum * 100.0
-            ),
-        ));
-    }
+    let workload = crate::workload::config::validate(&s.workload, loc)?;
 
     let base = Path::new(&loc.file).parent().unwrap_or(Path::new("."));
     let world = s.world.as_ref().map(|w| WorldConfig {
@@ -447,7 +354,9 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         origin,
         rate,
         groups,
-        catalogs,
+        catalogs: workload.catalogs,
+        arrivals: workload.arrivals,
         effective: s.clone(),
+        source: PathBuf::from(&loc.file),
     })
 }

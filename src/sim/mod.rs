@@ -143,7 +143,8 @@ impl Model for RequestModel<'_> {
                     .group_cumulative
                     .partition_point(|&c| c <= u)
                     .min(self.routes.len() - 1);
-                let (_, object, size) = self.workload.draw(&mut self.draws);
+                let d = self.workload.draw_at(now, &mut self.draws);
+                let (object, size) = (d.object, d.size);
                 let route = &self.routes[g];
                 self.m.issued += 1;
                 let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();

@@ -417,7 +417,12 @@ pub fn city_token(cities: &Cities, id: CityId) -> String {
     {
         return code.clone();
     }
-    format!("{},{}", c.name, c.country)
+    let named = format!("{},{}", c.name, c.country);
+    match c.geonameid {
+        // Two cities of one name in one country: only the id is unambiguous.
+        Some(g) if cities.lookup(&named) != Some(id) => format!("geonames:{g}"),
+        _ => named,
+    }
 }
 
 /// Resolves an IATA code or `Name,CC`; the error says what is valid.

@@ -1,72 +1,89 @@
-//! Workloads: object catalogs with Zipf popularity and size distributions,
-//! and the Poisson arrival process.
+//! Workloads: object catalogs (Zipf popularity, sizes, response headers,
+//! compression, cache busting, churn, flash crowds), the arrival process,
+//! and the [`RequestSource`] seam through which a synthetic workload or a
+//! trace feeds requests to the simulator.
 //!
-//! Object ids are global: catalog `k` owns ids `base_k .. base_k + objects`,
-//! and within a catalog the id order is the popularity rank (rank 1 = most
-//! popular = lowest id). An object's size is a pure function of (seed,
-//! catalog, rank), so it does not depend on the order objects are first
-//! requested in and costs no memory per object.
+//! Object ids are global: catalog `k` owns ids `k << 40 ..`; inside a
+//! catalog the id's low 40 bits are the object's *index*. The `objects`
+//! objects present at t = 0 have index = popularity rank - 1 at t = 0
+//! (index 0 is the most popular); objects added by churn get indices
+//! `objects, objects + 1, ...` in order of appearance.
+//!
+//! Per-object attributes (size, header profile, cacheability) are pure
+//! functions of (seed, catalog name, index) through [`Streams::hash`], so
+//! they do not depend on the order objects are first requested in and
+//! cost no memory per object.
+//!
+//! Churn: new objects appear at `churn.rate` and enter at rank 1, pushing
+//! every older object one rank down (the oldest fall off the end of the
+//! Zipf ranking and are never requested again). Flash crowds: during
+//! `[at, at + duration)` the objects at ranks `first_rank ..` (ranks as of
+//! `at`) have their popularity multiplied by `multiplier`; draws are an
+//! exact mixture of the base Zipf and the boosted set (the set's pmf is
+//! frozen at `at`, a simplification when churn runs during the crowd).
 
+pub mod arrivals;
+pub mod config;
+pub mod source;
+
+pub use arrivals::{Arrivals, DiurnalProfile, GroupClock};
+pub use config::{ArrivalConfig, CatalogConfig, FlashCrowdConfig, SizeModel, WorkloadConfig};
+pub use source::{Request, RequestSource, Synthetic};
+
+use crate::http::ResponseHeaders;
 use crate::rng::Streams;
-use crate::scenario::raw::SizeDist;
-use crate::scenario::validate::CatalogConfig;
+use crate::time::{SimDuration, SimTime};
 use rand::RngExt;
 use rand_distr::{Distribution, Zipf};
+
+/// Default relative swing of a sinusoidal diurnal profile.
+pub const DEFAULT_DIURNAL_AMPLITUDE: f64 = 0.5;
+/// Bits of an object id that hold the index inside its catalog.
+pub const INDEX_BITS: u32 = 40;
+/// Query parameter name carried by cache-busting requests.
+pub const BUST_PARAM: &str = "cb";
+
+/// A flash crowd, resolved to object indices.
+#[derive(Clone, Debug)]
+struct Crowd {
+    start: SimTime,
+    end: SimTime,
+    /// `(multiplier - 1) * sum of the set's base probabilities`.
+    extra: f64,
+    indices: Vec<u64>,
+    cumulative: Vec<f64>,
+}
 
 /// One catalog, ready to draw from.
 #[derive(Clone, Debug)]
 pub struct Catalog {
     pub name: String,
-    /// First global object id of this catalog.
+    /// First global object id of this catalog (`k << 40`).
     pub base_id: u64,
+    /// Objects at t = 0.
     pub objects: u64,
+    /// Header profiles; the last is `no-store` when some objects are not
+    /// cacheable.
+    pub profiles: Vec<ResponseHeaders>,
     zipf: Zipf<f64>,
-    size: SizeDist,
+    alpha: f64,
+    harmonic: f64,
+    size: SizeModel,
+    compression: f64,
+    cacheable: f64,
+    profile_cumulative: Vec<f64>,
+    cache_busting: f64,
+    churn_rate: f64,
+    crowds: Vec<Crowd>,
     streams: Streams,
     size_label: String,
+    header_label: String,
+    cacheable_label: String,
 }
 
-impl Catalog {
-    pub fn new(cfg: &CatalogConfig, base_id: u64, streams: Streams) -> Catalog {
-        Catalog {
-            name: cfg.name.clone(),
-            base_id,
-            objects: cfg.objects,
-            zipf: Zipf::new(cfg.objects as f64, cfg.zipf_alpha)
-                .expect("validated: objects >= 1, alpha >= 0"),
-            size: cfg.size.clone(),
-            streams,
-            size_label: format!("workload/{}/size", cfg.name),
-        }
-    }
-
-    /// Draws an object by popularity; returns its global id.
-    #[inline]
-    pub fn draw<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> u64 {
-        let rank = self.zipf.sample(rng) as u64; // 1..=objects
-        self.base_id + rank.clamp(1, self.objects) - 1
-    }
-
-    /// The size of object `id` [bytes], fixed for the whole run.
-    #[inline]
-    pub fn size_of(&self, id: u64) -> u64 {
-        match &self.size {
-            SizeDist::Fixed { size } => size.0,
-            SizeDist::Lognormal {
-                median,
-                sigma,
-                min,
-                max,
-            } => {
-                let h = self.streams.hash(&self.size_label, id - self.base_id);
-                let z = standard_normal_from_bits(h);
-                let x = (median.0 as f64) * (sigma * z).exp();
-                let lo = min.map_or(1.0, |b| b.0.max(1) as f64);
-                let hi = max.map_or(f64::MAX, |b| b.0 as f64);
-                x.clamp(lo, hi).round() as u64
-            }
-        }
-    }
+/// A uniform in [0, 1) from 64 random bits.
+fn unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// A standard normal deviate from 64 random bits (Box-Muller on two 32-bit
@@ -75,6 +92,264 @@ fn standard_normal_from_bits(bits: u64) -> f64 {
     let u1 = ((bits >> 32) as f64 + 0.5) / 4_294_967_296.0;
     let u2 = ((bits & 0xffff_ffff) as f64 + 0.5) / 4_294_967_296.0;
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// The generalised harmonic number `H(n, alpha) = sum_{k=1..n} k^-alpha`:
+/// exact up to 10^6 terms, Euler-Maclaurin beyond (relative error < 1e-12).
+pub fn harmonic(n: u64, alpha: f64) -> f64 {
+    const EXACT: u64 = 1_000_000;
+    let f = |k: f64| k.powf(-alpha);
+    let m = n.min(EXACT);
+    // Sum small terms last for accuracy.
+    let mut h: f64 = (1..=m).rev().map(|k| f(k as f64)).sum();
+    if n > EXACT {
+        let (a, b) = (m as f64, n as f64);
+        let integral = if (alpha - 1.0).abs() < 1e-12 {
+            (b / a).ln()
+        } else {
+            (b.powf(1.0 - alpha) - a.powf(1.0 - alpha)) / (1.0 - alpha)
+        };
+        let fp = |x: f64| -alpha * x.powf(-alpha - 1.0);
+        h += integral + (f(b) - f(a)) / 2.0 + (fp(b) - fp(a)) / 12.0;
+    }
+    h
+}
+
+impl Catalog {
+    /// Catalog number `index` of the scenario.
+    pub fn new(cfg: &CatalogConfig, index: usize, streams: Streams) -> Catalog {
+        let mut profiles: Vec<ResponseHeaders> = cfg.headers.iter().map(|h| h.1.clone()).collect();
+        let mut acc = 0.0;
+        let profile_cumulative = cfg
+            .headers
+            .iter()
+            .map(|h| {
+                acc += h.0;
+                acc
+            })
+            .collect();
+        if cfg.cacheable < 1.0 {
+            profiles.push(
+                crate::http::HeaderSpec {
+                    cache_control: Some("no-store"),
+                    ..Default::default()
+                }
+                .build()
+                .unwrap_or_default(),
+            );
+        }
+        let mut c = Catalog {
+            name: cfg.name.clone(),
+            base_id: (index as u64) << INDEX_BITS,
+            objects: cfg.objects,
+            profiles,
+            zipf: Zipf::new(cfg.objects as f64, cfg.zipf_alpha)
+                .expect("validated: objects >= 1, alpha >= 0"),
+            alpha: cfg.zipf_alpha,
+            harmonic: harmonic(cfg.objects, cfg.zipf_alpha),
+            size: cfg.size.clone(),
+            compression: cfg.compression,
+            cacheable: cfg.cacheable,
+            profile_cumulative,
+            cache_busting: cfg.cache_busting,
+            churn_rate: cfg.churn_rate,
+            crowds: Vec::new(),
+            streams,
+            size_label: format!("workload/{}/size", cfg.name),
+            header_label: format!("workload/{}/headers", cfg.name),
+            cacheable_label: format!("workload/{}/cacheable", cfg.name),
+        };
+        c.crowds = cfg
+            .flash_crowds
+            .iter()
+            .map(|f| {
+                let ranks = f.first_rank..f.first_rank + f.objects;
+                let indices = ranks.clone().map(|r| c.index_at_rank(r, f.start)).collect();
+                let mut acc = 0.0;
+                let cumulative: Vec<f64> = ranks
+                    .map(|r| {
+                        acc += c.popularity(r);
+                        acc
+                    })
+                    .collect();
+                let mass = acc;
+                Crowd {
+                    start: f.start,
+                    end: f.start + f.duration,
+                    extra: (f.multiplier - 1.0) * mass,
+                    indices,
+                    cumulative: cumulative.iter().map(|x| x / mass).collect(),
+                }
+            })
+            .collect();
+        c
+    }
+
+    /// Base probability of popularity rank `rank` (1-based).
+    pub fn popularity(&self, rank: u64) -> f64 {
+        (rank as f64).powf(-self.alpha) / self.harmonic
+    }
+
+    /// New objects introduced by churn up to `t`.
+    pub fn introduced(&self, t: SimTime) -> u64 {
+        (self.churn_rate * t.as_secs_f64()).floor() as u64
+    }
+
+    /// When object `index` appears (t = 0 for the initial objects).
+    pub fn appears_at(&self, index: u64) -> SimTime {
+        if index < self.objects || self.churn_rate <= 0.0 {
+            return SimTime::ZERO;
+        }
+        let j = index - self.objects + 1;
+        SimTime::ZERO + SimDuration::from_secs_f64(j as f64 / self.churn_rate)
+    }
+
+    /// The object index at popularity rank `rank` (1-based) at `t`.
+    pub fn index_at_rank(&self, rank: u64, t: SimTime) -> u64 {
+        let k = self.introduced(t);
+        if rank <= k {
+            self.objects + k - rank
+        } else {
+            rank - k - 1
+        }
+    }
+
+    /// The popularity rank of object `index` at `t`, if it is in the
+    /// ranking then.
+    pub fn rank_at(&self, index: u64, t: SimTime) -> Option<u64> {
+        let k = self.introduced(t);
+        let rank = if index >= self.objects {
+            (self.objects + k).checked_sub(index)?
+        } else {
+            index + k + 1
+        };
+        (rank >= 1 && rank <= self.objects).then_some(rank)
+    }
+
+    /// Draws an object by popularity at `now`; returns its global id.
+    #[inline]
+    pub fn draw_at<R: rand::Rng + ?Sized>(&self, now: SimTime, rng: &mut R) -> u64 {
+        if !self.crowds.is_empty() {
+            let extra: f64 = self
+                .crowds
+                .iter()
+                .filter(|c| c.start <= now && now < c.end)
+                .map(|c| c.extra)
+                .sum();
+            if extra > 0.0 {
+                let u: f64 = rng.random::<f64>() * (1.0 + extra);
+                if u >= 1.0 {
+                    // Pick the crowd by its extra mass; rounding at the
+                    // top end falls to the last active one.
+                    let mut rest = u - 1.0;
+                    let mut chosen = None;
+                    for c in self.crowds.iter().filter(|c| c.start <= now && now < c.end) {
+                        chosen = Some(c);
+                        if rest < c.extra {
+                            break;
+                        }
+                        rest -= c.extra;
+                    }
+                    if let Some(c) = chosen {
+                        let v: f64 = rng.random();
+                        let i = c.cumulative.partition_point(|&x| x <= v);
+                        return self.base_id + c.indices[i.min(c.indices.len() - 1)];
+                    }
+                }
+            }
+        }
+        let rank = (self.zipf.sample(rng) as u64).clamp(1, self.objects);
+        self.base_id + self.index_at_rank(rank, now)
+    }
+
+    /// Draws an object by popularity at t = 0.
+    #[inline]
+    pub fn draw<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        self.draw_at(SimTime::ZERO, rng)
+    }
+
+    fn index(&self, id: u64) -> u64 {
+        id - self.base_id
+    }
+
+    /// The stored (uncompressed) size of object `id` [bytes], fixed for
+    /// the whole run.
+    #[inline]
+    pub fn size_of(&self, id: u64) -> u64 {
+        let h = || self.streams.hash(&self.size_label, self.index(id));
+        match &self.size {
+            SizeModel::Fixed(s) => *s,
+            SizeModel::Lognormal {
+                median,
+                sigma,
+                min,
+                max,
+            } => {
+                let x = median * (sigma * standard_normal_from_bits(h())).exp();
+                x.clamp(*min, *max).round() as u64
+            }
+            SizeModel::Pareto { scale, shape, max } => {
+                let u = 1.0 - unit(h()); // (0, 1]
+                (scale / u.powf(1.0 / shape)).min(*max).round().max(1.0) as u64
+            }
+            SizeModel::BoundedPareto { min, max, shape } => {
+                let u = unit(h());
+                let r = (min / max).powf(*shape);
+                let x = min / (1.0 - u * (1.0 - r)).powf(1.0 / shape);
+                x.clamp(*min, *max).round() as u64
+            }
+            SizeModel::Empirical(t) => t.at(unit(h())),
+        }
+    }
+
+    /// Bytes on the wire for object `id` (size times the compression ratio).
+    #[inline]
+    pub fn wire_size_of(&self, id: u64) -> u64 {
+        let s = self.size_of(id);
+        if self.compression >= 1.0 {
+            s
+        } else {
+            ((s as f64 * self.compression).round() as u64).max(1)
+        }
+    }
+
+    /// Index into [`Catalog::profiles`] of object `id`'s response headers.
+    #[inline]
+    pub fn profile_of(&self, id: u64) -> u16 {
+        let i = self.index(id);
+        if self.cacheable < 1.0
+            && unit(self.streams.hash(&self.cacheable_label, i)) >= self.cacheable
+        {
+            return (self.profiles.len() - 1) as u16;
+        }
+        if self.profile_cumulative.len() <= 1 {
+            return 0;
+        }
+        let u = unit(self.streams.hash(&self.header_label, i))
+            * self.profile_cumulative[self.profile_cumulative.len() - 1];
+        self.profile_cumulative
+            .partition_point(|&c| c <= u)
+            .min(self.profile_cumulative.len() - 1) as u16
+    }
+
+    /// Object `id`'s response headers.
+    pub fn headers_of(&self, id: u64) -> &ResponseHeaders {
+        &self.profiles[self.profile_of(id) as usize]
+    }
+}
+
+/// One draw: which object, how big, with which headers, busted or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Draw {
+    pub catalog: u32,
+    /// Global object id.
+    pub object: u64,
+    /// Bytes on the wire.
+    pub size: u64,
+    /// Header profile index in the catalog.
+    pub profile: u16,
+    /// Value of the cache-busting parameter [`BUST_PARAM`], if any.
+    pub bust: Option<u64>,
 }
 
 /// All catalogs of a scenario, with the request share of each.
@@ -87,25 +362,34 @@ pub struct Workload {
 
 impl Workload {
     pub fn new(cfgs: &[CatalogConfig], streams: Streams) -> Workload {
-        let mut base = 0;
         let mut acc = 0.0;
-        let mut catalogs = Vec::new();
-        let mut cumulative = Vec::new();
-        for c in cfgs {
-            catalogs.push(Catalog::new(c, base, streams));
-            base += c.objects;
-            acc += c.share;
-            cumulative.push(acc);
-        }
+        let catalogs = cfgs
+            .iter()
+            .enumerate()
+            .map(|(k, c)| Catalog::new(c, k, streams))
+            .collect();
+        let cumulative = cfgs
+            .iter()
+            .map(|c| {
+                acc += c.share;
+                acc
+            })
+            .collect();
         Workload {
             catalogs,
             cumulative,
         }
     }
 
-    /// Draws (catalog index, object id, size).
+    /// The catalog that owns global id `id`.
+    pub fn catalog_of(&self, id: u64) -> &Catalog {
+        &self.catalogs[(id >> INDEX_BITS) as usize]
+    }
+
+    /// Draws at `now`: catalog by share, object by (time-dependent)
+    /// popularity, and whether the request busts the cache.
     #[inline]
-    pub fn draw<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> (usize, u64, u64) {
+    pub fn draw_at<R: rand::Rng + ?Sized>(&self, now: SimTime, rng: &mut R) -> Draw {
         let k = if self.catalogs.len() == 1 {
             0
         } else {
@@ -115,54 +399,156 @@ impl Workload {
                 .min(self.catalogs.len() - 1)
         };
         let c = &self.catalogs[k];
-        let id = c.draw(rng);
-        (k, id, c.size_of(id))
+        let object = c.draw_at(now, rng);
+        let bust = (c.cache_busting > 0.0 && rng.random::<f64>() < c.cache_busting)
+            .then(|| rng.random::<u64>());
+        Draw {
+            catalog: k as u32,
+            object,
+            size: c.wire_size_of(object),
+            profile: c.profile_of(object),
+            bust,
+        }
+    }
+
+    /// Draws (catalog index, object id, wire size) at t = 0.
+    #[inline]
+    pub fn draw<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> (usize, u64, u64) {
+        let d = self.draw_at(SimTime::ZERO, rng);
+        (d.catalog as usize, d.object, d.size)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::units::Bytes;
+    use config::EmpiricalSizes;
+    use std::sync::Arc;
 
-    fn cfg(alpha: f64, size: SizeDist) -> CatalogConfig {
-        CatalogConfig {
-            name: "t".into(),
-            objects: 1000,
-            zipf_alpha: alpha,
-            share: 1.0,
-            size,
-        }
+    fn cfg(alpha: f64, size: SizeModel) -> CatalogConfig {
+        CatalogConfig::basic("t", 1000, alpha, size)
     }
 
     #[test]
     fn zipf_rank_one_is_most_popular_with_expected_share() {
-        let w = Workload::new(
-            &[cfg(1.0, SizeDist::Fixed { size: Bytes(10) })],
-            Streams::new(1),
-        );
+        let w = Workload::new(&[cfg(1.0, SizeModel::Fixed(10))], Streams::new(1));
         let mut rng = Streams::new(1).stream("t");
         let n = 200_000;
         let top = (0..n).filter(|_| w.draw(&mut rng).1 == 0).count() as f64 / n as f64;
         // P(rank 1) = 1 / H(1000) = 0.1336 for alpha = 1.
         assert!((top - 0.1336).abs() < 0.005, "{top}");
+        assert!((w.catalogs[0].popularity(1) - 0.1336).abs() < 1e-4);
     }
 
     #[test]
-    fn lognormal_sizes_are_stable_and_have_the_median() {
-        let d = SizeDist::Lognormal {
-            median: Bytes(20_000),
+    fn harmonic_numbers() {
+        assert!((harmonic(1000, 1.0) - 7.485_470_860_550_345).abs() < 1e-12);
+        // Euler-Maclaurin branch against H(n) ~ ln n + gamma + 1/2n.
+        let n = 10_000_000u64;
+        let expect = (n as f64).ln() + 0.577_215_664_901_532_9 + 0.5 / n as f64;
+        assert!((harmonic(n, 1.0) - expect).abs() < 1e-9);
+        assert_eq!(harmonic(10, 0.0), 10.0);
+    }
+
+    fn sizes(model: SizeModel) -> Vec<u64> {
+        let c = Catalog::new(
+            &CatalogConfig::basic("t", 20_000, 0.8, model),
+            0,
+            Streams::new(3),
+        );
+        let mut v: Vec<u64> = (0..20_000).map(|i| c.size_of(i)).collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn lognormal_sizes_have_the_median() {
+        let v = sizes(SizeModel::Lognormal {
+            median: 20_000.0,
             sigma: 1.0,
-            min: None,
-            max: Some(Bytes(10_000_000)),
-        };
-        let c = Catalog::new(&cfg(0.8, d.clone()), 0, Streams::new(3));
-        let again = Catalog::new(&cfg(0.8, d), 0, Streams::new(3));
-        let mut sizes: Vec<u64> = (0..1000).map(|i| c.size_of(i)).collect();
-        assert!((0..1000).all(|i| c.size_of(i) == again.size_of(i)));
-        sizes.sort_unstable();
-        let median = sizes[500] as f64;
-        assert!((median / 20_000.0 - 1.0).abs() < 0.15, "{median}");
-        assert!(sizes[999] <= 10_000_000);
+            min: 1.0,
+            max: 10e6,
+        });
+        assert!(
+            (v[10_000] as f64 / 20_000.0 - 1.0).abs() < 0.05,
+            "{}",
+            v[10_000]
+        );
+        assert!(v[19_999] <= 10_000_000);
+    }
+
+    #[test]
+    fn pareto_sizes_follow_the_tail() {
+        // P(X > x) = (scale / x)^shape: median = scale * 2^(1/shape).
+        let v = sizes(SizeModel::Pareto {
+            scale: 1000.0,
+            shape: 1.5,
+            max: f64::MAX,
+        });
+        assert!(v[0] >= 1000);
+        let median = 1000.0 * 2f64.powf(1.0 / 1.5);
+        assert!(
+            (v[10_000] as f64 / median - 1.0).abs() < 0.05,
+            "{}",
+            v[10_000]
+        );
+        let above_10k = v.iter().filter(|&&x| x > 10_000).count() as f64 / 20_000.0;
+        assert!((above_10k - 0.1f64.powf(1.5)).abs() < 0.005, "{above_10k}");
+    }
+
+    #[test]
+    fn bounded_pareto_stays_in_bounds_with_the_right_median() {
+        let (l, h, a) = (1000.0, 1e6, 1.2);
+        let v = sizes(SizeModel::BoundedPareto {
+            min: l,
+            max: h,
+            shape: a,
+        });
+        assert!(v[0] >= 1000 && v[19_999] <= 1_000_000);
+        // Median solves F(x) = 1/2: x = l / (1 - (1 - (l/h)^a) / 2)^(1/a).
+        let median = l / (1.0 - 0.5 * (1.0 - (l / h).powf(a))).powf(1.0 / a);
+        assert!((v[10_000] as f64 / median - 1.0).abs() < 0.05);
+    }
+
+    #[test]
+    fn empirical_sizes_follow_weights() {
+        let t = EmpiricalSizes::parse("size,weight\n100,1\n# c\n1kB,3\n", "s.csv").unwrap();
+        assert_eq!(t.sizes, vec![100, 1000]);
+        let v = sizes(SizeModel::Empirical(Arc::new(t)));
+        let small = v.iter().filter(|&&x| x == 100).count() as f64 / 20_000.0;
+        assert!((small - 0.25).abs() < 0.01, "{small}");
+        let e = EmpiricalSizes::parse("100\nabc\n", "s.csv").unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("s.csv", Some(2)));
+        assert!(EmpiricalSizes::parse("100,-1\n", "s.csv").is_err());
+        assert!(EmpiricalSizes::parse("", "s.csv").is_err());
+    }
+
+    #[test]
+    fn compression_shrinks_wire_size() {
+        let mut c = cfg(0.8, SizeModel::Fixed(1000));
+        c.compression = config::default_compression("text/html; charset=utf-8");
+        let cat = Catalog::new(&c, 0, Streams::new(1));
+        assert_eq!(cat.size_of(5), 1000);
+        assert_eq!(cat.wire_size_of(5), 250);
+        assert_eq!(config::default_compression("video/mp4"), 1.0);
+    }
+
+    #[test]
+    fn churn_mapping_is_a_bijection_on_ranks() {
+        let mut c = cfg(0.8, SizeModel::Fixed(1));
+        c.churn_rate = 2.0;
+        let cat = Catalog::new(&c, 0, Streams::new(1));
+        let t = SimTime::ZERO + SimDuration::from_secs(10); // 20 new objects
+        assert_eq!(cat.introduced(t), 20);
+        assert_eq!(cat.index_at_rank(1, t), 1019, "newest on top");
+        assert_eq!(cat.index_at_rank(21, t), 0, "old rank 1 pushed down");
+        for r in 1..=1000 {
+            assert_eq!(cat.rank_at(cat.index_at_rank(r, t), t), Some(r));
+        }
+        assert_eq!(cat.rank_at(999, t), None, "pushed out of the ranking");
+        assert_eq!(
+            cat.appears_at(1000),
+            SimTime::ZERO + SimDuration::from_millis(500)
+        );
     }
 }

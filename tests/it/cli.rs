@@ -47,7 +47,7 @@ fn bad_set_is_one_line_naming_the_override() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out).trim_end(),
-        "--set cdn.edge.policy=lruu: cdn.edge.policy: unknown variant \"lruu\", expected \"lru\""
+        "--set cdn.edge.policy=lruu: cdn.edge.policy: unknown variant \"lruu\", expected one of \"lru\", \"fifo\", \"clock\", \"lfu\", \"s3-fifo\", \"s3fifo\", \"sieve\", \"arc\""
     );
     let out = cdnsim(&[
         "run",
@@ -167,7 +167,7 @@ fn killed_run_leaves_no_final_folder() {
 #[test]
 fn json_scenarios_run_and_report_located_errors() {
     let base = tmp("json");
-    let toml_text = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    let toml_text = super::quickstart_without_world();
     let value: toml::Value = toml::from_str(&toml_text).unwrap();
     let json = serde_json::to_string_pretty(&value).unwrap();
     let good = base.join("quick.json");

@@ -5,8 +5,10 @@ mod cache;
 mod cli;
 mod determinism;
 mod geo;
+mod http;
 mod scenarios;
 mod topology;
+mod workload;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -35,4 +37,25 @@ pub fn tmp(name: &str) -> PathBuf {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The quickstart scenario's text with `nearest` steering and no AS-level
+/// world: for tests about workloads and caches that do not need routing
+/// (and whose scenario may live outside scenarios/).
+pub fn quickstart_without_world() -> String {
+    let text = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    let mut out = String::new();
+    let mut in_world = false;
+    for line in text.lines() {
+        if line.starts_with('[') {
+            in_world = line.trim() == "[world]";
+        }
+        if in_world {
+            continue;
+        }
+        out.push_str(&line.replace("steering = \"anycast\"", "steering = \"nearest\""));
+        out.push('\n');
+    }
+    assert!(!out.contains("[world]") && out.contains("steering = \"nearest\""));
+    out
 }

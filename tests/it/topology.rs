@@ -142,7 +142,7 @@ fn tiny_topology_loads_with_its_geography() {
     assert_eq!(geo.interconnections(i(10), i(11)), &[c("JFK")]);
     assert_eq!(geo.interconnections(i(200), i(21)), &[c("DEN")]);
     assert_eq!(geo.interconnections(i(101), i(21)), &[c("PHX")]);
-    // AS12 (SIN HND SYD BOM) and AS2 (... BOM SYD ...) share two cities.
+    // AS12 (SIN NRT SYD BOM) and AS2 (... BOM SYD ...) share two cities.
     let mut both = vec![c("BOM"), c("SYD")];
     both.sort();
     assert_eq!(geo.interconnections(i(2), i(12)), both.as_slice());
