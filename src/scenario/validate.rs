@@ -219,7 +219,10 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         if p.prepend > MAX_PREPEND {
             return Err(err(
                 &format!("cdn.pops[{i}].prepend"),
-                format!("{} is out of range (expected 0 to {MAX_PREPEND})", p.prepend),
+                format!(
+                    "{} is out of range (expected 0 to {MAX_PREPEND})",
+                    p.prepend
+                ),
             ));
         }
         pops.push(PopConfig {
@@ -384,20 +387,44 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
     });
     if let Some(w) = &world {
         if !w.topology.is_file() {
-            return Err(err("world.topology", format!("no such file {} (paths are relative to the scenario's folder)", w.topology.display())));
+            return Err(err(
+                "world.topology",
+                format!(
+                    "no such file {} (paths are relative to the scenario's folder)",
+                    w.topology.display()
+                ),
+            ));
         }
         if let Some(g) = w.geography.as_ref().filter(|g| !g.is_file()) {
-            return Err(err("world.geography", format!("no such file {} (paths are relative to the scenario's folder)", g.display())));
+            return Err(err(
+                "world.geography",
+                format!(
+                    "no such file {} (paths are relative to the scenario's folder)",
+                    g.display()
+                ),
+            ));
         }
     }
     if s.cdn.steering == Steering::Anycast && world.is_none() {
         return Err(err("cdn.steering", "\"anycast\" needs an AS-level world: add [world] topology = \"...\" (e.g. the shipped topologies/world-3k.as-rel.txt)".into()));
     }
     if s.cdn.asn == 0 || s.cdn.asn == 23456 || s.cdn.asn == u32::MAX {
-        return Err(err("cdn.asn", format!("{} is a reserved AS number (expected 1 to 4294967294, not 23456)", s.cdn.asn)));
+        return Err(err(
+            "cdn.asn",
+            format!(
+                "{} is a reserved AS number (expected 1 to 4294967294, not 23456)",
+                s.cdn.asn
+            ),
+        ));
     }
     if s.cdn.transit_per_pop > 16 {
-        return Err(err("cdn.transit_per_pop", format!("{} is out of range (expected 0 to 16)", s.cdn.transit_per_pop)));
+        return Err(err(
+            "cdn.transit_per_pop",
+            format!(
+                "{} is out of range (expected 0 to 16)",
+                s.cdn.transit_per_pop
+            ),
+        ));
     }
 
     Ok(RunConfig {

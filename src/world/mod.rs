@@ -74,7 +74,10 @@ pub struct World {
 
 /// Builds the world of an `anycast` (or any BGP-routed) scenario.
 pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Result<World, Error> {
-    let wcfg = cfg.world.as_ref().ok_or_else(|| locate("world", "an AS-level world is required".into()))?;
+    let wcfg = cfg
+        .world
+        .as_ref()
+        .ok_or_else(|| locate("world", "an AS-level world is required".into()))?;
     let (g0, report) = caida::load(&wcfg.topology)?;
     let mut warnings = report.warnings();
     let streams = Streams::new(WORLD_PLACEMENT_SEED);
@@ -101,7 +104,13 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
     let cones = crate::topology::stats::customer_cone_sizes(&g0);
     let clique: Vec<AsIdx> = g0.clique.iter().filter_map(|&a| g0.idx(a)).collect();
     let lookup = |path: String, asn: u32| -> Result<AsIdx, Error> {
-        g0.idx(Asn(asn)).ok_or_else(|| locate(&path, format!("AS{asn} is not in the topology {}", wcfg.topology.display())).into())
+        g0.idx(Asn(asn)).ok_or_else(|| {
+            locate(
+                &path,
+                format!("AS{asn} is not in the topology {}", wcfg.topology.display()),
+            )
+            .into()
+        })
     };
 
     // Transit providers per PoP, and footprint extensions they need.
@@ -109,11 +118,18 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
     let mut transit: Vec<Vec<AsIdx>> = Vec::new();
     for (i, p) in cfg.pops.iter().enumerate() {
         let chosen = match &p.transit {
-            Some(list) => list.iter().map(|&a| lookup(format!("cdn.pops[{i}].transit"), a)).collect::<Result<Vec<_>, _>>()?,
+            Some(list) => list
+                .iter()
+                .map(|&a| lookup(format!("cdn.pops[{i}].transit"), a))
+                .collect::<Result<Vec<_>, _>>()?,
             None => {
                 let k = cfg.transit_per_pop as usize;
                 let here = present.get(&p.city).map(Vec::as_slice).unwrap_or(&[]);
-                let mut local: Vec<AsIdx> = here.iter().copied().filter(|&a| !g0.customers(a).is_empty()).collect();
+                let mut local: Vec<AsIdx> = here
+                    .iter()
+                    .copied()
+                    .filter(|&a| !g0.customers(a).is_empty())
+                    .collect();
                 local.sort_by_key(|&a| (std::cmp::Reverse(cones[a.ix()]), g0.asn(a)));
                 local.truncate(k);
                 if local.len() < k {
@@ -122,7 +138,11 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
                         .indices()
                         .filter(|&a| !g0.customers(a).is_empty() && !local.contains(&a))
                         .map(|a| {
-                            let d = geo0.footprint(a).iter().map(|&c| loc.distance_km(cfg.cities.get(c).loc)).fold(f64::INFINITY, f64::min);
+                            let d = geo0
+                                .footprint(a)
+                                .iter()
+                                .map(|&c| loc.distance_km(cfg.cities.get(c).loc))
+                                .fold(f64::INFINITY, f64::min);
                             (d, a)
                         })
                         .collect();
@@ -147,7 +167,10 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
     for (i, p) in cfg.pops.iter().enumerate() {
         let chosen = match &p.peers {
             Some(list) => {
-                let v = list.iter().map(|&a| lookup(format!("cdn.pops[{i}].peers"), a)).collect::<Result<Vec<_>, _>>()?;
+                let v = list
+                    .iter()
+                    .map(|&a| lookup(format!("cdn.pops[{i}].peers"), a))
+                    .collect::<Result<Vec<_>, _>>()?;
                 if let Some(a) = v.iter().find(|a| providers.binary_search(a).is_ok()) {
                     return Err(locate(
                         &format!("cdn.pops[{i}].peers"),
@@ -159,7 +182,12 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
             }
             None if cfg.peering == Peering::Ixp => present
                 .get(&p.city)
-                .map(|v| v.iter().copied().filter(|a| !clique.contains(a) && providers.binary_search(a).is_err()).collect())
+                .map(|v| {
+                    v.iter()
+                        .copied()
+                        .filter(|a| !clique.contains(a) && providers.binary_search(a).is_err())
+                        .collect()
+                })
                 .unwrap_or_default(),
             None => Vec::new(),
         };
@@ -184,7 +212,11 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
     let mut neighbours: Vec<AsIdx> = link_cities.keys().copied().collect();
     neighbours.sort_unstable();
     for &a in &neighbours {
-        let rel = if providers.binary_search(&a).is_ok() { LinkRel::ProviderToCustomer } else { LinkRel::Peer };
+        let rel = if providers.binary_search(&a).is_ok() {
+            LinkRel::ProviderToCustomer
+        } else {
+            LinkRel::Peer
+        };
         match rel {
             LinkRel::ProviderToCustomer => b.add_link(g0.asn(a), cdn_asn, rel),
             _ => b.add_link(cdn_asn, g0.asn(a), rel),
@@ -192,7 +224,11 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
     }
     b.set_clique(g0.clique.clone());
     let (graph, _) = b.build();
-    let remap = |a: AsIdx| graph.idx(g0.asn(a)).expect("every old AS is in the new graph");
+    let remap = |a: AsIdx| {
+        graph
+            .idx(g0.asn(a))
+            .expect("every old AS is in the new graph")
+    };
     let cdn = graph.idx(cdn_asn).expect("added");
 
     let mut footprints: Vec<Vec<CityId>> = vec![Vec::new(); graph.len()];
@@ -224,7 +260,10 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
         .collect::<Vec<_>>();
     for (i, p) in pops.iter().enumerate() {
         if p.transit.is_empty() && p.peers.is_empty() {
-            warnings.push(format!("PoP {} has no neighbours: it cannot announce anything", cfg.pops[i].name));
+            warnings.push(format!(
+                "PoP {} has no neighbours: it cannot announce anything",
+                cfg.pops[i].name
+            ));
         }
     }
 
@@ -234,19 +273,41 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
     for (i, g) in cfg.groups.iter().enumerate() {
         let loc = cfg.cities.get(g.city).loc;
         let asn = match g.asn {
-            Some(a) => graph.idx(Asn(a)).filter(|&x| x != cdn).ok_or_else(|| locate(&format!("clients.groups[{i}].asn"), format!("AS{a} is not in the topology {}", wcfg.topology.display())))?,
+            Some(a) => graph.idx(Asn(a)).filter(|&x| x != cdn).ok_or_else(|| {
+                locate(
+                    &format!("clients.groups[{i}].asn"),
+                    format!("AS{a} is not in the topology {}", wcfg.topology.display()),
+                )
+            })?,
             None => {
-                let here: Vec<AsIdx> = present.get(&g.city).map(|v| v.iter().map(|&a| remap(a)).collect()).unwrap_or_default();
-                let stubs: Vec<AsIdx> = here.iter().copied().filter(|&a| graph.customers(a).is_empty()).collect();
+                let here: Vec<AsIdx> = present
+                    .get(&g.city)
+                    .map(|v| v.iter().map(|&a| remap(a)).collect())
+                    .unwrap_or_default();
+                let stubs: Vec<AsIdx> = here
+                    .iter()
+                    .copied()
+                    .filter(|&a| graph.customers(a).is_empty())
+                    .collect();
                 let pool = if !stubs.is_empty() { stubs } else { here };
                 if pool.is_empty() {
                     graph
                         .indices()
                         .filter(|&a| a != cdn)
-                        .map(|a| (geo.footprint(a).iter().map(|&c| loc.distance_km(cfg.cities.get(c).loc)).fold(f64::INFINITY, f64::min), a))
+                        .map(|a| {
+                            (
+                                geo.footprint(a)
+                                    .iter()
+                                    .map(|&c| loc.distance_km(cfg.cities.get(c).loc))
+                                    .fold(f64::INFINITY, f64::min),
+                                a,
+                            )
+                        })
                         .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)))
                         .map(|(_, a)| a)
-                        .ok_or_else(|| Error::Runtime("the topology has no AS for clients".into()))?
+                        .ok_or_else(|| {
+                            Error::Runtime("the topology has no AS for clients".into())
+                        })?
                 } else {
                     let mut rng = group_streams.stream(&format!("world/access/{i}"));
                     pool[rng.random_range(0..pool.len())]
@@ -259,8 +320,19 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
             .map(|&c| (c, loc.distance_km(cfg.cities.get(c).loc)))
             .min_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)))
             .expect("footprints are never empty");
-        access.push(Access { asn, router_city, access_km });
+        access.push(Access {
+            asn,
+            router_city,
+            access_km,
+        });
     }
 
-    Ok(World { graph, geo, cdn, pops, access, warnings })
+    Ok(World {
+        graph,
+        geo,
+        cdn,
+        pops,
+        access,
+        warnings,
+    })
 }

@@ -66,7 +66,12 @@ impl Prefix {
                 (a, c)
             })
             .collect();
-        Prefix { announcement: Announcement { origins: vec![policy] }, entry_cities }
+        Prefix {
+            announcement: Announcement {
+                origins: vec![policy],
+            },
+            entry_cities,
+        }
     }
 
     /// The anycast prefix: every PoP announces to the neighbours its
@@ -80,7 +85,11 @@ impl Prefix {
                 Announce::Peers => (false, true),
                 Announce::None => (false, false),
             };
-            let chosen = s.transit.iter().filter(|_| t).chain(s.peers.iter().filter(|_| q));
+            let chosen = s
+                .transit
+                .iter()
+                .filter(|_| t)
+                .chain(s.peers.iter().filter(|_| q));
             sessions.extend(chosen.map(|&nb| (nb, s.city, p.prepend)));
         }
         Prefix::from_sessions(world, sessions)
@@ -90,7 +99,12 @@ impl Prefix {
     /// neighbours, without prepending.
     pub fn unicast(world: &World, i: usize) -> Prefix {
         let s = &world.pops[i];
-        let sessions = s.transit.iter().chain(&s.peers).map(|&nb| (nb, s.city, 0)).collect();
+        let sessions = s
+            .transit
+            .iter()
+            .chain(&s.peers)
+            .map(|&nb| (nb, s.city, 0))
+            .collect();
         Prefix::from_sessions(world, sessions)
     }
 }
