@@ -17,8 +17,9 @@
 //! populous cities host an **IXP** (one per 100 ASes, at most 30% of the
 //! cities and at most 150, at least 1), where transits (p=0.8), ISPs
 //! (p=0.6) and stubs (p=0.15) present in that city become members, as do
-//! ISPs of the same country (p=0.4) and transits of the same continent
-//! (p=0.3) from elsewhere (the IXP city joins their footprint); each member
+//! ISPs of the same country (p=0.4, at most ~20 expected) and transits of
+//! the same continent (p=0.3, at most ~10 expected) from elsewhere (the IXP
+//! city joins their footprint); each member
 //! opens sessions to 40 / 12 / 6 members drawn uniformly (pairs already
 //! linked are skipped). An IXP peering
 //! link's interconnection city is the IXP's city (written as a `link` line
@@ -478,11 +479,18 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
         }
         remote.retain(|a| !fps[*a as usize].contains(&ixp));
         remote.sort_unstable();
+        // At most ~20 remote ISPs and ~10 remote transits per IXP expected.
+        let n_acc_remote = remote
+            .iter()
+            .filter(|&&a| kinds[a as usize] == AsKind::Access)
+            .count();
+        let p_acc = (20.0 / n_acc_remote.max(1) as f64).min(0.4);
+        let p_tr = (10.0 / (remote.len() - n_acc_remote).max(1) as f64).min(0.3);
         for a in remote {
             let p = if kinds[a as usize] == AsKind::Access {
-                0.4
+                p_acc
             } else {
-                0.3
+                p_tr
             };
             if rng.random::<f64>() < p {
                 fps[a as usize].push(ixp);
