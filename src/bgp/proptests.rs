@@ -183,23 +183,27 @@ proptest! {
             }
         }
         // Withdrawing an anycast origin with no customers (a site that is
-        // nobody's transit) changes the catchment (chosen origin) only of
-        // ASes that were in its catchment. (An origin that has customers
-        // can, once withdrawn, carry other origins' routes and so offer new
-        // ones: no such property there.) Paths of other ASes may change
-        // while their origin stays: a neighbour that used to export the
-        // withdrawn origin's route now exports its route to another origin,
-        // which can be shorter or win the tie-break.
+        // nobody's transit): an AS outside its catchment changes catchment
+        // only if its old or new path crosses an AS that was in the
+        // catchment. It is not true that only the catchment moves: an AS
+        // of the catchment falls back to its next-best route, which can be
+        // of a lower class but *shorter* (a long customer route replaced by
+        // a short peer route), and its customers may now prefer it. (An
+        // origin that has customers can, once withdrawn, carry other
+        // origins' routes: no such property there.)
         let w = g.idx(ann.origins[0].asn).unwrap();
         if ann.origins.len() > 1 && g.customers(w).is_empty() {
             let mut less = ann.clone();
             less.origins.remove(0);
             let after = solve(&g, &less, &SolveOptions { tiebreak, ..Default::default() }).unwrap();
+            let in_catchment = |j: AsIdx| fast.route(j).is_some_and(|r| r.origin == w);
             for i in g.indices() {
-                if i != w && fast.route(i).is_some_and(|r| r.origin != w) {
-                    let (b, a) = (fast.route(i).unwrap(), after.route(i));
-                    prop_assert_eq!(Some(b.origin), a.map(|r| r.origin), "AS {:?} moved", g.asn(i));
+                let Some(b) = fast.route(i) else { continue };
+                if i == w || b.origin == w || after.route(i).map(|r| r.origin) == Some(b.origin) {
+                    continue;
                 }
+                let crosses = fast.path(i).into_iter().chain(after.path(i)).any(in_catchment);
+                prop_assert!(crosses, "AS {:?} changed catchment without crossing the withdrawn site's catchment", g.asn(i));
             }
         }
         // Every AS that a plain announcement can reach over a valley-free

@@ -14,10 +14,14 @@
 //! Continents, countries and cities are drawn by population. **Peering**:
 //! the Tier-1 clique is a full mesh; transits of one continent whose
 //! footprints share a city peer privately with p=0.3; and the most
-//! populous 30% of cities (at least 1, at most 150) host an **IXP** where
-//! transits (p=0.8), ISPs (p=0.6) and stubs (p=0.08) present in that city
-//! become members and each member opens sessions to 12 / 8 / 4 members
-//! drawn uniformly (pairs already linked are skipped). An IXP peering
+//! populous cities host an **IXP** (one per 100 ASes, at most 30% of the
+//! cities and at most 150, at least 1), where transits (p=0.8), ISPs
+//! (p=0.6) and stubs (p=0.15) present in that city become members, as do
+//! ISPs of the same country (p=0.4, at most ~20 expected) and transits of
+//! the same continent (p=0.3, at most ~10 expected) from elsewhere (the IXP
+//! city joins their footprint); each member
+//! opens sessions to 40 / 12 / 6 members drawn uniformly (pairs already
+//! linked are skipped). An IXP peering
 //! link's interconnection city is the IXP's city (written as a `link` line
 //! in the geography file); all other links follow the geography's default
 //! rule (shared cities, else the nearest pair).
@@ -30,7 +34,7 @@
 //! hosting/content-specific kinds (a content network is a stub that peers
 //! at IXPs), and AS size is not tied to country wealth beyond population.
 
-use super::geography::{Geography, weighted_sample};
+use super::geography::{Geography, referable, weighted_sample};
 use super::graph::{AsGraph, AsGraphBuilder, AsIdx, Asn, LinkRel};
 use crate::error::InputError;
 use crate::geo::{Cities, CityId};
@@ -137,10 +141,11 @@ fn pick_cum(rng: &mut StreamRng, cum: &[f64]) -> usize {
 
 fn group_by(
     cities: &Cities,
+    ok: &[bool],
     key: impl Fn(&crate::geo::City) -> &str,
 ) -> Vec<(String, Vec<(CityId, f64)>)> {
     let mut m: std::collections::BTreeMap<String, Vec<(CityId, f64)>> = Default::default();
-    for (id, c) in cities.iter() {
+    for (id, c) in cities.iter().filter(|(id, _)| ok[id.0 as usize]) {
         m.entry(key(c).to_string())
             .or_default()
             .push((id, c.population.max(1) as f64));
@@ -158,14 +163,16 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
         ));
     }
     let streams = Streams::new(seed);
+    let ok = referable(cities);
     let ctx = Ctx {
         cities,
         all: cities
             .iter()
+            .filter(|(id, _)| ok[id.0 as usize])
             .map(|(id, c)| (id, c.population.max(1) as f64))
             .collect(),
-        continents: group_by(cities, |c| &c.continent),
-        countries: group_by(cities, |c| &c.country),
+        continents: group_by(cities, &ok, |c| &c.continent),
+        countries: group_by(cities, &ok, |c| &c.country),
     };
     let nc = cities.len();
     let [n_t1, n_tr, n_acc, n_stub] = kind_counts(ases);
@@ -430,7 +437,7 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
     }
 
     // IXPs in the most populous cities.
-    let n_ixp = ((nc as f64 * 0.3).round() as usize).clamp(1, 150).min(nc);
+    let n_ixp = (ases / 100).clamp(1, ((nc as f64 * 0.3).round() as usize).clamp(1, 150));
     let mut by_pop: Vec<(CityId, f64)> = ctx.all.clone();
     by_pop.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut ixps: Vec<CityId> = by_pop.iter().take(n_ixp).map(|x| x.0).collect();
@@ -444,7 +451,8 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
     let mut ixp_cities: FxHashMap<(u32, u32), Vec<CityId>> = FxHashMap::default();
     for &ixp in &ixps {
         let mut rng = streams.stream(&format!("topology/generate/ixp/{}", ixp.0));
-        let members: Vec<u32> = present[ixp.0 as usize]
+        let here = ctx.cities.get(ixp);
+        let mut members: Vec<u32> = present[ixp.0 as usize]
             .iter()
             .copied()
             .filter(|&a| {
@@ -456,6 +464,40 @@ pub fn generate(ases: usize, seed: u64, cities: &Cities) -> Result<World, InputE
                 rng.random::<f64>() < p
             })
             .collect();
+        // Remote members: ISPs of the IXP's country and transits of its
+        // continent that are not in the city bring a router there.
+        let mut remote: Vec<u32> = Vec::new();
+        if let Some(co) = ctx.countries.iter().position(|(cc, _)| *cc == here.country) {
+            remote.extend(access_of_country[co].iter().copied());
+        }
+        if let Some(ci) = ctx
+            .continents
+            .iter()
+            .position(|(n, _)| *n == here.continent)
+        {
+            remote.extend((tr0..acc0).filter(|&o| region[o] == ci).map(|o| o as u32));
+        }
+        remote.retain(|a| !fps[*a as usize].contains(&ixp));
+        remote.sort_unstable();
+        // At most ~20 remote ISPs and ~10 remote transits per IXP expected.
+        let n_acc_remote = remote
+            .iter()
+            .filter(|&&a| kinds[a as usize] == AsKind::Access)
+            .count();
+        let p_acc = (20.0 / n_acc_remote.max(1) as f64).min(0.4);
+        let p_tr = (10.0 / (remote.len() - n_acc_remote).max(1) as f64).min(0.3);
+        for a in remote {
+            let p = if kinds[a as usize] == AsKind::Access {
+                p_acc
+            } else {
+                p_tr
+            };
+            if rng.random::<f64>() < p {
+                fps[a as usize].push(ixp);
+                members.push(a);
+            }
+        }
+        members.sort_unstable();
         if members.len() < 2 {
             continue;
         }

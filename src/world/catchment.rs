@@ -127,17 +127,19 @@ fn paths(world: &World, cfg: &RunConfig, prefix: &Prefix) -> Result<Vec<PathTo>,
 /// Solves the anycast prefix and every PoP's unicast prefix.
 pub fn compute(world: &World, cfg: &RunConfig) -> Result<Catchments, Error> {
     let anycast = paths(world, cfg, &Prefix::anycast(world, cfg))?;
-    let mut unicast_rtt = vec![vec![None; cfg.pops.len()]; world.access.len()];
-    for p in 0..cfg.pops.len() {
-        for (g, path) in paths(world, cfg, &Prefix::unicast(world, p))?
-            .into_iter()
-            .enumerate()
-        {
-            if path.pop == Some(p) {
-                unicast_rtt[g][p] = Some(path.rtt);
-            }
-        }
-    }
+    // Per PoP, then transposed to per group.
+    let per_pop = (0..cfg.pops.len())
+        .map(|p| {
+            let paths = paths(world, cfg, &Prefix::unicast(world, p))?;
+            Ok(paths
+                .into_iter()
+                .map(|path| (path.pop == Some(p)).then_some(path.rtt))
+                .collect())
+        })
+        .collect::<Result<Vec<Vec<Option<SimDuration>>>, Error>>()?;
+    let unicast_rtt = (0..world.access.len())
+        .map(|g| per_pop.iter().map(|col| col[g]).collect())
+        .collect();
     Ok(Catchments {
         anycast,
         unicast_rtt,
