@@ -1,7 +1,7 @@
 //! The BGP static solver on the CAIDA 2025 graph (78,643 ASes): one prefix
 //! at AS level, single origin and anycast. Target: <= 20 ms per core.
 //! Skips with a printed reason when ../shared/data is absent
-//! (`CDNSIM_SHARED_DIR` points elsewhere).
+//! (`CDNSIM_SHARED_DATA` points elsewhere).
 
 use cdnsim::bgp::{Announcement, SolveOptions, TieBreak, solve};
 use cdnsim::topology::Asn;
@@ -10,12 +10,9 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 fn caida() -> PathBuf {
-    std::env::var_os("CDNSIM_SHARED_DIR")
-        .map_or_else(
-            || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")),
-            PathBuf::from,
-        )
-        .join("data/caida/20250901.as-rel2.txt.bz2")
+    cdnsim::reference_data::dir()
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
+        .join("caida/20250901.as-rel2.txt.bz2")
 }
 
 fn bench(c: &mut Criterion) {

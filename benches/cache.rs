@@ -43,11 +43,7 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn shared_data(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    [root.join("../shared/data"), root.join("../../shared/data")]
-        .into_iter()
-        .map(|d| d.join(rel))
-        .find(|p| p.exists())
+    cdnsim::reference_data::file(rel)
 }
 
 /// Heap bytes per resident object after inserting `n` distinct objects

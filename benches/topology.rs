@@ -9,14 +9,10 @@ use cdnsim::rng::Streams;
 use cdnsim::topology::{Geography, caida, generate};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn data(rel: &str) -> Option<PathBuf> {
-    let root = env!("CARGO_MANIFEST_DIR");
-    ["../shared/data", "../../shared/data"]
-        .iter()
-        .map(|d| Path::new(root).join(d).join(rel))
-        .find(|p| p.exists())
+    cdnsim::reference_data::file(rel)
 }
 
 fn caida_2025(c: &mut Criterion) {

@@ -40,6 +40,7 @@ pub mod geo;
 pub mod http;
 pub mod metrics;
 pub mod output;
+pub mod reference_data;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

@@ -25,11 +25,11 @@ use std::sync::OnceLock;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// ../shared beside the repository (`CDNSIM_SHARED_DIR` overrides, for
-/// worktrees that do not sit beside it).
+/// A path inside ../shared (see `cdnsim::reference_data`); a path that does
+/// not exist when the data is absent, so callers skip.
 fn shared(p: &str) -> PathBuf {
-    std::env::var_os("CDNSIM_SHARED_DIR")
-        .map_or_else(|| Path::new(ROOT).join("../shared"), PathBuf::from)
+    cdnsim::reference_data::shared_dir()
+        .unwrap_or_else(|| Path::new(ROOT).join("../shared"))
         .join(p)
 }
 

@@ -15,11 +15,7 @@ use std::path::PathBuf;
 /// repository root, or `../../shared/data/<rel>` from a worktree under
 /// `wt/`.
 fn shared_data(rel: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    [root.join("../shared/data"), root.join("../../shared/data")]
-        .into_iter()
-        .map(|d| d.join(rel))
-        .find(|p| p.exists())
+    cdnsim::reference_data::file(rel)
 }
 
 const TRACE: &str = "cache/cloudPhysicsIO.oracleGeneral.bin";

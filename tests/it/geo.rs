@@ -3,13 +3,9 @@
 use cdnsim::geo::build::{BuildOptions, build_cities_csv};
 use std::path::PathBuf;
 
-/// `../shared/data`, or `$CDNSIM_DATA` when set (a worktree elsewhere).
+/// `../shared/data`, or `$CDNSIM_SHARED_DATA` when set (a worktree elsewhere).
 fn data_dir() -> Option<PathBuf> {
-    let d = std::env::var_os("CDNSIM_DATA").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")),
-        PathBuf::from,
-    );
-    d.join("geo").is_dir().then_some(d)
+    cdnsim::reference_data::dir().filter(|d| d.join("geo").is_dir())
 }
 
 const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/topologies/cities.csv");

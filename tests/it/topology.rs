@@ -16,10 +16,7 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// A file of the shared reference data, if present (`../shared/data`, or
 /// `../../shared/data` from a worktree one level deeper).
 fn data(rel: &str) -> Option<PathBuf> {
-    ["../shared/data", "../../shared/data"]
-        .iter()
-        .map(|d| Path::new(ROOT).join(d).join(rel))
-        .find(|p| p.exists())
+    cdnsim::reference_data::file(rel)
 }
 
 fn tmp(name: &str) -> PathBuf {
