@@ -27,5 +27,7 @@ pub fn file(rel: &str) -> Option<PathBuf> {
 
 /// The `shared/` folder holding `data/` and `peers/` (the peer scripts).
 pub fn shared_dir() -> Option<PathBuf> {
-    dir().and_then(|d| d.parent().map(PathBuf::from)).filter(|p| p.join("peers").is_dir())
+    dir()
+        .and_then(|d| d.parent().map(PathBuf::from))
+        .filter(|p| p.join("peers").is_dir())
 }

@@ -43,6 +43,9 @@ pub struct RadixQueue<T> {
     buckets: Vec<Vec<(u64, T)>>,
     /// Occupancy bitmap per level (256 bits each).
     occupied: [[u64; 4]; LEVELS],
+    /// Smallest key in each bucket (valid while the bucket is occupied), so
+    /// a refill needs no extra pass to find the new floor.
+    mins: Vec<u64>,
 }
 
 impl<T> Default for RadixQueue<T> {
@@ -59,6 +62,7 @@ impl<T> RadixQueue<T> {
             current: VecDeque::new(),
             buckets: (0..LEVELS * WIDTH).map(|_| Vec::new()).collect(),
             occupied: [[0; 4]; LEVELS],
+            mins: vec![u64::MAX; LEVELS * WIDTH],
         }
     }
 
@@ -80,8 +84,17 @@ impl<T> RadixQueue<T> {
     fn file(&mut self, key: u64, item: T) {
         let level = ((63 - (key ^ self.last).leading_zeros()) / 8) as usize;
         let byte = ((key >> (8 * level)) & 0xff) as usize;
-        self.buckets[level * WIDTH + byte].push((key, item));
-        self.occupied[level][byte >> 6] |= 1 << (byte & 63);
+        let b = level * WIDTH + byte;
+        self.buckets[b].push((key, item));
+        let bit = 1 << (byte & 63);
+        let word = &mut self.occupied[level][byte >> 6];
+        // A bucket just becoming occupied starts its minimum afresh.
+        self.mins[b] = if *word & bit == 0 {
+            key
+        } else {
+            self.mins[b].min(key)
+        };
+        *word |= bit;
     }
 
     /// Pushes `item` at `at`. `at` below the floor is raised to it.
@@ -129,7 +142,15 @@ impl<T> RadixQueue<T> {
             .lowest_occupied()
             .expect("len > 0 but no bucket occupied");
         self.occupied[level][byte >> 6] &= !(1 << (byte & 63));
-        let mut bucket = std::mem::take(&mut self.buckets[level * WIDTH + byte]);
+        let b = level * WIDTH + byte;
+        if self.buckets[b].len() == 1 {
+            // The common case in sparse regions: one entry, nothing to sort.
+            let (key, item) = self.buckets[b].pop().expect("len is 1");
+            self.last = key;
+            self.current.push_back(item);
+            return;
+        }
+        let mut bucket = std::mem::take(&mut self.buckets[b]);
         let new_last = bucket
             .iter()
             .map(|e| e.0)
