@@ -24,6 +24,9 @@ pub struct Summary {
     pub cdnsim_version: &'static str,
     pub steering: String,
     pub transport: &'static str,
+    /// How HTTP freshness is applied: `not-enforced` (a stored object stays
+    /// fresh until evicted; storability from headers is applied).
+    pub freshness: &'static str,
     pub duration_s: f64,
     pub warmup_s: f64,
     /// Always true: requests arriving in warmup are not in any metric below.
@@ -34,6 +37,8 @@ pub struct Summary {
     pub hit_ratio: HitRatio,
     pub origin_requests: u64,
     pub origin_bytes: u64,
+    /// Measured requests whose headers forbid a shared cache to store them.
+    pub uncacheable_requests: u64,
     pub bytes_served: u64,
     pub events: u64,
 }
@@ -130,6 +135,7 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default(),
         transport: "warm-connection",
+        freshness: "not-enforced",
         duration_s: cfg.duration.as_secs_f64(),
         warmup_s: cfg.warmup.as_secs_f64(),
         warmup_excluded: true,
@@ -142,6 +148,7 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
         },
         origin_requests: m.origin_requests,
         origin_bytes: m.origin_bytes,
+        uncacheable_requests: m.uncacheable,
         bytes_served: m.edge.bytes,
         events: m.events,
     }

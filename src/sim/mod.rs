@@ -29,13 +29,15 @@ pub use plan::{GroupRoute, plan};
 use crate::cache::{Cache, TinyLfu};
 use crate::engine::{self, Budget, Control, Model, Outcome, Scheduler};
 use crate::geo::CityId;
+use crate::http::CacheConfig as HttpCacheConfig;
+use crate::http::freshness::Policy as HttpPolicy;
+use crate::http::key::KeyConfig;
 use crate::metrics::{CacheCounters, LatencyHistogram, TimeSeries};
 use crate::rng::{StreamRng, Streams};
 use crate::scenario::RunConfig;
 use crate::scenario::raw::Admission;
 use crate::time::{SimDuration, SimTime};
-use crate::workload::Workload;
-use rand::RngExt;
+use crate::workload::{BUST_PARAM, RequestSource, Synthetic};
 use rand_distr::{Distribution, Gamma, LogNormal};
 
 /// Largest TinyLFU sketch, in expected objects.
@@ -58,6 +60,9 @@ pub struct RunMetrics {
     pub events: u64,
     /// Requests issued, warmup included.
     pub issued: u64,
+    /// Measured requests whose response headers forbid storing them
+    /// (no-store, private, Set-Cookie by default): always fetched.
+    pub uncacheable: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -81,23 +86,26 @@ struct Request {
     rtt: SimDuration,
     group: u32,
     pop: u32,
-    object: u64,
+    /// Cache key (object, after cache-key normalisation).
+    key: u64,
     size: u64,
+    /// Whether the response's headers allow a shared cache to store it.
+    storable: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
-    Arrival,
+    Arrival(crate::workload::Request),
     AtEdge(Request),
-    Fill { pop: u32, object: u64, size: u64 },
+    Fill { pop: u32, key: u64, size: u64 },
 }
 
 struct RequestModel<'a> {
     cfg: &'a RunConfig,
-    workload: Workload,
-    arrivals: StreamRng,
-    draws: StreamRng,
-    group_cumulative: Vec<f64>,
+    source: Synthetic,
+    /// Caching policy per (catalog, header profile), from its headers.
+    policies: Vec<Vec<HttpPolicy>>,
+    keys: KeyConfig,
     routes: &'a [GroupRoute],
     pop_origin_rtt: Vec<SimDuration>,
     edges: Vec<Cache<Box<dyn crate::cache::Policy>>>,
@@ -123,66 +131,58 @@ impl PathNoise {
     }
 }
 
-impl RequestModel<'_> {
-    fn next_gap(&mut self) -> SimDuration {
-        // Exponential inter-arrival time; 1 - u lies in (0, 1].
-        let u: f64 = self.arrivals.random();
-        SimDuration::from_secs_f64(-(1.0 - u).ln() / self.cfg.rate)
-    }
-}
-
 impl Model for RequestModel<'_> {
     type Event = Event;
 
     fn handle(&mut self, s: &mut Scheduler<Event>, ev: Event) {
         let now = s.now();
         match ev {
-            Event::Arrival => {
-                let u: f64 = self.draws.random();
-                let g = self
-                    .group_cumulative
-                    .partition_point(|&c| c <= u)
-                    .min(self.routes.len() - 1);
-                let d = self.workload.draw_at(now, &mut self.draws);
-                let (object, size) = (d.object, d.size);
-                let route = &self.routes[g];
+            Event::Arrival(w) => {
+                if let Some(next) = self.source.next_request() {
+                    s.schedule_at(next.time, Event::Arrival(next));
+                }
+                let route = &self.routes[w.group as usize];
                 self.m.issued += 1;
                 let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();
                 let rtt = route.rtt + SimDuration::from_millis_f64(extra_ms);
+                let policy = &self.policies[w.catalog as usize][w.profile as usize];
                 let req = Request {
                     arrived: now,
                     rtt,
-                    group: g as u32,
+                    group: w.group,
                     pop: route.pop as u32,
-                    object,
-                    size,
+                    // The cache key: the object, or a distinct key when a
+                    // cache-busting parameter survives key normalisation.
+                    key: self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0,
+                    size: w.size,
+                    storable: policy.store.is_ok(),
                 };
                 s.schedule_in(
                     SimDuration::from_nanos(rtt.as_nanos() / 2),
                     Event::AtEdge(req),
                 );
-                let next = now + self.next_gap();
-                if next < SimTime::ZERO + self.cfg.duration {
-                    s.schedule_at(next, Event::Arrival);
-                }
             }
             Event::AtEdge(r) => {
                 let pop = r.pop as usize;
-                let hit = self.edges[pop].lookup(r.object);
+                // Responses the headers forbid storing go to the origin.
+                let hit = r.storable && self.edges[pop].lookup(r.key);
                 let mut ttfb = r.rtt + self.cfg.edge.processing;
                 if !hit {
                     let jitter = SimDuration::from_millis_f64(self.noise.jitter_ms());
                     let origin_rtt = self.pop_origin_rtt[pop] + jitter;
                     let fetch = self.cfg.edge.processing + origin_rtt + self.cfg.origin.processing;
                     ttfb = r.rtt + fetch;
-                    s.schedule_in(
-                        fetch,
-                        Event::Fill {
+                    if r.storable {
+                        let fill = Event::Fill {
                             pop: r.pop,
-                            object: r.object,
+                            key: r.key,
                             size: r.size,
-                        },
-                    );
+                        };
+                        s.schedule_in(fetch, fill);
+                    } else {
+                        self.m.uncacheable +=
+                            u64::from(r.arrived >= SimTime::ZERO + self.cfg.warmup);
+                    }
                 }
                 let bucket = self.m.series.at(r.arrived);
                 bucket.requests += 1;
@@ -212,8 +212,8 @@ impl Model for RequestModel<'_> {
                 gm.requests += 1;
                 gm.ttfb.record(ttfb);
             }
-            Event::Fill { pop, object, size } => {
-                self.edges[pop as usize].insert(object, size);
+            Event::Fill { pop, key, size } => {
+                self.edges[pop as usize].insert(key, size);
             }
         }
     }
@@ -244,18 +244,25 @@ pub fn run(
     let streams = Streams::new(cfg.seed);
     let loc = |c: CityId| cfg.cities.get(c).loc;
     let origin = loc(cfg.origin.city);
-    let mut acc = 0.0;
-    let group_cumulative = cfg.groups.iter().map(|g| {
-        acc += g.share;
-        acc
-    });
+    let source = Synthetic::from_config(cfg);
+    let http = HttpCacheConfig::default();
+    let policies = source
+        .workload
+        .catalogs
+        .iter()
+        .map(|c| {
+            c.profiles
+                .iter()
+                .map(|h| HttpPolicy::evaluate(h, &http))
+                .collect()
+        })
+        .collect();
     let horizon = cfg.duration + DRAIN_LIMIT;
     let mut model = RequestModel {
         cfg,
-        workload: Workload::new(&cfg.catalogs, streams),
-        arrivals: streams.stream("clients/arrivals"),
-        draws: streams.stream("clients/draws"),
-        group_cumulative: group_cumulative.collect(),
+        source,
+        policies,
+        keys: KeyConfig::default(),
         routes,
         pop_origin_rtt: cfg
             .pops
@@ -278,12 +285,12 @@ pub fn run(
             series: TimeSeries::new(cfg.interval, cfg.duration),
             events: 0,
             issued: 0,
+            uncacheable: 0,
         },
     };
     let mut sched = Scheduler::new();
-    let first = SimTime::ZERO + model.next_gap();
-    if first < SimTime::ZERO + cfg.duration {
-        sched.schedule_at(first, Event::Arrival);
+    if let Some(first) = model.source.next_request() {
+        sched.schedule_at(first.time, Event::Arrival(first));
     }
     let outcome = engine::run(
         &mut model,
