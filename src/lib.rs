@@ -37,6 +37,7 @@ pub mod error;
 pub mod geo;
 pub mod metrics;
 pub mod output;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

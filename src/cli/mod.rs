@@ -2,6 +2,7 @@
 //! [`crate::Result`]; `main` prints errors on one line and exits with
 //! [`crate::Error::exit_code`].
 
+pub mod compare;
 pub mod latency;
 pub mod run;
 pub mod validate;
@@ -25,6 +26,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Model round-trip time between two places, or for a CSV of pairs.
     Latency(latency::LatencyArgs),
+    /// Compare run folders: headline metrics side by side and overlay plots.
+    Compare(compare::CompareArgs),
 }
 
 /// Runs a parsed command line.
@@ -33,5 +36,6 @@ pub fn execute(cli: &Cli) -> crate::Result<()> {
         Command::Run(a) => run::execute(a),
         Command::Validate(a) => validate::execute(a),
         Command::Latency(a) => latency::execute(a),
+        Command::Compare(a) => compare::execute(a),
     }
 }
