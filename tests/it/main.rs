@@ -3,6 +3,7 @@
 mod cli;
 mod determinism;
 mod geo;
+mod report;
 mod scenarios;
 
 use std::path::{Path, PathBuf};
