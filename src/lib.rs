@@ -41,6 +41,7 @@ pub mod http;
 pub mod metrics;
 pub mod output;
 pub mod reference_data;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod catchment;
+pub mod compare;
 pub mod latency;
 pub mod routes;
 pub mod run;
@@ -39,6 +40,8 @@ pub enum Command {
     Catchment(catchment::CatchmentArgs),
     /// AS-level routes for one prefix (comparable with other BGP simulators).
     Routes(routes::RoutesArgs),
+    /// Compare run folders: headline metrics side by side and overlay plots.
+    Compare(compare::CompareArgs),
 }
 
 /// Runs a parsed command line.
@@ -51,5 +54,6 @@ pub fn execute(cli: &Cli) -> crate::Result<()> {
         Command::Routes(a) => routes::execute(a),
         Command::Catchment(a) => catchment::execute(a),
         Command::Cache(c) => cache::execute(c),
+        Command::Compare(a) => compare::execute(a),
     }
 }

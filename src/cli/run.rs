@@ -72,7 +72,8 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
             "run stopped before completion; nothing written".into(),
         ));
     };
-    summary::write_all(&dir, &cfg, &routes, &m)?;
+    let written = summary::write_all(&dir, &cfg, &routes, &m)?;
+    crate::report::write_run(&dir, &written.files)?;
     let final_dir = dir.commit()?;
     if !args.quiet {
         let s = summary::summary(&cfg, &m);

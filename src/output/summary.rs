@@ -82,6 +82,8 @@ struct PopRow<'a> {
     pop: &'a str,
     city: &'a str,
     country: &'a str,
+    lat: f64,
+    lon: f64,
     requests: u64,
     hits: u64,
     hit_ratio: f64,
@@ -98,6 +100,9 @@ struct ClientRow<'a> {
     group: usize,
     city: &'a str,
     country: &'a str,
+    continent: &'a str,
+    lat: f64,
+    lon: f64,
     access_asn: String,
     pop: &'a str,
     distance_km: f64,
@@ -154,13 +159,16 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
     }
 }
 
-/// Writes summary.json, config.toml and the CSVs into `dir`.
-pub fn write_all(
-    dir: &RunDir,
+/// Writes summary.json, config.toml and the CSVs into `dir`, and returns
+/// what it wrote (name, bytes) so the report is drawn from exactly these
+/// files. New outputs: `dir.write(name, bytes)?` below, as for the others.
+pub fn write_all<'d>(
+    dir: &'d RunDir,
     cfg: &RunConfig,
     routes: &[GroupRoute],
     m: &RunMetrics,
-) -> Result<(), Error> {
+) -> Result<Written<'d>, Error> {
+    let mut dir = Written::to(dir);
     let s = summary(cfg, m);
     let mut json = serde_json::to_string_pretty(&s).map_err(|e| Error::Runtime(e.to_string()))?;
     json.push('\n');
@@ -183,6 +191,8 @@ pub fn write_all(
             pop: &p.name,
             city: &city(p.city).name,
             country: &city(p.city).country,
+            lat: round(city(p.city).loc.lat, 4),
+            lon: round(city(p.city).loc.lon, 4),
             requests: pm.edge.requests,
             hits: pm.edge.hits,
             hit_ratio: round(pm.edge.hit_ratio(), 6),
@@ -204,6 +214,9 @@ pub fn write_all(
             group: i,
             city: &city(r.city).name,
             country: &city(r.city).country,
+            continent: &city(r.city).continent,
+            lat: round(city(r.city).loc.lat, 4),
+            lon: round(city(r.city).loc.lon, 4),
             access_asn: r.access_asn.map_or(String::new(), |a| a.0.to_string()),
             pop: &cfg.pops[r.pop].name,
             distance_km: round(r.distance_km, 1),
@@ -251,5 +264,94 @@ pub fn write_all(
         })
         .collect();
     dir.write("timeseries.csv", &csv_bytes(&series)?)?;
-    Ok(())
+    dir.write("latency_cdf.csv", &csv_bytes(&latency_cdf(cfg, routes, m))?)?;
+    Ok(dir)
+}
+
+/// The files written into a run folder, kept in memory for the report.
+pub struct Written<'a> {
+    dir: &'a RunDir,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl<'a> Written<'a> {
+    pub fn to(dir: &'a RunDir) -> Self {
+        Written {
+            dir,
+            files: Vec::new(),
+        }
+    }
+    /// Writes one file into the run folder and keeps a copy.
+    pub fn write(&mut self, file: &str, bytes: &[u8]) -> Result<(), Error> {
+        self.dir.write(file, bytes)?;
+        self.files.push((file.to_string(), bytes.to_vec()));
+        Ok(())
+    }
+    /// The folder the run will have when complete.
+    pub fn final_dir(&self) -> &std::path::Path {
+        self.dir.final_dir()
+    }
+}
+
+/// Quantiles at which latency_cdf.csv samples each distribution, in units
+/// of 1e-5: every 0.01 up to 0.99, then every 0.001, 0.0001 and 0.00001
+/// into the tail, then 1 (the maximum). Integers so the printed quantiles
+/// are exact decimals.
+pub fn cdf_quantiles() -> Vec<f64> {
+    let mut k: Vec<u32> = (0..=99).map(|i| i * 1000).collect();
+    k.extend((1..=9).map(|i| 99_000 + i * 100));
+    k.extend((1..=9).map(|i| 99_900 + i * 10));
+    k.extend((1..=9).map(|i| 99_990 + i));
+    k.push(100_000);
+    k.into_iter().map(|k| f64::from(k) / 1e5).collect()
+}
+
+#[derive(Serialize)]
+struct CdfRow<'a> {
+    scope: &'static str,
+    name: &'a str,
+    quantile: f64,
+    ttfb_ms: f64,
+}
+
+/// TTFB quantiles overall, per PoP and per client continent (the groups of
+/// a continent merged), for CDF and CCDF plots. Empty distributions (a PoP
+/// nobody used) have no rows.
+fn latency_cdf<'a>(
+    cfg: &'a RunConfig,
+    routes: &[GroupRoute],
+    m: &'a RunMetrics,
+) -> Vec<CdfRow<'a>> {
+    let mut continents: std::collections::BTreeMap<&'a str, LatencyHistogram> =
+        std::collections::BTreeMap::new();
+    for (r, gm) in routes.iter().zip(&m.per_group) {
+        continents
+            .entry(cfg.cities.get(r.city).continent.as_str())
+            .or_default()
+            .merge(&gm.ttfb);
+    }
+    let mut scopes: Vec<(&'static str, &'a str, &LatencyHistogram)> = vec![("all", "all", &m.ttfb)];
+    scopes.extend(
+        cfg.pops
+            .iter()
+            .zip(&m.per_pop)
+            .map(|(p, pm)| ("pop", p.name.as_str(), &pm.ttfb)),
+    );
+    scopes.extend(continents.iter().map(|(c, h)| ("client_continent", *c, h)));
+    let qs = cdf_quantiles();
+    let mut rows = Vec::new();
+    for (scope, name, h) in scopes {
+        if h.count() == 0 {
+            continue;
+        }
+        for &q in &qs {
+            rows.push(CdfRow {
+                scope,
+                name,
+                quantile: q,
+                ttfb_ms: round(h.quantile_ms(q), 3),
+            });
+        }
+    }
+    rows
 }

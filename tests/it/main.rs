@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod geo;
 mod http;
+mod report;
 mod scenarios;
 mod topology;
 mod workload;

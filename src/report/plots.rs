@@ -1,0 +1,612 @@
+//! The plots: one function per plot, from a run's files to a [`Figure`], and
+//! the registries that list them. A function returns `None` when the run
+//! lacks its data (older folder, capability not used), and the plot is left
+//! out. To add a plot: write `fn my_plot(run: &RunData) -> Option<Figure>`
+//! and add a line to [`RUN_PLOTS`] (or [`OVERLAYS`] for `cdnsim compare`).
+
+use super::RunData;
+use super::figure::{Axis, Bar, Body, Figure, MapData, Place, Series, Shade, Tone};
+
+/// A plot of one run.
+pub struct PlotDef {
+    /// File stem: `plot-<id>.svg`, `plot-<id>.png`.
+    pub id: &'static str,
+    pub build: fn(&RunData) -> Option<Figure>,
+}
+
+/// A plot overlaying several runs, each with its label.
+pub struct OverlayDef {
+    pub id: &'static str,
+    pub build: fn(&[(String, &RunData)]) -> Option<Figure>,
+}
+
+/// Every plot of a run report, in page order.
+pub const RUN_PLOTS: &[PlotDef] = &[
+    PlotDef {
+        id: "ttfb_cdf",
+        build: ttfb_cdf,
+    },
+    PlotDef {
+        id: "ttfb_ccdf",
+        build: ttfb_ccdf,
+    },
+    PlotDef {
+        id: "ttfb_cdf_continent",
+        build: ttfb_cdf_continent,
+    },
+    PlotDef {
+        id: "origin_requests",
+        build: origin_requests,
+    },
+    PlotDef {
+        id: "origin_bytes",
+        build: origin_bytes,
+    },
+    PlotDef {
+        id: "hit_ratio",
+        build: hit_ratio,
+    },
+    PlotDef {
+        id: "pop_requests",
+        build: pop_requests,
+    },
+    PlotDef {
+        id: "map",
+        build: world_map,
+    },
+];
+
+/// Every overlay of a comparison, in page order.
+pub const OVERLAYS: &[OverlayDef] = &[
+    OverlayDef {
+        id: "ttfb_cdf",
+        build: overlay_ttfb_cdf,
+    },
+    OverlayDef {
+        id: "ttfb_ccdf",
+        build: overlay_ttfb_ccdf,
+    },
+    OverlayDef {
+        id: "origin_requests",
+        build: overlay_origin_requests,
+    },
+    OverlayDef {
+        id: "hit_ratio",
+        build: overlay_hit_ratio,
+    },
+];
+
+const CDF: &str = "latency_cdf.csv";
+const SERIES: &str = "timeseries.csv";
+const POPS: &str = "pops.csv";
+const CLIENTS: &str = "clients.csv";
+
+/// The TTFB distribution of (`scope`, `name`) from latency_cdf.csv as
+/// (ttfb_ms, quantile) points, in quantile order.
+pub fn cdf_points(run: &RunData, scope: &str, name: &str) -> Option<Vec<(f64, f64)>> {
+    let t = run.table(CDF)?;
+    let (s, n) = (t.strs("scope")?, t.strs("name")?);
+    let (q, ms) = (t.f64s("quantile")?, t.f64s("ttfb_ms")?);
+    let pts: Vec<(f64, f64)> = (0..t.rows.len())
+        .filter(|&i| s[i] == scope && n[i] == name)
+        .map(|i| (ms[i], q[i]))
+        .collect();
+    (!pts.is_empty()).then_some(pts)
+}
+
+/// CDF points turned into CCDF points (ttfb_ms, 1 - quantile); the
+/// maximum (quantile 1, where the CCDF is 0) cannot be drawn on a log axis
+/// and is dropped.
+pub fn ccdf(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    points
+        .iter()
+        .filter(|p| p.1 < 1.0)
+        .map(|&(x, q)| (x, round_sig(1.0 - q)))
+        .collect()
+}
+
+/// 1 - q computed in floating point leaves noise (0.0010000000000000009);
+/// quantiles are multiples of 1e-5, so round there.
+fn round_sig(x: f64) -> f64 {
+    (x * 1e5).round() / 1e5
+}
+
+/// Names of a scope in file order (first appearance).
+fn names_of(run: &RunData, scope: &str) -> Vec<String> {
+    let Some(t) = run.table(CDF) else {
+        return Vec::new();
+    };
+    let (Some(s), Some(n)) = (t.strs("scope"), t.strs("name")) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for (s, n) in s.iter().zip(&n) {
+        if *s == scope && !out.iter().any(|o| o == n) {
+            out.push(n.to_string());
+        }
+    }
+    out
+}
+
+/// Palette index of each PoP: its row in pops.csv.
+fn pop_tone(run: &RunData, pop: &str) -> Tone {
+    let i = run
+        .table(POPS)
+        .and_then(|t| t.strs("pop"))
+        .and_then(|p| p.iter().position(|x| *x == pop));
+    i.map_or(Tone::Ink, Tone::Pal)
+}
+
+/// Overall and per-PoP distributions of a run, transformed by `f`.
+/// Points of a plot line.
+type Points = Vec<(f64, f64)>;
+
+fn ttfb_by_pop(run: &RunData, f: fn(&[(f64, f64)]) -> Points) -> Option<Vec<Series>> {
+    let mut series = vec![Series {
+        name: "all".into(),
+        tone: Tone::Ink,
+        points: f(&cdf_points(run, "all", "all")?),
+    }];
+    for pop in names_of(run, "pop") {
+        if let Some(p) = cdf_points(run, "pop", &pop) {
+            series.push(Series {
+                tone: pop_tone(run, &pop),
+                name: pop,
+                points: f(&p),
+            });
+        }
+    }
+    Some(series)
+}
+
+fn lines(title: &str, caption: &str, x: Axis, y: Axis, series: Vec<Series>) -> Figure {
+    Figure {
+        title: title.into(),
+        caption: caption.into(),
+        x,
+        y,
+        body: Body::Lines {
+            series,
+            shade: None,
+        },
+    }
+}
+
+pub fn ttfb_cdf(run: &RunData) -> Option<Figure> {
+    Some(lines(
+        "Time to first byte: CDF, overall and per PoP",
+        "Share of measured requests with TTFB at most x (latency_cdf.csv, scopes all and pop). Log x axis.",
+        Axis::log("TTFB [ms]"),
+        Axis::linear("fraction of requests").range(0.0, 1.0),
+        ttfb_by_pop(run, |p| p.to_vec())?,
+    ))
+}
+
+pub fn ttfb_ccdf(run: &RunData) -> Option<Figure> {
+    Some(lines(
+        "Time to first byte: tail (CCDF), overall and per PoP",
+        "Share of measured requests with TTFB above x, down to 1e-5 (latency_cdf.csv). Log-log axes.",
+        Axis::log("TTFB [ms]"),
+        Axis::log("fraction of requests above").range(1e-5, 1.0),
+        ttfb_by_pop(run, ccdf)?,
+    ))
+}
+
+pub fn ttfb_cdf_continent(run: &RunData) -> Option<Figure> {
+    let series: Vec<Series> = names_of(run, "client_continent")
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            Some(Series {
+                points: cdf_points(run, "client_continent", &c)?,
+                name: format!("clients in {c}"),
+                tone: Tone::Pal(i),
+            })
+        })
+        .collect();
+    (!series.is_empty()).then(|| {
+        lines(
+            "Time to first byte by client continent: CDF",
+            "TTFB distribution of the client groups of each continent, merged (latency_cdf.csv, scope client_continent). Log x axis.",
+            Axis::log("TTFB [ms]"),
+            Axis::linear("fraction of requests").range(0.0, 1.0),
+            series,
+        )
+    })
+}
+
+/// A per-second rate of column `col` of timeseries.csv, scaled by `scale`,
+/// at each bucket's end time; `None` if the column is absent.
+pub fn rate_points(run: &RunData, col: &str, scale: f64) -> Option<Vec<(f64, f64)>> {
+    let t = run.table(SERIES)?;
+    let (a, b, v) = (t.f64s("t_start_s")?, t.f64s("t_end_s")?, t.f64s(col)?);
+    Some(
+        (0..v.len())
+            .filter(|&i| b[i] > a[i])
+            .map(|i| (b[i], v[i] * scale / (b[i] - a[i])))
+            .collect(),
+    )
+}
+
+/// The warmup interval: buckets flagged `warmup`.
+pub fn warmup_shade(run: &RunData) -> Option<Shade> {
+    let t = run.table(SERIES)?;
+    let (w, b) = (t.strs("warmup")?, t.f64s("t_end_s")?);
+    let end = (0..b.len())
+        .filter(|&i| w[i] == "true")
+        .map(|i| b[i])
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))?;
+    Some(Shade {
+        label: "warmup (not measured)".into(),
+        from: 0.0,
+        to: end,
+    })
+}
+
+fn over_time(run: &RunData, title: &str, caption: &str, y: Axis, series: Vec<Series>) -> Figure {
+    Figure {
+        title: title.into(),
+        caption: caption.into(),
+        x: Axis::linear("simulated time [s]"),
+        y,
+        body: Body::Lines {
+            series,
+            shade: warmup_shade(run),
+        },
+    }
+}
+
+pub fn origin_requests(run: &RunData) -> Option<Figure> {
+    let points = rate_points(run, "origin_requests", 1.0)?;
+    Some(over_time(
+        run,
+        "Origin load: requests",
+        "Requests fetched from the origin per second, per output interval by arrival time (timeseries.csv).",
+        Axis::linear("origin requests [1/s]"),
+        vec![Series {
+            name: "origin requests".into(),
+            tone: Tone::Ink,
+            points,
+        }],
+    ))
+}
+
+pub fn origin_bytes(run: &RunData) -> Option<Figure> {
+    let points = rate_points(run, "origin_bytes", 1e-6)?;
+    Some(over_time(
+        run,
+        "Origin load: bytes",
+        "Bytes fetched from the origin per second, per output interval by arrival time (timeseries.csv).",
+        Axis::linear("origin traffic [MB/s]"),
+        vec![Series {
+            name: "origin bytes".into(),
+            tone: Tone::Ink,
+            points,
+        }],
+    ))
+}
+
+/// Hit ratio per bucket of every cache tier in timeseries.csv: a column
+/// `<tier>_hits` over `<tier>_requests`, or over `requests` when the tier
+/// has no requests column (the edge sees every request). Buckets without
+/// requests have no point.
+pub fn hit_ratio_series(run: &RunData) -> Vec<Series> {
+    let Some(t) = run.table(SERIES) else {
+        return Vec::new();
+    };
+    let Some(end) = t.f64s("t_end_s") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, c) in t.columns.iter().enumerate() {
+        let Some(tier) = c.strip_suffix("_hits") else {
+            continue;
+        };
+        let den = format!("{tier}_requests");
+        let den = if t.col(&den).is_some() {
+            den
+        } else {
+            "requests".into()
+        };
+        let (Some(h), Some(r)) = (t.f64s(c), t.f64s(&den)) else {
+            continue;
+        };
+        out.push(Series {
+            name: format!("{tier} hit ratio"),
+            tone: if tier == "edge" {
+                Tone::Ink
+            } else {
+                Tone::Pal(i)
+            },
+            points: (0..h.len())
+                .filter(|&k| r[k] > 0.0)
+                .map(|k| (end[k], h[k] / r[k]))
+                .collect(),
+        });
+    }
+    out
+}
+
+pub fn hit_ratio(run: &RunData) -> Option<Figure> {
+    let series = hit_ratio_series(run);
+    (!series.is_empty()).then(|| {
+        over_time(
+            run,
+            "Cache hit ratio over time",
+            "Requests answered from cache over requests reaching the tier, per output interval (timeseries.csv).",
+            Axis::linear("hit ratio").range(0.0, 1.0),
+            series,
+        )
+    })
+}
+
+pub fn pop_requests(run: &RunData) -> Option<Figure> {
+    let t = run.table(POPS)?;
+    let (p, r) = (t.strs("pop")?, t.f64s("requests")?);
+    Some(Figure {
+        title: "Measured requests per PoP".into(),
+        caption: "Requests each PoP's edge served after warmup (pops.csv).".into(),
+        x: Axis::linear("PoP"),
+        y: Axis::linear("requests"),
+        body: Body::Bars(
+            p.iter()
+                .zip(&r)
+                .enumerate()
+                .map(|(i, (p, r))| Bar {
+                    label: p.to_string(),
+                    value: *r,
+                    tone: Tone::Pal(i),
+                })
+                .collect(),
+        ),
+    })
+}
+
+/// PoPs and client groups on a map, each client coloured by the PoP that
+/// served it (pops.csv and clients.csv with their lat/lon columns).
+pub fn world_map(run: &RunData) -> Option<Figure> {
+    let pt = run.table(POPS)?;
+    let (names, plat, plon) = (pt.strs("pop")?, pt.f64s("lat")?, pt.f64s("lon")?);
+    let pops: Vec<Place> = (0..names.len())
+        .map(|i| Place {
+            name: names[i].to_string(),
+            lat: plat[i],
+            lon: plon[i],
+            tone: Tone::Pal(i),
+        })
+        .collect();
+    let ct = run.table(CLIENTS)?;
+    let (city, served, clat, clon) = (
+        ct.strs("city")?,
+        ct.strs("pop")?,
+        ct.f64s("lat")?,
+        ct.f64s("lon")?,
+    );
+    let mut clients = Vec::new();
+    let mut links = Vec::new();
+    for i in 0..city.len() {
+        let pop = names.iter().position(|n| *n == served[i]);
+        if let Some(p) = pop {
+            links.push((i, p));
+        }
+        clients.push(Place {
+            name: city[i].to_string(),
+            lat: clat[i],
+            lon: clon[i],
+            tone: pop.map_or(Tone::Ink, Tone::Pal),
+        });
+    }
+    Some(Figure {
+        title: "PoPs (triangles) and client groups (dots) coloured by serving PoP".into(),
+        caption: "Equirectangular map; land outlines from Natural Earth 1:110m (public domain). Lines join each client group to its PoP (clients.csv, pops.csv).".into(),
+        x: Axis::linear("longitude [°]").range(-180.0, 180.0),
+        y: Axis::linear("latitude [°]").range(-58.0, 80.0),
+        body: Body::Map(MapData {
+            pops,
+            clients,
+            links,
+        }),
+    })
+}
+
+/// One series per run, built by `f`; `None` if no run has the data.
+fn per_run(
+    runs: &[(String, &RunData)],
+    f: impl Fn(&RunData) -> Option<Vec<(f64, f64)>>,
+) -> Option<Vec<Series>> {
+    let series: Vec<Series> = runs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (label, run))| {
+            Some(Series {
+                name: label.clone(),
+                tone: Tone::Pal(i),
+                points: f(run)?,
+            })
+        })
+        .collect();
+    (!series.is_empty()).then_some(series)
+}
+
+pub fn overlay_ttfb_cdf(runs: &[(String, &RunData)]) -> Option<Figure> {
+    Some(lines(
+        "Time to first byte: CDF per run",
+        "Overall TTFB distribution of each run (latency_cdf.csv, scope all). Log x axis.",
+        Axis::log("TTFB [ms]"),
+        Axis::linear("fraction of requests").range(0.0, 1.0),
+        per_run(runs, |r| cdf_points(r, "all", "all"))?,
+    ))
+}
+
+pub fn overlay_ttfb_ccdf(runs: &[(String, &RunData)]) -> Option<Figure> {
+    Some(lines(
+        "Time to first byte: tail (CCDF) per run",
+        "Share of requests with TTFB above x for each run (latency_cdf.csv, scope all). Log-log axes.",
+        Axis::log("TTFB [ms]"),
+        Axis::log("fraction of requests above").range(1e-5, 1.0),
+        per_run(runs, |r| Some(ccdf(&cdf_points(r, "all", "all")?)))?,
+    ))
+}
+
+pub fn overlay_origin_requests(runs: &[(String, &RunData)]) -> Option<Figure> {
+    Some(lines(
+        "Origin load per run: requests",
+        "Requests fetched from the origin per second, per output interval (timeseries.csv). Warmup included.",
+        Axis::linear("simulated time [s]"),
+        Axis::linear("origin requests [1/s]"),
+        per_run(runs, |r| rate_points(r, "origin_requests", 1.0))?,
+    ))
+}
+
+pub fn overlay_hit_ratio(runs: &[(String, &RunData)]) -> Option<Figure> {
+    Some(lines(
+        "Edge hit ratio per run",
+        "Edge hit ratio per output interval (timeseries.csv). Warmup included.",
+        Axis::linear("simulated time [s]"),
+        Axis::linear("hit ratio").range(0.0, 1.0),
+        per_run(runs, |r| {
+            hit_ratio_series(r)
+                .into_iter()
+                .find(|s| s.name == "edge hit ratio")
+                .map(|s| s.points)
+        })?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run() -> RunData {
+        let f = |n: &str, s: &str| (n.to_string(), s.as_bytes().to_vec());
+        RunData::from_files(&[
+            f("summary.json", r#"{"requests": 10}"#),
+            f(
+                "latency_cdf.csv",
+                "scope,name,quantile,ttfb_ms\n\
+                 all,all,0,1\nall,all,0.5,2\nall,all,0.999,9\nall,all,1,12\n\
+                 pop,b,0,1\npop,b,1,3\npop,a,0,2\npop,a,1,4\n\
+                 client_continent,EU,0,1\nclient_continent,EU,1,2\n",
+            ),
+            f(
+                "pops.csv",
+                "pop,lat,lon,requests\na,50.1,8.7,6\nb,51.5,-0.1,4\n",
+            ),
+            f(
+                "clients.csv",
+                "group,city,lat,lon,pop\n0,London,51.5,-0.13,b\n1,Berlin,52.5,13.4,a\n",
+            ),
+            f(
+                "timeseries.csv",
+                "t_start_s,t_end_s,warmup,requests,edge_hits,bytes,origin_requests,origin_bytes\n\
+                 0,10,true,100,20,1000,80,800\n10,20,false,50,40,500,10,2000000\n20,30,false,0,0,0,0,0\n",
+            ),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn cdf_has_overall_then_pops_coloured_by_pops_csv_row() {
+        let f = ttfb_cdf(&run()).unwrap();
+        let names: Vec<&str> = f.series().iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["all", "b", "a"], "file order of latency_cdf.csv");
+        assert_eq!(f.series_named("all").unwrap().points[1], (2.0, 0.5));
+        assert_eq!(f.series_named("a").unwrap().tone, Tone::Pal(0));
+        assert_eq!(f.series_named("b").unwrap().tone, Tone::Pal(1));
+        assert!(f.x.log && !f.y.log);
+    }
+
+    #[test]
+    fn ccdf_is_one_minus_quantile_without_the_maximum() {
+        let f = ttfb_ccdf(&run()).unwrap();
+        let all = &f.series_named("all").unwrap().points;
+        assert_eq!(all, &vec![(1.0, 1.0), (2.0, 0.5), (9.0, 0.001)]);
+        assert!(f.x.log && f.y.log);
+    }
+
+    #[test]
+    fn origin_rates_are_per_second_at_bucket_ends_with_warmup_shaded() {
+        let r = run();
+        let f = origin_requests(&r).unwrap();
+        assert_eq!(
+            f.series()[0].points,
+            vec![(10.0, 8.0), (20.0, 1.0), (30.0, 0.0)]
+        );
+        let Body::Lines { shade, .. } = &f.body else {
+            panic!()
+        };
+        assert_eq!(shade.as_ref().unwrap().to, 10.0);
+        let b = origin_bytes(&r).unwrap();
+        assert_eq!(b.series()[0].points[1], (20.0, 0.2), "2 MB in 10 s");
+    }
+
+    #[test]
+    fn hit_ratio_skips_empty_buckets_and_finds_tiers_by_column_name() {
+        let f = hit_ratio(&run()).unwrap();
+        assert_eq!(f.series().len(), 1);
+        assert_eq!(f.series()[0].name, "edge hit ratio");
+        assert_eq!(f.series()[0].points, vec![(10.0, 0.2), (20.0, 0.8)]);
+        // A shield tier with its own denominator appears without code changes.
+        let mut r = run();
+        let t = r.tables.get_mut("timeseries.csv").unwrap();
+        t.columns
+            .extend(["shield_requests".into(), "shield_hits".into()]);
+        for (row, v) in t
+            .rows
+            .iter_mut()
+            .zip([("80", "40"), ("10", "1"), ("0", "0")])
+        {
+            row.extend([v.0.to_string(), v.1.to_string()]);
+        }
+        let f = hit_ratio(&r).unwrap();
+        let s = f.series_named("shield hit ratio").unwrap();
+        assert_eq!(s.points, vec![(10.0, 0.5), (20.0, 0.1)]);
+    }
+
+    #[test]
+    fn map_colours_each_client_by_its_serving_pop() {
+        let f = world_map(&run()).unwrap();
+        let Body::Map(m) = &f.body else { panic!() };
+        assert_eq!(m.pops.len(), 2);
+        assert_eq!(m.clients[0].name, "London");
+        assert_eq!(m.clients[0].tone, Tone::Pal(1), "London is served by b");
+        assert_eq!(m.clients[1].tone, Tone::Pal(0));
+        assert_eq!(m.links, vec![(0, 1), (1, 0)]);
+        assert_eq!((m.clients[1].lat, m.clients[1].lon), (52.5, 13.4));
+    }
+
+    #[test]
+    fn bars_and_continents_and_missing_data() {
+        let r = run();
+        let Body::Bars(b) = pop_requests(&r).unwrap().body else {
+            panic!()
+        };
+        assert_eq!(
+            b.iter()
+                .map(|b| (b.label.as_str(), b.value))
+                .collect::<Vec<_>>(),
+            [("a", 6.0), ("b", 4.0)]
+        );
+        let c = ttfb_cdf_continent(&r).unwrap();
+        assert_eq!(c.series()[0].name, "clients in EU");
+        // A folder without latency_cdf.csv: the latency plots are skipped.
+        let mut r = r;
+        r.tables.remove("latency_cdf.csv");
+        assert!(ttfb_cdf(&r).is_none() && ttfb_ccdf(&r).is_none());
+        assert!(origin_requests(&r).is_some());
+    }
+
+    #[test]
+    fn overlays_have_one_series_per_run_in_order() {
+        let (a, b) = (run(), run());
+        let runs = vec![("one".to_string(), &a), ("two".to_string(), &b)];
+        let f = overlay_ttfb_cdf(&runs).unwrap();
+        let names: Vec<&str> = f.series().iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["one", "two"]);
+        assert_eq!(f.series()[1].tone, Tone::Pal(1));
+        let o = overlay_origin_requests(&runs).unwrap();
+        assert_eq!(o.series()[0].points[0], (10.0, 8.0));
+        let h = overlay_hit_ratio(&runs).unwrap();
+        assert_eq!(h.series()[1].points, vec![(10.0, 0.2), (20.0, 0.8)]);
+    }
+}
