@@ -315,3 +315,160 @@ fn explain_paris_golden() {
     assert!(o.status.success(), "{}", super::stderr(&o));
     insta::assert_snapshot!(String::from_utf8_lossy(&o.stdout));
 }
+
+mod properties {
+    use super::*;
+    use cdnsim::geo::{Cities, CityId};
+    use cdnsim::topology::geography::city_token;
+    use cdnsim::topology::{AsIdx, Rel, caida, generate::generate};
+    use cdnsim::world::{self, catchment};
+    use proptest::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static CASE: AtomicUsize = AtomicUsize::new(0);
+
+    /// A generated world of `ases` ASes with PoPs and client groups in
+    /// cities picked among those where some AS is present; PoP `withdraw`
+    /// (modulo the PoP count) gets `announce = "none"` when `withdrawn`.
+    fn case(
+        ases: usize,
+        seed: u64,
+        pops: &[usize],
+        groups: &[usize],
+        withdraw: Option<usize>,
+    ) -> Option<RunConfig> {
+        let cities = Cities::embedded();
+        let w = generate(ases, seed, &cities).unwrap();
+        let mut present: Vec<CityId> = w
+            .graph
+            .indices()
+            .flat_map(|a| w.geography.footprint(a).to_vec())
+            .collect();
+        present.sort_unstable();
+        present.dedup();
+        let mut pop_cities: Vec<CityId> =
+            pops.iter().map(|&i| present[i % present.len()]).collect();
+        pop_cities.dedup();
+        pop_cities.sort_unstable();
+        pop_cities.dedup();
+        if pop_cities.len() < 2 {
+            return None;
+        }
+        let mut rel = Vec::new();
+        caida::write_serial1(&w.graph, "# generated", &mut rel).unwrap();
+        let mut geo = Vec::new();
+        w.geography
+            .write(&w.graph, &cities, "# generated", &w.ixp_links, &mut geo)
+            .unwrap();
+        let n = CASE.fetch_add(1, Ordering::Relaxed);
+        let dir = super::super::tmp(&format!("anycast-prop-{n}"));
+        let pop_lines: String = pop_cities
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let announce = if withdraw.map(|k| k % pop_cities.len()) == Some(i) {
+                    r#", announce = "none""#
+                } else {
+                    ""
+                };
+                format!(
+                    "  {{ name = \"p{i}\", city = \"{}\"{announce} }},\n",
+                    city_token(&cities, c)
+                )
+            })
+            .collect();
+        let group_lines: String = groups
+            .iter()
+            .map(|&i| {
+                format!(
+                    "{{ city = \"{}\" }},\n",
+                    city_token(&cities, present[i % present.len()])
+                )
+            })
+            .collect();
+        let cfg = config(
+            &dir,
+            std::str::from_utf8(&rel).unwrap(),
+            std::str::from_utf8(&geo).unwrap(),
+            &format!("pops = [\n{pop_lines}]"),
+            &group_lines,
+        );
+        Some(cfg)
+    }
+
+    fn solve(cfg: &RunConfig) -> (world::World, catchment::Catchments) {
+        let locate = |p: &str, m: String| cdnsim::InputError::new("s.toml", p, m);
+        let w = world::build(cfg, &locate).unwrap();
+        let c = catchment::compute(&w, cfg).unwrap();
+        (w, c)
+    }
+
+    /// Valley-free: zero or more customer-to-provider steps, at most one
+    /// peer (or sibling) step, then provider-to-customer steps.
+    fn valley_free(w: &world::World, path: &[Asn]) -> bool {
+        let mut down = false;
+        for p in path.windows(2) {
+            let (a, b) = (w.graph.idx(p[0]).unwrap(), w.graph.idx(p[1]).unwrap());
+            match w.graph.rel(a, b) {
+                Some(Rel::Provider) if !down => {}
+                Some(Rel::Peer) | Some(Rel::Sibling) if !down => down = true,
+                Some(Rel::Customer) => down = true,
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn catchments_on_generated_worlds(
+            ases in 40usize..160,
+            seed in 0u64..10_000,
+            pops in prop::collection::vec(0usize..10_000, 2..6),
+            groups in prop::collection::vec(0usize..10_000, 4..10),
+            withdraw in 0usize..6,
+        ) {
+            let Some(cfg) = case(ases, seed, &pops, &groups, None) else { return Ok(()) };
+            let (w, c) = solve(&cfg);
+            let cdn = Asn(CDN);
+            for (g, p) in c.anycast.iter().enumerate() {
+                let Some(pop) = p.pop else { continue };
+                let d = p.data.as_ref().unwrap();
+                prop_assert_eq!(p.as_path.last(), Some(&cdn));
+                prop_assert_eq!(d.site, cfg.pops[pop].city);
+                let mut seen = p.as_path.clone();
+                seen.sort_unstable();
+                seen.dedup();
+                prop_assert_eq!(seen.len(), p.as_path.len(), "loop in {:?}", p.as_path);
+                prop_assert!(valley_free(&w, &p.as_path), "valley in {:?}", p.as_path);
+                let km = cfg.cities.get(cfg.groups[g].city).loc.distance_km(cfg.cities.get(cfg.pops[pop].city).loc);
+                prop_assert!(p.rtt.as_millis_f64() >= 2.0 * km / 200.0 - 1e-6, "RTT {:?} below the bound for {km} km", p.rtt);
+            }
+
+            // Withdraw one PoP: a group changes PoP only if its old or new
+            // AS path crosses an AS some router of which reached that PoP.
+            let wcfg = case(ases, seed, &pops, &groups, Some(withdraw)).unwrap();
+            let k = withdraw % cfg.pops.len();
+            let (w2, c2) = solve(&wcfg);
+            prop_assert_eq!(w2.graph.len(), w.graph.len());
+            let before = &catchment::all_prefixes(&w, &cfg).unwrap()[0];
+            let wcity = cfg.pops[k].city.0;
+            let through: Vec<AsIdx> = w.graph.indices().filter(|&a| {
+                (before.offsets[a.ix()]..before.offsets[a.ix() + 1]).any(|r| before.site[r as usize] == wcity)
+            }).collect();
+            for (g, (old, new)) in c.anycast.iter().zip(&c2.anycast).enumerate() {
+                prop_assert!(new.pop != Some(k), "group {g} still reaches the withdrawn PoP");
+                if old.pop == new.pop {
+                    continue;
+                }
+                let crosses = old.as_path.iter().chain(&new.as_path).any(|&a| {
+                    w.graph.idx(a).is_some_and(|i| through.binary_search(&i).is_ok())
+                });
+                prop_assert!(crosses, "group {g} moved {:?} -> {:?} over {:?} / {:?} without crossing an AS that reached p{k}",
+                    old.pop, new.pop, old.as_path, new.as_path);
+            }
+        }
+    }
+}
