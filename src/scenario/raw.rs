@@ -180,6 +180,11 @@ pub struct Pop {
     /// Which neighbours hear this PoP's anycast announcement.
     #[serde(default, skip_serializing_if = "is_default")]
     pub announce: Announce,
+    /// A PoP hosted inside another AS (an embedded cache): its only session
+    /// is with this AS, in the PoP's city, announcing the anycast prefix
+    /// with NO_EXPORT. The host is a transit provider of the CDN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<u32>,
 }
 
 fn is_zero(x: &u32) -> bool {

@@ -61,6 +61,8 @@ pub struct PopConfig {
     pub peers: Option<Vec<u32>>,
     pub prepend: u32,
     pub announce: Announce,
+    /// The AS hosting this PoP (see `raw::Pop::host`).
+    pub host: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -225,6 +227,21 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
                 ),
             ));
         }
+        if p.host == Some(s.cdn.asn) {
+            return Err(err(
+                &format!("cdn.pops[{i}].host"),
+                format!(
+                    "AS{} is the CDN's own AS; a host is another AS of the topology (omit `host` for a PoP of the CDN's own network)",
+                    s.cdn.asn
+                ),
+            ));
+        }
+        if p.host.is_some() && (p.transit.is_some() || p.peers.is_some()) {
+            return Err(err(
+                &format!("cdn.pops[{i}].host"),
+                "a hosted PoP's only session is with its host: remove `transit` and `peers` from this PoP".into(),
+            ));
+        }
         pops.push(PopConfig {
             name: p.name.clone(),
             city: city(&cities, loc, &format!("cdn.pops[{i}].city"), &p.city)?,
@@ -232,6 +249,7 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
             peers: p.peers.clone(),
             prepend: p.prepend,
             announce: p.announce,
+            host: p.host,
         });
     }
     if s.cdn.edge.capacity.0 == 0 {

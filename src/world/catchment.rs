@@ -145,3 +145,310 @@ pub fn compute(world: &World, cfg: &RunConfig) -> Result<Catchments, Error> {
         unicast_rtt,
     })
 }
+
+/// No city / no route, in [`RouterCatchments::site`].
+pub const NO_SITE: u32 = u32::MAX;
+
+/// The catchment of every router (AS, city) for one prefix.
+///
+/// Routers are numbered per AS in footprint order: AS `a`'s routers are
+/// `offsets[a]..offsets[a + 1]`, one per city of `Geography::footprint(a)`.
+/// A link whose interconnection city lies outside one side's footprint (the
+/// nearest-pair rule) is entered there: such routers are numbered after the
+/// footprint ones, listed in `extra`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RouterCatchments {
+    pub offsets: Vec<u32>,
+    pub extra: Vec<(AsIdx, CityId)>,
+    /// Per router: the city where the origin answers ([`NO_SITE`]: no route,
+    /// or no interconnection toward the equal-best neighbours).
+    pub site: Vec<u32>,
+    /// Per router: one-way latency to the site, summed over the segments as
+    /// [`follow`] sums them \[ms\] (0 without a route).
+    pub one_way_ms: Vec<f32>,
+}
+
+impl RouterCatchments {
+    /// Number of routers.
+    pub fn len(&self) -> usize {
+        self.site.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.site.is_empty()
+    }
+    /// The router of `a` in `city` (a footprint city, or an extra router).
+    pub fn router(&self, geo: &Geography, a: AsIdx, city: CityId) -> Option<usize> {
+        match geo.footprint(a).binary_search(&city) {
+            Ok(k) => Some(self.offsets[a.ix()] as usize + k),
+            Err(_) => self
+                .extra
+                .iter()
+                .position(|&x| x == (a, city))
+                .map(|k| *self.offsets.last().expect("n + 1 offsets") as usize + k),
+        }
+    }
+    /// The answering city and one-way latency of router `r`, if it has a route.
+    pub fn get(&self, r: usize) -> Option<(CityId, f64)> {
+        (self.site[r] != NO_SITE).then(|| (CityId(self.site[r]), self.one_way_ms[r] as f64))
+    }
+    /// Heap bytes of the result.
+    pub fn heap_bytes(&self) -> usize {
+        self.offsets.capacity() * 4
+            + self.extra.capacity() * std::mem::size_of::<(AsIdx, CityId)>()
+            + self.site.capacity() * 4
+            + self.one_way_ms.capacity() * 4
+    }
+}
+
+/// The catchment of every router for one prefix, in O(E + routers ×
+/// candidates): each AS's equal-best neighbours and their interconnection
+/// cities (the candidates) are found once per AS, each router picks its
+/// egress among them by hot-potato exactly as [`crate::bgp::egress::egress`]
+/// does, and path latencies are memoised along the egress pointers (a
+/// router's latency is its segment plus the next router's). The result for
+/// a router equals [`follow`] from that router.
+pub fn all_routers(
+    graph: &crate::topology::AsGraph,
+    routes: &Routes,
+    view: &(impl Interconnects + ?Sized),
+    geo: &Geography,
+    cities: &crate::geo::Cities,
+    model: &crate::geo::LatencyModel,
+) -> RouterCatchments {
+    use crate::bgp::egress::equal_best;
+    const NONE: u32 = u32::MAX;
+    /// `next` of an origin router.
+    const ORIGIN: u32 = u32::MAX - 1;
+    let n = graph.len();
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0u32);
+    for a in graph.indices() {
+        offsets.push(offsets[a.ix()] + geo.footprint(a).len() as u32);
+    }
+    let base = offsets[n] as usize;
+    // Candidates per AS: (neighbour, tie-break key, interconnection city).
+    let mut cand_off = Vec::with_capacity(n + 1);
+    cand_off.push(0u32);
+    let mut cands: Vec<(AsIdx, u64, CityId)> = Vec::new();
+    for a in graph.indices() {
+        if routes.route(a).is_some_and(|r| r.next_hop.is_some()) {
+            for (nb, key) in equal_best(graph, routes, a) {
+                cands.extend(view.cities(a, nb).iter().map(|&ic| (nb, key, ic)));
+            }
+        }
+        cand_off.push(cands.len() as u32);
+    }
+    // Per router: next router (or ORIGIN / NONE) and segment latency.
+    let mut next: Vec<u32> = Vec::with_capacity(base);
+    let mut seg: Vec<f64> = Vec::with_capacity(base);
+    let mut extra: Vec<(AsIdx, CityId)> = Vec::new();
+    let mut extra_ix: FxHashMap<(AsIdx, CityId), u32> = FxHashMap::default();
+    let origin_ms = model.one_way_ms(0.0, 1);
+    let mut decide = |a: AsIdx, city: CityId, extra: &mut Vec<(AsIdx, CityId)>| -> (u32, f64) {
+        let Some(route) = routes.route(a) else {
+            return (NONE, 0.0);
+        };
+        if route.next_hop.is_none() {
+            return (ORIGIN, origin_ms);
+        }
+        let here = cities.get(city).loc;
+        let mut best: Option<(f64, u64, CityId, AsIdx)> = None;
+        for &(nb, key, ic) in &cands[cand_off[a.ix()] as usize..cand_off[a.ix() + 1] as usize] {
+            let km = here.distance_km(cities.get(ic).loc);
+            let better = match &best {
+                None => true,
+                Some(b) => match km.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal) {
+                    std::cmp::Ordering::Less => true,
+                    std::cmp::Ordering::Greater => false,
+                    std::cmp::Ordering::Equal => (key, ic) < (b.1, b.2),
+                },
+            };
+            if better {
+                best = Some((km, key, ic, nb));
+            }
+        }
+        let Some((km, _, ic, nb)) = best else {
+            return (NONE, 0.0);
+        };
+        let to = match geo.footprint(nb).binary_search(&ic) {
+            Ok(k) => offsets[nb.ix()] + k as u32,
+            Err(_) => *extra_ix.entry((nb, ic)).or_insert_with(|| {
+                extra.push((nb, ic));
+                (base + extra.len() - 1) as u32
+            }),
+        };
+        (to, model.one_way_ms(km, 1))
+    };
+    for a in graph.indices() {
+        for &city in geo.footprint(a) {
+            let (to, ms) = decide(a, city, &mut extra);
+            next.push(to);
+            seg.push(ms);
+        }
+    }
+    // Extra routers, as they are discovered (each may add more).
+    let mut k = 0;
+    while k < extra.len() {
+        let (a, city) = extra[k];
+        let (to, ms) = decide(a, city, &mut extra);
+        next.push(to);
+        seg.push(ms);
+        k += 1;
+    }
+    // Latencies by memoised walks along `next`.
+    let total = next.len();
+    let mut site = vec![NO_SITE; total];
+    let mut ms = vec![0f64; total];
+    // 0 = not done, 1 = on the current walk, 2 = done.
+    let mut state = vec![0u8; total];
+    let mut stack: Vec<usize> = Vec::new();
+    let city_of = |r: usize| -> CityId {
+        if r < base {
+            let a = offsets.partition_point(|&o| o as usize <= r) - 1;
+            geo.footprint(AsIdx(a as u32))[r - offsets[a] as usize]
+        } else {
+            extra[r - base].1
+        }
+    };
+    for start in 0..total {
+        let mut cur = start;
+        // Walk until a resolved or terminal router.
+        let (acc_site, mut acc_ms) = loop {
+            match state[cur] {
+                2 => break (site[cur], ms[cur]),
+                1 => break (NO_SITE, 0.0), // a loop: cannot happen with equal-best egress
+                _ => {}
+            }
+            match next[cur] {
+                NONE => {
+                    state[cur] = 2;
+                    break (NO_SITE, 0.0);
+                }
+                ORIGIN => {
+                    state[cur] = 2;
+                    site[cur] = city_of(cur).0;
+                    ms[cur] = seg[cur];
+                    break (site[cur], ms[cur]);
+                }
+                nx => {
+                    state[cur] = 1;
+                    stack.push(cur);
+                    cur = nx as usize;
+                }
+            }
+        };
+        while let Some(r) = stack.pop() {
+            if acc_site == NO_SITE {
+                acc_ms = 0.0;
+            } else {
+                acc_ms += seg[r];
+            }
+            site[r] = acc_site;
+            ms[r] = acc_ms;
+            state[r] = 2;
+        }
+    }
+    RouterCatchments {
+        offsets,
+        extra,
+        site,
+        one_way_ms: ms.into_iter().map(|x| x as f32).collect(),
+    }
+}
+
+/// Every prefix of the CDN (the anycast prefix first, then each PoP's
+/// unicast prefix) solved with per-router catchments, in parallel over
+/// prefixes on the current rayon pool.
+pub fn all_prefixes(world: &World, cfg: &RunConfig) -> Result<Vec<RouterCatchments>, Error> {
+    use rayon::prelude::*;
+    (0..=cfg.pops.len())
+        .into_par_iter()
+        .map(|k| {
+            let prefix = match k {
+                0 => Prefix::anycast(world, cfg),
+                p => Prefix::unicast(world, p - 1),
+            };
+            let routes = solve_prefix(world, &prefix)?;
+            let view = PrefixView {
+                geo: &world.geo,
+                cdn: world.cdn,
+                entry: &prefix.entry_cities,
+            };
+            Ok(all_routers(
+                &world.graph,
+                &routes,
+                &view,
+                &world.geo,
+                &cfg.cities,
+                &cfg.latency,
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{load_file, validate};
+
+    /// On the quickstart world, every router's catchment from
+    /// [`all_routers`] equals [`follow`] from that router, for the anycast
+    /// prefix and two unicast prefixes, and the groups' RTTs equal
+    /// [`compute`]'s.
+    #[test]
+    fn all_routers_equals_follow_on_quickstart() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        let cfg = validate(&load_file(&path, &[]).unwrap()).unwrap();
+        let locate = |p: &str, m: String| crate::InputError::new("q", p, m);
+        let world = super::super::build(&cfg, &locate).unwrap();
+        let all = all_prefixes(&world, &cfg).unwrap();
+        assert_eq!(all.len(), cfg.pops.len() + 1);
+        let prefixes = [
+            (0, Prefix::anycast(&world, &cfg)),
+            (1, Prefix::unicast(&world, 0)),
+            (6, Prefix::unicast(&world, 5)),
+        ];
+        for (k, prefix) in prefixes {
+            let rc = &all[k];
+            let routes = solve_prefix(&world, &prefix).unwrap();
+            let view = PrefixView {
+                geo: &world.geo,
+                cdn: world.cdn,
+                entry: &prefix.entry_cities,
+            };
+            let mut reached = 0;
+            for a in world.graph.indices() {
+                for &c in world.geo.footprint(a) {
+                    let r = rc.router(&world.geo, a, c).unwrap();
+                    let f = follow(
+                        &world.graph,
+                        &routes,
+                        &view,
+                        &cfg.cities,
+                        &cfg.latency,
+                        a,
+                        c,
+                    );
+                    match (f, rc.get(r)) {
+                        (Some(d), Some((site, ms))) => {
+                            assert_eq!(d.site, site, "{a:?} {c:?}");
+                            assert!((d.one_way_ms - ms).abs() < 1e-3, "{} vs {ms}", d.one_way_ms);
+                            reached += 1;
+                        }
+                        (None, None) => {}
+                        (f, g) => panic!("{a:?} {c:?}: follow {f:?}, all_routers {g:?}"),
+                    }
+                }
+            }
+            assert!(reached > world.graph.len(), "most routers reach the prefix");
+        }
+        let c = compute(&world, &cfg).unwrap();
+        for (g, a) in world.access.iter().enumerate() {
+            let r = all[0].router(&world.geo, a.asn, a.router_city).unwrap();
+            let (_, ms) = all[0].get(r).unwrap();
+            let rtt = 2.0 * (cfg.latency.one_way_direct_ms(a.access_km) + ms);
+            assert!((c.anycast[g].rtt.as_millis_f64() - rtt).abs() < 1e-2);
+        }
+    }
+}

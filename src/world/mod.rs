@@ -19,6 +19,14 @@
 //! everywhere it meets it. The link's interconnection cities are the PoP
 //! cities where the two have a session.
 //!
+//! A PoP may instead be *hosted* in another AS (`cdn.pops[].host`, like an
+//! embedded cache): its servers sit in the host's network in the PoP's
+//! city, and its only session is with the host there. The host is a
+//! transit provider of the CDN (so it may not be a peer at another PoP);
+//! the anycast prefix is sent to it with NO_EXPORT at that session, so the
+//! host's routers use it but do not pass it on. When the host has no
+//! router in the PoP's city it gets one.
+//!
 //! # Clients
 //!
 //! A client group sits in a city and reaches the Internet through an access
@@ -50,6 +58,9 @@ pub struct PopSessions {
     pub city: CityId,
     pub transit: Vec<AsIdx>,
     pub peers: Vec<AsIdx>,
+    /// The AS hosting this PoP (then `transit == [host]`, `peers` empty,
+    /// and the anycast session carries NO_EXPORT).
+    pub host: Option<AsIdx>,
 }
 
 /// Where a client group enters the AS graph.
@@ -118,6 +129,14 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
     let mut extra_city: Vec<(AsIdx, CityId)> = Vec::new();
     let mut transit: Vec<Vec<AsIdx>> = Vec::new();
     for (i, p) in cfg.pops.iter().enumerate() {
+        if let Some(h) = p.host {
+            let a = lookup(format!("cdn.pops[{i}].host"), h)?;
+            if !geo0.footprint(a).contains(&p.city) {
+                extra_city.push((a, p.city));
+            }
+            transit.push(vec![a]);
+            continue;
+        }
         let chosen = match &p.transit {
             Some(list) => list
                 .iter()
@@ -173,14 +192,25 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
                     .map(|&a| lookup(format!("cdn.pops[{i}].peers"), a))
                     .collect::<Result<Vec<_>, _>>()?;
                 if let Some(a) = v.iter().find(|a| providers.binary_search(a).is_ok()) {
+                    let why = match cfg.pops.iter().position(|q| q.host == Some(g0.asn(*a).0)) {
+                        Some(j) => format!(
+                            "hosts PoP {:?} (cdn.pops[{j}].host), which makes it a transit provider of the CDN",
+                            cfg.pops[j].name
+                        ),
+                        None => "is a transit provider of the CDN at another PoP".into(),
+                    };
                     return Err(locate(
                         &format!("cdn.pops[{i}].peers"),
-                        format!("{} is a transit provider of the CDN at another PoP; a relationship is per AS pair", g0.asn(*a)),
+                        format!(
+                            "{} {why}; a relationship is per AS pair, so it cannot also be a peer",
+                            g0.asn(*a)
+                        ),
                     )
                     .into());
                 }
                 v
             }
+            None if p.host.is_some() => Vec::new(),
             None if cfg.peering == Peering::Ixp => present
                 .get(&p.city)
                 .map(|v| {
@@ -257,6 +287,7 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
             city: p.city,
             transit: transit[i].iter().map(|&a| remap(a)).collect(),
             peers: peers[i].iter().map(|&a| remap(a)).collect(),
+            host: p.host.map(|_| remap(transit[i][0])),
         })
         .collect::<Vec<_>>();
     for (i, p) in pops.iter().enumerate() {

@@ -8,6 +8,14 @@
 //! CDN ([`Prefix::entry_cities`]). That is what full-mesh iBGP does: every
 //! router of the neighbour sees all its eBGP routes, keeps the shortest,
 //! then exits at the nearest of those.
+//!
+//! A session may carry NO_EXPORT (the anycast session with the host of a
+//! hosted PoP). The neighbour's AS-level route is NO_EXPORT when every one
+//! of its fewest-prepend sessions is; if it also hears the prefix without
+//! NO_EXPORT elsewhere at the same length, it exports (simplification: one
+//! route per AS). A hosted PoP's unicast prefix is announced without
+//! NO_EXPORT (its addresses are reachable through the host, as an embedded
+//! cache's are).
 
 use super::World;
 use crate::bgp::{AnnounceTo, Announcement, NeighbourOverride, OriginPolicy};
@@ -27,16 +35,19 @@ pub struct Prefix {
 }
 
 impl Prefix {
-    /// Builds a prefix from sessions (neighbour, city, prepend).
-    fn from_sessions(world: &World, sessions: Vec<(AsIdx, CityId, u32)>) -> Prefix {
-        let mut best: FxHashMap<AsIdx, (u32, Vec<CityId>)> = FxHashMap::default();
-        for (nb, city, prepend) in sessions {
-            let e = best.entry(nb).or_insert((prepend, Vec::new()));
+    /// Builds a prefix from sessions (neighbour, city, prepend, no-export).
+    fn from_sessions(world: &World, sessions: Vec<(AsIdx, CityId, u32, bool)>) -> Prefix {
+        // Per neighbour: fewest prepends, whether every such session is
+        // NO_EXPORT, and their cities.
+        let mut best: FxHashMap<AsIdx, (u32, bool, Vec<CityId>)> = FxHashMap::default();
+        for (nb, city, prepend, no_export) in sessions {
+            let e = best.entry(nb).or_insert((prepend, true, Vec::new()));
             if prepend < e.0 {
-                *e = (prepend, Vec::new());
+                *e = (prepend, true, Vec::new());
             }
             if prepend == e.0 {
-                e.1.push(city);
+                e.1 &= no_export;
+                e.2.push(city);
             }
         }
         let mut nbs: Vec<AsIdx> = best.keys().copied().collect();
@@ -49,18 +60,18 @@ impl Prefix {
             no_export: false,
             neighbours: nbs
                 .iter()
-                .filter(|a| best[a].0 > 0)
+                .filter(|a| best[a].0 > 0 || best[a].1)
                 .map(|&a| NeighbourOverride {
                     neighbour: g.asn(a),
-                    prepend: Some(best[&a].0.min(u8::MAX as u32) as u8),
-                    no_export: None,
+                    prepend: (best[&a].0 > 0).then(|| best[&a].0.min(u8::MAX as u32) as u8),
+                    no_export: best[&a].1.then_some(true),
                     local_pref: None,
                 })
                 .collect(),
         };
         let entry_cities = best
             .into_iter()
-            .map(|(a, (_, mut c))| {
+            .map(|(a, (_, _, mut c))| {
                 c.sort_unstable();
                 c.dedup();
                 (a, c)
@@ -90,7 +101,8 @@ impl Prefix {
                 .iter()
                 .filter(|_| t)
                 .chain(s.peers.iter().filter(|_| q));
-            sessions.extend(chosen.map(|&nb| (nb, s.city, p.prepend)));
+            let no_export = s.host.is_some();
+            sessions.extend(chosen.map(|&nb| (nb, s.city, p.prepend, no_export)));
         }
         Prefix::from_sessions(world, sessions)
     }
@@ -103,7 +115,7 @@ impl Prefix {
             .transit
             .iter()
             .chain(&s.peers)
-            .map(|&nb| (nb, s.city, 0))
+            .map(|&nb| (nb, s.city, 0, false))
             .collect();
         Prefix::from_sessions(world, sessions)
     }

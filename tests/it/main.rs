@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per behaviour (STYLE.md #14).
 
+mod anycast;
 mod bgp;
 mod cache;
 mod cli;
