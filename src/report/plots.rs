@@ -51,6 +51,14 @@ pub const RUN_PLOTS: &[PlotDef] = &[
         build: pop_requests,
     },
     PlotDef {
+        id: "anycast_minus_unicast",
+        build: anycast_minus_unicast,
+    },
+    PlotDef {
+        id: "pop_distance",
+        build: pop_distance,
+    },
+    PlotDef {
         id: "map",
         build: world_map,
     },
@@ -608,5 +616,105 @@ mod tests {
         assert_eq!(o.series()[0].points[0], (10.0, 8.0));
         let h = overlay_hit_ratio(&runs).unwrap();
         assert_eq!(h.series()[1].points, vec![(10.0, 0.2), (20.0, 0.8)]);
+    }
+}
+
+/// A request-weighted empirical distribution of per-group `values` as step
+/// points (x, share of requests with value <= x), in x order. Groups with
+/// no requests carry no weight; `None` when no group has any.
+pub fn weighted_cdf(values: &[f64], weights: &[f64]) -> Option<Vec<(f64, f64)>> {
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let mut v: Vec<(f64, f64)> = values
+        .iter()
+        .copied()
+        .zip(weights.iter().copied())
+        .filter(|p| p.1 > 0.0)
+        .collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out = Vec::with_capacity(2 * v.len() + 1);
+    let mut acc = 0.0;
+    out.push((v[0].0, 0.0));
+    let mut i = 0;
+    while i < v.len() {
+        let x = v[i].0;
+        while i < v.len() && v[i].0 == x {
+            acc += v[i].1;
+            i += 1;
+        }
+        let before = out.last().map_or(0.0, |p| p.1);
+        out.push((x, before));
+        out.push((x, (acc / total).min(1.0)));
+    }
+    out.dedup();
+    Some(out)
+}
+
+/// Per client group, the column `col` and the group's measured requests.
+fn per_group(run: &RunData, col: &str) -> Option<(Vec<f64>, Vec<f64>)> {
+    let t = run.table(CLIENTS)?;
+    Some((t.f64s(col)?, t.f64s("requests")?))
+}
+
+/// IMC 2015 Fig. 3: how much slower anycast is than the best unicast PoP,
+/// per request (each client group's requests weigh its difference).
+pub fn anycast_minus_unicast(run: &RunData) -> Option<Figure> {
+    let (diff, w) = per_group(run, "minus_best_unicast_ms")?;
+    let cdf = weighted_cdf(&diff, &w)?;
+    let ccdf: Vec<(f64, f64)> = cdf.iter().map(|&(x, q)| (x, round_sig(1.0 - q))).collect();
+    Some(lines(
+        "Anycast minus best unicast RTT: CCDF over requests",
+        "Share of requests whose anycast path RTT exceeds that of the best unicast PoP by more than x (clients.csv: minus_best_unicast_ms, weighted by requests), as in IMC 2015 Fig. 3.",
+        Axis::linear("anycast RTT - best unicast RTT [ms]"),
+        Axis::linear("fraction of requests").range(0.0, 1.0),
+        vec![Series {
+            name: "all clients".into(),
+            tone: Tone::Ink,
+            points: ccdf,
+        }],
+    ))
+}
+
+/// IMC 2015 Fig. 4: distance to the serving PoP, and past the nearest PoP.
+pub fn pop_distance(run: &RunData) -> Option<Figure> {
+    let (dist, w) = per_group(run, "distance_km")?;
+    let (near, _) = per_group(run, "nearest_km")?;
+    let past: Vec<f64> = dist
+        .iter()
+        .zip(&near)
+        .map(|(d, n)| (d - n).max(0.0))
+        .collect();
+    Some(lines(
+        "Distance to the serving PoP: CDF over requests",
+        "Great-circle distance from each client group to the PoP that served it, and how far that is past the geographically nearest PoP (clients.csv, weighted by requests), as in IMC 2015 Fig. 4.",
+        Axis::linear("distance [km]"),
+        Axis::linear("fraction of requests").range(0.0, 1.0),
+        vec![
+            Series {
+                name: "to serving PoP".into(),
+                tone: Tone::Pal(0),
+                points: weighted_cdf(&dist, &w)?,
+            },
+            Series {
+                name: "past the nearest PoP".into(),
+                tone: Tone::Pal(1),
+                points: weighted_cdf(&past, &w)?,
+            },
+        ],
+    ))
+}
+
+#[cfg(test)]
+mod weighted_tests {
+    use super::weighted_cdf;
+
+    #[test]
+    fn weighted_cdf_steps_by_request_share() {
+        // Values 10 (weight 1), 0 (weight 3), 10 (weight 0 ignored), 5 (weight 0: none).
+        let c = weighted_cdf(&[10.0, 0.0, 10.0, 5.0], &[1.0, 3.0, 0.0, 0.0]).unwrap();
+        assert_eq!(c, vec![(0.0, 0.0), (0.0, 0.75), (10.0, 0.75), (10.0, 1.0)]);
+        assert!(weighted_cdf(&[1.0], &[0.0]).is_none());
     }
 }

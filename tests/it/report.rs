@@ -313,7 +313,15 @@ fn compare_writes_table_csv_and_overlays_in_a_folder_of_its_own() {
     let base = tmp("report-compare");
     let (a, b) = (base.join("big"), base.join("small"));
     quickstart(&a, &[]);
-    quickstart(&b, &["--set", "cdn.edge.capacity=100MB", "--set", "cdn.steering=nearest"]);
+    quickstart(
+        &b,
+        &[
+            "--set",
+            "cdn.edge.capacity=100MB",
+            "--set",
+            "cdn.steering=nearest",
+        ],
+    );
     let out = base.join("cmp");
     let o = cdnsim(&[
         "compare",
@@ -354,7 +362,10 @@ fn compare_writes_table_csv_and_overlays_in_a_folder_of_its_own() {
     }
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(html.contains("plot-ttfb_cdf.png"));
-    assert!(html.contains("<td>anycast</td>") && html.contains("<td>nearest</td>"), "steering of each run");
+    assert!(
+        html.contains("<td>anycast</td>") && html.contains("<td>nearest</td>"),
+        "steering of each run"
+    );
     let leftovers: Vec<PathBuf> = std::fs::read_dir(&base)
         .unwrap()
         .map(|e| e.unwrap().path())
