@@ -230,10 +230,11 @@ pub fn all_routers(
     cand_off.push(0u32);
     let mut cands: Vec<(AsIdx, u64, CityId)> = Vec::new();
     let (mut offers, mut tied) = (Vec::new(), Vec::new());
+    let any_class = routes.sessions().has_local_pref_overrides();
     for a in graph.indices() {
         if routes.route(a).is_some_and(|r| r.next_hop.is_some()) {
             let start = cands.len();
-            equal_best_into(graph, routes, a, &mut offers, &mut tied);
+            equal_best_into(graph, routes, a, any_class, &mut offers, &mut tied);
             for &(nb, key) in &tied {
                 cands.extend(view.cities(a, nb).iter().map(|&ic| (nb, key, ic)));
             }
@@ -482,17 +483,25 @@ fn equal_best_into(
     graph: &crate::topology::AsGraph,
     routes: &Routes,
     at: AsIdx,
+    any_class: bool,
     offers: &mut Vec<(AsIdx, crate::bgp::Candidate)>,
     out: &mut Vec<(AsIdx, u64)>,
 ) {
     use crate::bgp::{Step, compare};
     out.clear();
     offers.clear();
-    let Some(best_nb) = routes.route(at).and_then(|r| r.next_hop) else {
+    let Some(best) = routes.route(at).filter(|r| r.next_hop.is_some()) else {
         return;
     };
+    let best_nb = best.next_hop.expect("filtered");
+    // Without local-pref overrides (`any_class` false) an offer's
+    // local-pref is its class's, so only neighbours of the best route's
+    // class can tie with it.
     let mut best_c = None;
     for (nb, rel) in graph.neighbours(at) {
+        if !any_class && crate::bgp::Learned::from_rel(rel) != best.learned {
+            continue;
+        }
         let Some(c) = routes.offer(graph, nb, at, rel) else {
             continue;
         };
