@@ -215,7 +215,6 @@ pub fn all_routers(
     cities: &crate::geo::Cities,
     model: &crate::geo::LatencyModel,
 ) -> RouterCatchments {
-    use crate::bgp::egress::equal_best;
     const NONE: u32 = u32::MAX;
     /// `next` of an origin router.
     const ORIGIN: u32 = u32::MAX - 1;
@@ -230,14 +229,47 @@ pub fn all_routers(
     let mut cand_off = Vec::with_capacity(n + 1);
     cand_off.push(0u32);
     let mut cands: Vec<(AsIdx, u64, CityId)> = Vec::new();
+    let (mut offers, mut tied) = (Vec::new(), Vec::new());
+    let any_class = routes.sessions().has_local_pref_overrides();
     for a in graph.indices() {
         if routes.route(a).is_some_and(|r| r.next_hop.is_some()) {
-            for (nb, key) in equal_best(graph, routes, a) {
+            let start = cands.len();
+            equal_best_into(graph, routes, a, any_class, &mut offers, &mut tied);
+            for &(nb, key) in &tied {
                 cands.extend(view.cities(a, nb).iter().map(|&ic| (nb, key, ic)));
             }
+            // One candidate per city: at one city the lowest key wins (the
+            // first in neighbour order among equal keys, as `egress`).
+            let c = &mut cands[start..];
+            c.sort_by_key(|&(_, key, ic)| (ic, key));
+            let mut k = start;
+            for j in start..cands.len() {
+                if j == start || cands[j].2 != cands[k - 1].2 {
+                    cands[k] = cands[j];
+                    k += 1;
+                }
+            }
+            cands.truncate(k);
         }
         cand_off.push(cands.len() as u32);
     }
+    // Per city: latitude in radians and its cosine, so a candidate costs
+    // two sines; the arcsine is taken only for candidates that may win.
+    let trig: Vec<(f64, f64, f64)> = cities
+        .iter()
+        .map(|(_, c)| {
+            let p = c.loc.lat.to_radians();
+            (p, p.cos(), c.loc.lon)
+        })
+        .collect();
+    // The haversine `a` term, computed as `LatLon::distance_km` does.
+    let hav = |x: CityId, y: CityId| -> f64 {
+        let ((p1, c1, l1), (p2, c2, l2)) = (trig[x.0 as usize], trig[y.0 as usize]);
+        let dp = p2 - p1;
+        let dl = (l2 - l1).to_radians();
+        (dp / 2.0).sin().powi(2) + c1 * c2 * (dl / 2.0).sin().powi(2)
+    };
+    let km_of = |a: f64| 2.0 * crate::geo::EARTH_RADIUS_KM * a.sqrt().min(1.0).asin();
     // Per router: next router (or ORIGIN / NONE) and segment latency.
     let mut next: Vec<u32> = Vec::with_capacity(base);
     let mut seg: Vec<f64> = Vec::with_capacity(base);
@@ -251,23 +283,41 @@ pub fn all_routers(
         if route.next_hop.is_none() {
             return (ORIGIN, origin_ms);
         }
-        let here = cities.get(city).loc;
-        let mut best: Option<(f64, u64, CityId, AsIdx)> = None;
-        for &(nb, key, ic) in &cands[cand_off[a.ix()] as usize..cand_off[a.ix() + 1] as usize] {
-            let km = here.distance_km(cities.get(ic).loc);
+        let mine = &cands[cand_off[a.ix()] as usize..cand_off[a.ix() + 1] as usize];
+        let mut best: Option<(f64, f64, u64, CityId, AsIdx)> = None;
+        // Exiting in the router's own city: distance 0 is the minimum, so
+        // only candidates at the same coordinates compete (no trigonometry).
+        if mine.binary_search_by_key(&city, |c| c.2).is_ok() {
+            let (_, _, lon) = trig[city.0 as usize];
+            let lat = trig[city.0 as usize].0;
+            for &(nb, key, ic) in mine {
+                let t = trig[ic.0 as usize];
+                if t.0 == lat && t.2 == lon && best.is_none_or(|b| (key, ic) < (b.2, b.3)) {
+                    best = Some((0.0, 0.0, key, ic, nb));
+                }
+            }
+        }
+        let rest = if best.is_some() { &mine[..0] } else { mine };
+        for &(nb, key, ic) in rest {
+            let h = hav(city, ic);
+            // A larger `a` by this margin is a strictly larger distance.
+            if best.is_some_and(|b| h > b.0 * (1.0 + 1e-12)) {
+                continue;
+            }
+            let km = km_of(h);
             let better = match &best {
                 None => true,
-                Some(b) => match km.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal) {
+                Some(b) => match km.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal) {
                     std::cmp::Ordering::Less => true,
                     std::cmp::Ordering::Greater => false,
-                    std::cmp::Ordering::Equal => (key, ic) < (b.1, b.2),
+                    std::cmp::Ordering::Equal => (key, ic) < (b.2, b.3),
                 },
             };
             if better {
-                best = Some((km, key, ic, nb));
+                best = Some((h, km, key, ic, nb));
             }
         }
-        let Some((km, _, ic, nb)) = best else {
+        let Some((_, km, _, ic, nb)) = best else {
             return (NONE, 0.0);
         };
         let to = match geo.footprint(nb).binary_search(&ic) {
@@ -356,11 +406,139 @@ pub fn all_routers(
     }
 }
 
+/// Interconnection cities of every link, as a per-AS table sorted by
+/// neighbour (binary search instead of hashing an AS pair): built once
+/// per world and shared by all prefixes.
+pub struct LinkTable {
+    /// Per AS: range in `nbs`.
+    offsets: Vec<u32>,
+    /// (neighbour, end of its cities in `cities`), sorted by neighbour per AS.
+    nbs: Vec<(AsIdx, u32)>,
+    cities: Vec<CityId>,
+}
+
+impl LinkTable {
+    pub fn new(graph: &crate::topology::AsGraph, geo: &Geography) -> LinkTable {
+        let mut offsets = Vec::with_capacity(graph.len() + 1);
+        offsets.push(0u32);
+        let mut nbs = Vec::new();
+        let mut cities = Vec::new();
+        let mut tmp: Vec<AsIdx> = Vec::new();
+        for a in graph.indices() {
+            tmp.clear();
+            tmp.extend(graph.neighbours(a).map(|(nb, _)| nb));
+            tmp.sort_unstable();
+            tmp.dedup();
+            for &nb in &tmp {
+                cities.extend_from_slice(geo.interconnections(a, nb));
+                nbs.push((nb, cities.len() as u32));
+            }
+            offsets.push(nbs.len() as u32);
+        }
+        LinkTable {
+            offsets,
+            nbs,
+            cities,
+        }
+    }
+    /// Heap bytes of the table.
+    pub fn heap_bytes(&self) -> usize {
+        self.offsets.capacity() * 4 + self.nbs.capacity() * 8 + self.cities.capacity() * 4
+    }
+}
+
+/// A prefix's view (as [`PrefixView`]) over a [`LinkTable`].
+pub struct TableView<'a> {
+    pub table: &'a LinkTable,
+    pub cdn: AsIdx,
+    pub entry: &'a FxHashMap<AsIdx, Vec<CityId>>,
+}
+
+impl Interconnects for TableView<'_> {
+    fn cities(&self, a: AsIdx, b: AsIdx) -> &[CityId] {
+        if a == self.cdn {
+            return self.entry.get(&b).map_or(&[], Vec::as_slice);
+        } else if b == self.cdn {
+            return self.entry.get(&a).map_or(&[], Vec::as_slice);
+        }
+        let t = self.table;
+        let (lo, hi) = (t.offsets[a.ix()] as usize, t.offsets[a.ix() + 1] as usize);
+        match t.nbs[lo..hi].binary_search_by_key(&b, |x| x.0) {
+            Ok(k) => {
+                let start = if lo + k == 0 {
+                    0
+                } else {
+                    t.nbs[lo + k - 1].1 as usize
+                };
+                &t.cities[start..t.nbs[lo + k].1 as usize]
+            }
+            Err(_) => &[],
+        }
+    }
+}
+
+/// [`crate::bgp::egress::equal_best`] into reused buffers, with the loop
+/// check walking next hops instead of rebuilding paths.
+fn equal_best_into(
+    graph: &crate::topology::AsGraph,
+    routes: &Routes,
+    at: AsIdx,
+    any_class: bool,
+    offers: &mut Vec<(AsIdx, crate::bgp::Candidate)>,
+    out: &mut Vec<(AsIdx, u64)>,
+) {
+    use crate::bgp::{Step, compare};
+    out.clear();
+    offers.clear();
+    let Some(best) = routes.route(at).filter(|r| r.next_hop.is_some()) else {
+        return;
+    };
+    let best_nb = best.next_hop.expect("filtered");
+    // Without local-pref overrides (`any_class` false) an offer's
+    // local-pref is its class's, so only neighbours of the best route's
+    // class can tie with it.
+    let mut best_c = None;
+    for (nb, rel) in graph.neighbours(at) {
+        if !any_class && crate::bgp::Learned::from_rel(rel) != best.learned {
+            continue;
+        }
+        let Some(c) = routes.offer(graph, nb, at, rel) else {
+            continue;
+        };
+        if nb == best_nb {
+            best_c = Some(c);
+        }
+        offers.push((nb, c));
+    }
+    let Some(b) = best_c else { return };
+    // Bounded by the path length, as `Routes::path` is.
+    let loops = |nb: AsIdx| {
+        let mut cur = Some(nb);
+        let mut steps = routes.route(nb).map_or(0, |r| r.path_len);
+        while let Some(c) = cur.filter(|_| steps > 0) {
+            if c == at {
+                return true;
+            }
+            cur = routes.route(c).and_then(|r| r.next_hop);
+            steps -= 1;
+        }
+        false
+    };
+    out.extend(
+        offers
+            .iter()
+            .filter(|(_, c)| matches!(compare(&b, c), (_, None) | (_, Some(Step::TieBreak))))
+            .filter(|(nb, _)| !loops(*nb))
+            .map(|(nb, c)| (*nb, c.key)),
+    );
+}
+
 /// Every prefix of the CDN (the anycast prefix first, then each PoP's
 /// unicast prefix) solved with per-router catchments, in parallel over
 /// prefixes on the current rayon pool.
 pub fn all_prefixes(world: &World, cfg: &RunConfig) -> Result<Vec<RouterCatchments>, Error> {
     use rayon::prelude::*;
+    let table = LinkTable::new(&world.graph, &world.geo);
     (0..=cfg.pops.len())
         .into_par_iter()
         .map(|k| {
@@ -369,8 +547,8 @@ pub fn all_prefixes(world: &World, cfg: &RunConfig) -> Result<Vec<RouterCatchmen
                 p => Prefix::unicast(world, p - 1),
             };
             let routes = solve_prefix(world, &prefix)?;
-            let view = PrefixView {
-                geo: &world.geo,
+            let view = TableView {
+                table: &table,
                 cdn: world.cdn,
                 entry: &prefix.entry_cities,
             };

@@ -56,7 +56,13 @@ impl Prefix {
         let policy = OriginPolicy {
             asn: g.asn(world.cdn),
             prepend: 0,
-            announce_to: AnnounceTo::Only(nbs.iter().map(|&a| g.asn(a)).collect()),
+            // Every neighbour: `All`, the same set without a per-neighbour
+            // membership test when compiling (the CDN may have ~50k sessions).
+            announce_to: if nbs.len() == g.degree(world.cdn) {
+                AnnounceTo::All
+            } else {
+                AnnounceTo::Only(nbs.iter().map(|&a| g.asn(a)).collect())
+            },
             no_export: false,
             neighbours: nbs
                 .iter()

@@ -1,0 +1,189 @@
+//! Anycast at Internet scale: the CAIDA 2025 graph (78,643 ASes) with the
+//! placement heuristic, a CDN AS with 300 PoPs at the first 300 Cloudflare
+//! colos (../shared/data/geo/cloudflare_colos.csv) that resolve to distinct
+//! cities of the embedded table (by IATA code, else the nearest city),
+//! default transit (2 per PoP) and IXP peering. Timed: the anycast prefix
+//! plus one unicast prefix per PoP (301 prefixes), each with per-router
+//! catchments, in parallel over prefixes on 2 rayon threads. Target
+//! <= 10 s. Skips with a printed reason when the data is absent.
+
+use cdnsim::geo::{Cities, LatLon};
+use cdnsim::scenario::{RunConfig, load_str, validate};
+use cdnsim::topology::geography::city_token;
+use cdnsim::world::{self, catchment};
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::path::PathBuf;
+use std::time::Instant;
+
+const POPS: usize = 300;
+
+fn data(rel: &str) -> PathBuf {
+    cdnsim::reference_data::dir()
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
+        .join(rel)
+}
+
+/// PoP cities: the first `POPS` colos resolving to distinct cities.
+fn pop_cities(cities: &Cities, colos: &str) -> Vec<String> {
+    let mut rdr = csv::Reader::from_reader(colos.as_bytes());
+    let head = rdr.headers().unwrap().clone();
+    let col = |n: &str| head.iter().position(|h| h == n).unwrap();
+    let (colo, lat, lon) = (col("colo"), col("lat"), col("lon"));
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for r in rdr.records() {
+        let r = r.unwrap();
+        let id = cities.lookup(&r[colo]).or_else(|| {
+            let p = LatLon {
+                lat: r[lat].parse().ok()?,
+                lon: r[lon].parse().ok()?,
+            };
+            Some(cities.nearest(p))
+        });
+        let Some(id) = id else { continue };
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        out.push(city_token(cities, id));
+        if out.len() == POPS {
+            break;
+        }
+    }
+    out
+}
+
+fn config(topology: &std::path::Path, colos: &str) -> RunConfig {
+    let cities = Cities::embedded();
+    let pops: String = pop_cities(&cities, colos)
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("  {{ name = \"p{i}\", city = \"{c}\" }},\n"))
+        .collect();
+    let text = format!(
+        r#"name = "anycast-300"
+seed = 1
+duration = "1m"
+
+[world]
+topology = "{}"
+
+[cdn]
+steering = "anycast"
+pops = [
+{pops}]
+
+[cdn.edge]
+capacity = "1GB"
+policy = "lru"
+
+[origin]
+city = "Ashburn"
+
+[clients]
+rate = "10/s"
+groups = [{{ city = "Paris" }}, {{ city = "Denver" }}, {{ city = "Sydney" }}]
+
+[[workload.catalogs]]
+name = "web"
+objects = 100
+zipf_alpha = 0.9
+share = "100%"
+size = {{ dist = "fixed", size = "1kB" }}
+"#,
+        topology.display()
+    );
+    validate(&load_str("bench.toml", text, false, &[]).unwrap()).unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let (topo, colos) = (
+        data("caida/20250901.as-rel2.txt.bz2"),
+        data("geo/cloudflare_colos.csv"),
+    );
+    for f in [&topo, &colos] {
+        if !f.exists() {
+            eprintln!("skipped: {} absent", f.display());
+            return;
+        }
+    }
+    let cfg = config(&topo, &std::fs::read_to_string(&colos).unwrap());
+    let locate = |p: &str, m: String| cdnsim::InputError::new("bench.toml", p, m);
+    let t = Instant::now();
+    let w = world::build(&cfg, &locate).unwrap();
+    let build_s = t.elapsed().as_secs_f64();
+    // One unicast prefix, phase by phase, on one thread.
+    let t = Instant::now();
+    let prefix = world::prefix::Prefix::unicast(&w, 0);
+    let t_prefix = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let r = catchment::solve_prefix(&w, &prefix).unwrap();
+    let t_solve = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let table = catchment::LinkTable::new(&w.graph, &w.geo);
+    let t_table = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let view = catchment::TableView {
+        table: &table,
+        cdn: w.cdn,
+        entry: &prefix.entry_cities,
+    };
+    let one = catchment::all_routers(&w.graph, &r, &view, &w.geo, &cfg.cities, &cfg.latency);
+    let t_routers = t.elapsed().as_secs_f64() * 1e3;
+    eprintln!(
+        "one unicast prefix, 1 thread: prefix {t_prefix:.1} ms, solve {t_solve:.1} ms, per-router catchments {t_routers:.1} ms ({} routers); link table (once per world) {t_table:.0} ms, {} B/link",
+        one.len(),
+        table.heap_bytes() / (w.graph.p2c_links() + w.graph.p2p_links() + w.graph.sibling_links())
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    let all = pool.install(|| catchment::all_prefixes(&w, &cfg)).unwrap();
+    let solve_s = t.elapsed().as_secs_f64();
+    let g = &w.graph;
+    let links = g.p2c_links() + g.p2p_links() + g.sibling_links();
+    let world_bytes = g.heap_bytes() + w.geo.heap_bytes();
+    let routes = catchment::solve_prefix(&w, &world::prefix::Prefix::anycast(&w, &cfg)).unwrap();
+    let routers = all[0].len();
+    let reached = all[0]
+        .site
+        .iter()
+        .filter(|&&s| s != catchment::NO_SITE)
+        .count();
+    let sessions: usize = w.pops.iter().map(|p| p.transit.len() + p.peers.len()).sum();
+    eprintln!(
+        "world: {} ASes, {} links, {} PoPs, {} CDN sessions, {} routers ({} reached by anycast); built in {:.2} s",
+        g.len(),
+        links,
+        cfg.pops.len(),
+        sessions,
+        routers,
+        reached,
+        build_s
+    );
+    eprintln!(
+        "memory: world (graph + geography) {} B/AS, {} B/link; routes {} B/AS per prefix; per-router catchment {} B/router, {} B/AS per prefix",
+        world_bytes / g.len(),
+        world_bytes / links,
+        routes.heap_bytes() / g.len(),
+        all[0].heap_bytes() / routers,
+        all[0].heap_bytes() / g.len(),
+    );
+    eprintln!(
+        "{} prefixes with per-router catchments on 2 threads: {:.2} s (first run)",
+        all.len(),
+        solve_s
+    );
+    drop(all);
+    let mut grp = c.benchmark_group("anycast_300_pops_78k");
+    grp.sample_size(10);
+    grp.bench_function("anycast_plus_300_unicast_per_router_2_threads", |b| {
+        b.iter(|| pool.install(|| catchment::all_prefixes(&w, &cfg)).unwrap())
+    });
+    grp.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
