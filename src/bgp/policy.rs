@@ -114,6 +114,7 @@ impl Announcement {
                             })?;
                         v.push(ni);
                     }
+                    v.sort_unstable();
                     Some(v)
                 }
                 _ => None,
@@ -129,19 +130,33 @@ impl Announcement {
                     })?;
                 overrides.push((ni, ov));
             }
+            // Sorted (stable: the first override of a neighbour wins) for
+            // binary search in the session loop below, which visits every
+            // neighbour of the origin (tens of thousands for a CDN).
+            overrides.sort_by_key(|(i, _)| *i);
             let mut sessions = Vec::new();
             for (nb, rel) in graph.neighbours(idx) {
                 let announced = match (&o.announce_to, &only) {
                     (AnnounceTo::All, _) => true,
                     (AnnounceTo::Providers, _) => rel == Rel::Provider,
                     (AnnounceTo::Peers, _) => matches!(rel, Rel::Peer | Rel::Sibling),
-                    (AnnounceTo::Only(_), Some(v)) => v.contains(&nb),
+                    (AnnounceTo::Only(_), Some(v)) => v.binary_search(&nb).is_ok(),
                     (AnnounceTo::Only(_), None) => false,
                 };
                 if !announced {
                     continue;
                 }
-                let ov = overrides.iter().find(|(i, _)| *i == nb).map(|(_, o)| *o);
+                let ov = overrides
+                    .binary_search_by_key(&nb, |(i, _)| *i)
+                    .ok()
+                    .map(|k| {
+                        // The first override given for this neighbour.
+                        let first = overrides[..=k]
+                            .iter()
+                            .rposition(|(i, _)| *i != nb)
+                            .map_or(0, |p| p + 1);
+                        overrides[first].1
+                    });
                 sessions.push(Session {
                     neighbour: nb,
                     rel,

@@ -150,7 +150,17 @@ impl AsGraph {
     }
     /// What `b` is to `a`, if they are linked.
     pub fn rel(&self, a: AsIdx, b: AsIdx) -> Option<Rel> {
-        self.neighbours(a).find(|&(n, _)| n == b).map(|(_, r)| r)
+        // Each list is sorted (Csr::build): O(log degree), which matters for
+        // ASes with tens of thousands of neighbours (a CDN, a Tier-1).
+        [
+            (self.customers(a), Rel::Customer),
+            (self.peers(a), Rel::Peer),
+            (self.providers(a), Rel::Provider),
+            (self.siblings(a), Rel::Sibling),
+        ]
+        .into_iter()
+        .find(|(list, _)| list.binary_search(&b).is_ok())
+        .map(|(_, r)| r)
     }
     /// Number of provider-customer links.
     pub fn p2c_links(&self) -> usize {
