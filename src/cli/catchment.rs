@@ -97,6 +97,7 @@ pub fn execute(args: &CatchmentArgs) -> crate::Result<()> {
         .enumerate()
         .map(|(i, r)| {
             let a = &routed.world.access[i];
+            let c = r.cells(&cfg);
             Row {
                 group: i,
                 city: &city(r.city).name,
@@ -106,26 +107,15 @@ pub fn execute(args: &CatchmentArgs) -> crate::Result<()> {
                 router_city: &city(a.router_city).name,
                 pop: &cfg.pops[r.pop].name,
                 pop_city: &city(cfg.pops[r.pop].city).name,
-                as_path: r
-                    .as_path
-                    .iter()
-                    .map(|a| a.0.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                as_path: c.as_path,
                 rtt_ms: round(r.rtt.as_millis_f64(), 3),
                 distance_km: round(r.distance_km, 1),
                 nearest_pop: &cfg.pops[r.nearest_pop].name,
                 nearest_km: round(r.nearest_km, 1),
                 past_nearest_km: round(r.distance_km - r.nearest_km, 1),
-                best_unicast_pop: r
-                    .best_unicast
-                    .map_or("", |(p, _)| cfg.pops[p].name.as_str()),
-                best_unicast_rtt_ms: r.best_unicast.map_or(String::new(), |(_, d)| {
-                    round(d.as_millis_f64(), 3).to_string()
-                }),
-                minus_best_unicast_ms: r.best_unicast.map_or(String::new(), |(_, d)| {
-                    round(r.rtt.as_millis_f64() - d.as_millis_f64(), 3).to_string()
-                }),
+                best_unicast_pop: c.best_unicast_pop,
+                best_unicast_rtt_ms: c.best_unicast_rtt_ms,
+                minus_best_unicast_ms: c.minus_best_unicast_ms,
             }
         })
         .collect();

@@ -210,7 +210,8 @@ pub fn write_all<'d>(
         .iter()
         .zip(&m.per_group)
         .enumerate()
-        .map(|(i, (r, gm))| ClientRow {
+        .map(|(i, (r, gm))| (i, r, gm, r.cells(cfg)))
+        .map(|(i, r, gm, c)| ClientRow {
             group: i,
             city: &city(r.city).name,
             country: &city(r.city).country,
@@ -221,23 +222,12 @@ pub fn write_all<'d>(
             pop: &cfg.pops[r.pop].name,
             distance_km: round(r.distance_km, 1),
             rtt_ms: round(r.rtt.as_millis_f64(), 3),
-            as_path: r
-                .as_path
-                .iter()
-                .map(|a| a.0.to_string())
-                .collect::<Vec<_>>()
-                .join(" "),
+            as_path: c.as_path,
             nearest_pop: &cfg.pops[r.nearest_pop].name,
             nearest_km: round(r.nearest_km, 1),
-            best_unicast_pop: r
-                .best_unicast
-                .map_or("", |(p, _)| cfg.pops[p].name.as_str()),
-            best_unicast_rtt_ms: r.best_unicast.map_or(String::new(), |(_, d)| {
-                round(d.as_millis_f64(), 3).to_string()
-            }),
-            minus_best_unicast_ms: r.best_unicast.map_or(String::new(), |(_, d)| {
-                round(r.rtt.as_millis_f64() - d.as_millis_f64(), 3).to_string()
-            }),
+            best_unicast_pop: c.best_unicast_pop,
+            best_unicast_rtt_ms: c.best_unicast_rtt_ms,
+            minus_best_unicast_ms: c.minus_best_unicast_ms,
             requests: gm.requests,
             ttfb_p50_ms: round(gm.ttfb.quantile_ms(0.5), 3),
             ttfb_p99_ms: round(gm.ttfb.quantile_ms(0.99), 3),

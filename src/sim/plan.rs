@@ -38,6 +38,40 @@ pub struct GroupRoute {
     pub best_unicast: Option<(usize, SimDuration)>,
 }
 
+/// The CSV cells of a route that other rows share (clients.csv,
+/// catchments.csv): empty strings where not applicable.
+pub struct RouteCells<'a> {
+    /// AS path, space-separated ASNs.
+    pub as_path: String,
+    pub best_unicast_pop: &'a str,
+    pub best_unicast_rtt_ms: String,
+    /// Path RTT minus the best unicast RTT [ms].
+    pub minus_best_unicast_ms: String,
+}
+
+impl GroupRoute {
+    pub fn cells<'a>(&self, cfg: &'a RunConfig) -> RouteCells<'a> {
+        let ms = |d: SimDuration| crate::output::round(d.as_millis_f64(), 3);
+        RouteCells {
+            as_path: self
+                .as_path
+                .iter()
+                .map(|a| a.0.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            best_unicast_pop: self
+                .best_unicast
+                .map_or("", |(p, _)| cfg.pops[p].name.as_str()),
+            best_unicast_rtt_ms: self
+                .best_unicast
+                .map_or(String::new(), |(_, d)| ms(d).to_string()),
+            minus_best_unicast_ms: self.best_unicast.map_or(String::new(), |(_, d)| {
+                crate::output::round(self.rtt.as_millis_f64() - d.as_millis_f64(), 3).to_string()
+            }),
+        }
+    }
+}
+
 fn nearest(cfg: &RunConfig, city: CityId) -> (usize, f64) {
     let here = cfg.cities.get(city).loc;
     cfg.pops
