@@ -48,6 +48,7 @@ pub mod sim;
 pub mod time;
 pub mod topology;
 pub mod trace;
+pub mod transport;
 pub mod units;
 pub mod workload;
 pub mod world;
