@@ -33,6 +33,7 @@
 
 pub mod bgp;
 pub mod cache;
+pub mod capacity;
 pub mod cli;
 pub mod engine;
 pub mod error;
