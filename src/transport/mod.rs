@@ -65,6 +65,27 @@ pub const DUPACK_THRESHOLD: u64 = 3;
 /// counting (Linux `tcp_syn_retries` = 6).
 pub const MAX_HANDSHAKE_RETRIES: u32 = 6;
 
+/// Protocol shares when a scenario gives none, in [`Protocol::ALL`] order:
+/// TLS 1.2 10%, TLS 1.3 over TCP 60%, QUIC 30% (rounded shares of the
+/// kind public CDN reports give, e.g. Cloudflare Radar; an assumption).
+pub const DEFAULT_PROTOCOL_MIX: [f64; 3] = [0.1, 0.6, 0.3];
+/// Share of requests on an open connection (assumption: about 2 requests
+/// per connection).
+pub const DEFAULT_WARM_SHARE: f64 = 0.5;
+/// Share of new connections that resume a TLS session (assumption).
+pub const DEFAULT_RESUMPTION_SHARE: f64 = 0.4;
+/// Share of resumed connections with 0-RTT early data: off by default, as
+/// in most servers (0-RTT is replayable, RFC 8446 §8).
+pub const DEFAULT_ZERO_RTT_SHARE: f64 = 0.0;
+/// Concurrent responses on a connection.
+pub const DEFAULT_STREAMS: u32 = 1;
+/// Median client bandwidth [bit/s] (assumption: 25 Mbit/s).
+pub const DEFAULT_BANDWIDTH_MEDIAN_BPS: f64 = 25e6;
+/// Log-space spread of the client bandwidth.
+pub const DEFAULT_BANDWIDTH_SIGMA: f64 = 1.0;
+/// Packet loss probability (assumption: 0.1%).
+pub const DEFAULT_LOSS: f64 = 0.001;
+
 /// Transport and security protocol of a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 pub enum Protocol {
