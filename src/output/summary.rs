@@ -410,9 +410,7 @@ pub fn write_all<'d>(
         .collect();
     dir.write("timeseries.csv", &csv_bytes(&series)?)?;
     dir.write("latency_cdf.csv", &csv_bytes(&latency_cdf(cfg, routes, m))?)?;
-    if m.capacity.iter().any(|p| p.limited()) || !cfg.attacks.is_empty() {
-        dir.write("pop_load.csv", &csv_bytes(&pop_load(cfg, m))?)?;
-    }
+    dir.write("pop_load.csv", &csv_bytes(&pop_load(cfg, m))?)?;
     Ok(dir)
 }
 
@@ -431,6 +429,8 @@ struct PopLoadRow<'a> {
     mean_wait_ms: f64,
     max_wait_ms: f64,
     egress_utilisation: f64,
+    /// The PoP's request capacity [1/s]; empty when unlimited.
+    capacity_rps: String,
 }
 
 /// Per PoP and interval (by arrival at the PoP): offered and dropped requests,
@@ -466,6 +466,10 @@ fn pop_load<'a>(cfg: &'a RunConfig, m: &RunMetrics) -> Vec<PopLoadRow<'a>> {
                 ),
                 max_wait_ms: round(q.max_wait_ns as f64 / 1e6, 3),
                 egress_utilisation: round(e.get(k).copied().unwrap_or(0.0), 4),
+                capacity_rps: p
+                    .cap
+                    .requests_per_s
+                    .map_or(String::new(), |r| round(r, 3).to_string()),
             });
         }
     }

@@ -18,9 +18,16 @@
 //! the path RTT plus twice a last-mile access delay drawn per request (each
 //! request comes from a different user of the group) plus per-request jitter;
 //! the edge-origin RTT gets its own jitter draw. Distributions and fitted
-//! parameters: docs/latency-model.md. Transport setup (TCP/TLS handshakes) and
-//! transfer time are not modelled yet: this is the "warm connection" view
-//! of a request, stated in the outputs as `transport = "warm-connection"`.
+//! parameters: docs/latency-model.md.
+//!
+//! Three hooks (sim/client.rs) add transport and capacity: at the PoP,
+//! admission into its queues (queueing delay or a drop, `crate::capacity`)
+//! and the edge function of a dynamic request; once the server time is
+//! known, the client-side timing (`crate::transport`): with
+//! `transport.model = "warm-connection"` (the default) TTFB = RTT + server
+//! time and there is no transfer time; with `"per-request"` connection
+//! setup, slow start and loss are added (docs/transport.md). Attack
+//! traffic (sim/attack.rs) loads the same queues.
 
 pub mod attack;
 pub mod client;
