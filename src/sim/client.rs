@@ -98,6 +98,22 @@ pub struct ClientMetrics {
     pub interval: SimDuration,
 }
 
+/// A request the PoP answered, as the client-side timing needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct Served {
+    pub class: Class,
+    pub group: usize,
+    /// This request's client-PoP round trip.
+    pub rtt: SimDuration,
+    /// Time at the PoP and above before the first byte leaves.
+    pub server: SimDuration,
+    /// Of `server`: queueing at the PoP.
+    pub queueing: SimDuration,
+    pub size: u64,
+    /// Arrived after warmup.
+    pub measured: bool,
+}
+
 /// The transport and capacity state of a run.
 pub struct ClientSide {
     model: TransportModel,
@@ -225,19 +241,18 @@ impl ClientSide {
         Some((inv, *fetch))
     }
 
-    /// The client-side timing of a request of `group` with round-trip
-    /// `rtt`, `server` time at the PoP and above (of which `queueing` at
-    /// the PoP) and `size` bytes; recorded by class when measured.
-    pub fn finish(
-        &mut self,
-        class: Class,
-        group: usize,
-        rtt: SimDuration,
-        server: SimDuration,
-        queueing: SimDuration,
-        size: u64,
-        measured: bool,
-    ) -> Timing {
+    /// The client-side timing of a served request; recorded by class
+    /// when measured.
+    pub fn finish(&mut self, r: Served) -> Timing {
+        let Served {
+            class,
+            group,
+            rtt,
+            server,
+            queueing,
+            size,
+            measured,
+        } = r;
         let t = match self.model {
             TransportModel::WarmConnection => Timing {
                 request: rtt,

@@ -235,15 +235,15 @@ impl Model for RequestModel<'_> {
                     (false, false) => client::Class::Dynamic,
                 };
                 // Transport hook: the client-side timing of this request.
-                let timing = self.client.finish(
+                let timing = self.client.finish(client::Served {
                     class,
-                    r.group as usize,
-                    r.rtt,
+                    group: r.group as usize,
+                    rtt: r.rtt,
                     server,
-                    queued,
-                    r.size,
+                    queueing: queued,
+                    size: r.size,
                     measured,
-                );
+                });
                 let ttfb = timing.ttfb();
                 // An edge function's own answer is no cache hit and no fetch.
                 let to_origin = !hit && !at_edge_only;
