@@ -153,3 +153,67 @@ fn breakdown_keeps_the_protocols_round_trips() {
     assert_eq!((c, t), (0.0, 0.0));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Edge compute on an all-dynamic catalog: a fixed 5 ms function adds
+/// exactly 5 ms to every dynamic request's server time (same seed, same
+/// other draws); answering at the edge removes every origin request.
+#[test]
+fn edge_compute_adds_its_time_and_can_answer_at_the_edge() {
+    let dir = tmp("transport-compute");
+    let f = dir.join("s.toml");
+    let text = quickstart_without_world().replace(
+        "share = \"100%\"\n",
+        "share = \"100%\"\ncacheable = \"0%\"\n",
+    );
+    assert!(text.contains("cacheable = \"0%\""));
+    std::fs::write(&f, text).unwrap();
+    let f = f.to_str().unwrap();
+    let short = ["duration=20s", "warmup=2s"];
+    let server = |s: &Value| {
+        s["latency_by_class"]["dynamic"]["mean_breakdown_ms"]["server"]
+            .as_f64()
+            .unwrap()
+    };
+    let plain = run(f, &dir.join("plain"), &short);
+    let mut sets = short.to_vec();
+    sets.push("cdn.compute={ median = \"5ms\" }");
+    let fn5 = run(f, &dir.join("fn"), &sets);
+    assert_eq!(fn5["edge_compute"]["invocations"], fn5["requests"]);
+    assert_eq!(fn5["edge_compute"]["cold_starts"], 0);
+    let d = server(&fn5) - server(&plain);
+    assert!((d - 5.0).abs() < 0.002, "{d}");
+    assert_eq!(fn5["origin_requests"], plain["origin_requests"]);
+    let mut sets = short.to_vec();
+    sets.push("cdn.compute={ median = \"5ms\", origin_fetch = false }");
+    let edge = run(f, &dir.join("edge"), &sets);
+    assert_eq!(edge["origin_requests"], 0);
+    assert!(server(&edge) < server(&plain));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Transport draws, queues and attack streams are seeded: the same
+/// (scenario, seed) gives byte-identical files.
+#[test]
+fn ddos_run_is_deterministic() {
+    let base = tmp("ddos-determinism");
+    let sets = ["duration=15s", "warmup=2s", "attacks[0].target=pop:fra"];
+    let files = |d: &Path| {
+        run("scenarios/ddos.toml", d, &sets);
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (files(&base.join("a")), files(&base.join("b")));
+    assert_eq!(a.len(), b.len());
+    for ((na, fa), (_, fb)) in a.iter().zip(&b) {
+        assert!(fa == fb, "{na} differs");
+    }
+    std::fs::remove_dir_all(base).unwrap();
+}
