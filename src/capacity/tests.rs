@@ -112,12 +112,14 @@ fn waits_match_mm1_and_md1() {
         let exp = Exp::new(1.0).unwrap();
         let (mm1, _) = simulate(1, room, rho, 400_000, 11, |r| exp.sample(r));
         let want = rho / (1.0 - rho);
+        eprintln!("M/M/1 rho {rho}: simulated Wq {mm1:.4}, theory {want:.4}");
         assert!(
             (mm1 / want - 1.0).abs() < 0.06,
             "M/M/1 rho {rho}: {mm1} vs {want}"
         );
         let (md1, _) = simulate(1, room, rho, 400_000, 12, |_| 1.0);
         let want = rho / (2.0 * (1.0 - rho));
+        eprintln!("M/D/1 rho {rho}: simulated Wq {md1:.4}, theory {want:.4}");
         assert!(
             (md1 / want - 1.0).abs() < 0.06,
             "M/D/1 rho {rho}: {md1} vs {want}"
