@@ -163,7 +163,8 @@ pub fn egress_utilisation(p: &crate::capacity::PopCapacity) -> Vec<f64> {
 
 fn capacity_summary(cfg: &RunConfig, m: &RunMetrics) -> CapacitySummary {
     let c = &m.client;
-    let first = (cfg.warmup.as_nanos() / cfg.interval.as_nanos()) as usize;
+    // Intervals starting at or after the end of warmup.
+    let first = cfg.warmup.as_nanos().div_ceil(cfg.interval.as_nanos()) as usize;
     let mut max_u: f64 = 0.0;
     let mut overloaded = Vec::new();
     for (i, p) in m.capacity.iter().enumerate() {
