@@ -19,7 +19,8 @@
 //! - The models below are clock-free: they take `now` and return effects.
 //!   **`geo`** holds cities, great-circle distance and the latency model;
 //!   **`workload`** the object catalogs and arrival processes; **`cache`**
-//!   the eviction policies.
+//!   the eviction policies; **`transport`** a request's client-side time
+//!   (handshakes, slow start, loss); **`capacity`** the PoPs' queues.
 //! - **`engine`** owns the clock and the event queue and knows no protocol;
 //!   **`rng`** derives every random stream from (seed, component label);
 //!   **`time`** is integer nanoseconds; **`units`** parses human units.
@@ -33,6 +34,7 @@
 
 pub mod bgp;
 pub mod cache;
+pub mod capacity;
 pub mod cli;
 pub mod engine;
 pub mod error;
@@ -48,6 +50,7 @@ pub mod sim;
 pub mod time;
 pub mod topology;
 pub mod trace;
+pub mod transport;
 pub mod units;
 pub mod workload;
 pub mod world;

@@ -231,6 +231,44 @@ pub fn parse_distance_km(s: &str) -> Result<f64, String> {
     Ok(km)
 }
 
+/// Parses a bandwidth in bits per second: `25Mbps`, `1Gbit/s`, `800kbps`,
+/// or in bytes: `10MB/s`.
+pub fn parse_bandwidth(s: &str) -> Result<f64, String> {
+    const VALID: &str = "a bandwidth such as \"25Mbps\", \"1Gbit/s\" or \"10MB/s\"";
+    let (v, unit) =
+        split_number(s).ok_or_else(|| format!("invalid bandwidth {s:?}: expected {VALID}"))?;
+    let (mult, rest) = match unit.chars().next() {
+        Some('k') => (1e3, &unit[1..]),
+        Some('M') => (1e6, &unit[1..]),
+        Some('G') => (1e9, &unit[1..]),
+        Some('T') => (1e12, &unit[1..]),
+        _ => (1.0, unit),
+    };
+    let per_unit = match rest {
+        "bps" | "bit/s" | "b/s" => 1.0,
+        "B/s" => 8.0,
+        "" if v == 0.0 => 1.0,
+        _ => return Err(format!("bandwidth {s:?} needs a unit: expected {VALID}")),
+    };
+    let bps = v * mult * per_unit;
+    if !(bps.is_finite() && bps >= 0.0) {
+        return Err(format!("bandwidth {s:?} must be zero or positive"));
+    }
+    Ok(bps)
+}
+
+/// Canonical form of a bandwidth: the largest of Gbps/Mbps/kbps/bps that
+/// keeps it a whole number, else bps.
+pub fn format_bandwidth(bps: f64) -> String {
+    for (m, u) in [(1e12, "Tbps"), (1e9, "Gbps"), (1e6, "Mbps"), (1e3, "kbps")] {
+        let x = bps / m;
+        if x >= 1.0 && x.fract() == 0.0 {
+            return format!("{x}{u}");
+        }
+    }
+    format!("{bps}bps")
+}
+
 /// Implements serde for a unit newtype: accepts strings (and the numbers
 /// `number_ok` allows), serializes to the canonical string.
 macro_rules! unit_type {
@@ -335,6 +373,15 @@ unit_type!(
     |v| needs_unit("distance", "\"500km\"")(v)
 );
 
+unit_type!(
+    /// A bandwidth [bit/s] (`"25Mbps"`, `"10MB/s"`).
+    Bandwidth(f64),
+    "a bandwidth such as \"25Mbps\"",
+    parse_bandwidth,
+    format_bandwidth,
+    |v| needs_unit("bandwidth", "\"25Mbps\"")(v)
+);
+
 impl Duration {
     pub fn get(self) -> SimDuration {
         self.0
@@ -344,6 +391,20 @@ impl Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bandwidths() {
+        assert_eq!(parse_bandwidth("25Mbps"), Ok(25e6));
+        assert_eq!(parse_bandwidth("1Gbit/s"), Ok(1e9));
+        assert_eq!(parse_bandwidth("10MB/s"), Ok(80e6));
+        assert_eq!(parse_bandwidth("800 kbps"), Ok(800e3));
+        assert!(parse_bandwidth("25").unwrap_err().contains("needs a unit"));
+        assert!(parse_bandwidth("-1Mbps").is_err());
+        assert_eq!(format_bandwidth(25e6), "25Mbps");
+        assert_eq!(format_bandwidth(1.5e6), "1500kbps");
+        assert_eq!(format_bandwidth(10e9), "10Gbps");
+        assert_eq!(parse_bandwidth(&format_bandwidth(1234.5)), Ok(1234.5));
+    }
 
     #[test]
     fn durations() {

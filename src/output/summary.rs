@@ -41,6 +41,155 @@ pub struct Summary {
     pub uncacheable_requests: u64,
     pub bytes_served: u64,
     pub events: u64,
+    /// Completion time (last byte at the client) of measured requests.
+    pub completion_ms: Latency,
+    /// TTFB, completion and mean step breakdown per request class.
+    pub latency_by_class: std::collections::BTreeMap<&'static str, ClassSummary>,
+    /// PoP queues, drops and attack traffic.
+    pub capacity: CapacitySummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edge_compute: Option<ComputeSummary>,
+}
+
+#[derive(Serialize)]
+pub struct ClassSummary {
+    pub requests: u64,
+    pub ttfb_ms: Latency,
+    pub completion_ms: Latency,
+    /// Mean of each step [ms]; `queueing` is the part of `server` spent
+    /// waiting at the PoP.
+    pub mean_breakdown_ms: Breakdown,
+}
+
+#[derive(Serialize)]
+pub struct Breakdown {
+    pub dns: f64,
+    pub connect: f64,
+    pub tls: f64,
+    pub request: f64,
+    pub server: f64,
+    pub queueing: f64,
+    pub transfer: f64,
+}
+
+#[derive(Serialize)]
+pub struct CapacitySummary {
+    /// Whether any PoP has a finite capacity.
+    pub limited: bool,
+    /// Measured legitimate requests that reached a PoP.
+    pub offered: u64,
+    /// Of them, dropped at a full queue.
+    pub dropped: u64,
+    pub drop_ratio: f64,
+    /// Of the drops, at the egress link.
+    pub dropped_egress: u64,
+    pub attack_requests: u64,
+    pub attack_dropped: u64,
+    /// Highest request-queue utilisation of any PoP in a measured interval.
+    pub max_utilisation: f64,
+    /// PoPs that dropped a request (legitimate or attack) after warmup.
+    pub overloaded_pops: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ComputeSummary {
+    pub invocations: u64,
+    pub cold_starts: u64,
+}
+
+fn class_summaries(m: &RunMetrics) -> std::collections::BTreeMap<&'static str, ClassSummary> {
+    use crate::sim::client::Class;
+    let mut out = std::collections::BTreeMap::new();
+    for c in Class::ALL {
+        let Some(cm) = m.client.classes.get(c as usize) else {
+            continue;
+        };
+        let n = cm.requests.max(1) as f64;
+        let ms = |x: u128| round(x as f64 / n / 1e6, 3);
+        let s = &cm.sums;
+        out.insert(
+            c.name(),
+            ClassSummary {
+                requests: cm.requests,
+                ttfb_ms: Latency::of(&cm.ttfb),
+                completion_ms: Latency::of(&cm.completion),
+                mean_breakdown_ms: Breakdown {
+                    dns: ms(s.dns),
+                    connect: ms(s.connect),
+                    tls: ms(s.tls),
+                    request: ms(s.request),
+                    server: ms(s.server),
+                    queueing: ms(s.queueing),
+                    transfer: ms(s.transfer),
+                },
+            },
+        );
+    }
+    out
+}
+
+/// Utilisation of a PoP's request queue in each bucket: admitted service
+/// time over servers x interval (0 for an unlimited PoP).
+pub fn utilisation(p: &crate::capacity::PopCapacity) -> Vec<f64> {
+    let span = p.request_usage.interval.as_nanos() as f64 * f64::from(p.cap.servers);
+    p.request_usage
+        .buckets
+        .iter()
+        .map(|b| {
+            if p.cap.requests_per_s.is_some() {
+                b.busy_ns as f64 / span
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// Egress-link utilisation per bucket (0 for unlimited egress).
+pub fn egress_utilisation(p: &crate::capacity::PopCapacity) -> Vec<f64> {
+    let span = p.egress_usage.interval.as_nanos() as f64;
+    p.egress_usage
+        .buckets
+        .iter()
+        .map(|b| {
+            if p.cap.egress_bps.is_some() {
+                b.busy_ns as f64 / span
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+fn capacity_summary(cfg: &RunConfig, m: &RunMetrics) -> CapacitySummary {
+    let c = &m.client;
+    // Intervals starting at or after the end of warmup.
+    let first = cfg.warmup.as_nanos().div_ceil(cfg.interval.as_nanos()) as usize;
+    let mut max_u: f64 = 0.0;
+    let mut overloaded = Vec::new();
+    for (i, p) in m.capacity.iter().enumerate() {
+        let u = utilisation(p);
+        max_u = u.iter().skip(first).fold(max_u, |a, &b| a.max(b));
+        let drops = c.load.get(i).is_some_and(|row| {
+            row.iter()
+                .skip(first)
+                .any(|b| b.dropped + b.attack_dropped > 0)
+        });
+        if drops {
+            overloaded.push(cfg.pops[i].name.clone());
+        }
+    }
+    CapacitySummary {
+        limited: m.capacity.iter().any(|p| p.limited()),
+        offered: c.offered,
+        dropped: c.dropped,
+        drop_ratio: round(crate::metrics::ratio(c.dropped, c.offered), 6),
+        dropped_egress: c.dropped_egress,
+        attack_requests: c.attack_offered,
+        attack_dropped: c.attack_dropped,
+        max_utilisation: round(max_u, 4),
+        overloaded_pops: overloaded,
+    }
 }
 
 #[derive(Serialize)]
@@ -139,7 +288,7 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default(),
-        transport: "warm-connection",
+        transport: cfg.transport.model.name(),
         freshness: "not-enforced",
         duration_s: cfg.duration.as_secs_f64(),
         warmup_s: cfg.warmup.as_secs_f64(),
@@ -156,6 +305,13 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
         uncacheable_requests: m.uncacheable,
         bytes_served: m.edge.bytes,
         events: m.events,
+        completion_ms: Latency::of(&m.client.completion),
+        latency_by_class: class_summaries(m),
+        capacity: capacity_summary(cfg, m),
+        edge_compute: cfg.compute.as_ref().map(|_| ComputeSummary {
+            invocations: m.client.compute_invocations,
+            cold_starts: m.client.compute_cold_starts,
+        }),
     }
 }
 
@@ -255,7 +411,70 @@ pub fn write_all<'d>(
         .collect();
     dir.write("timeseries.csv", &csv_bytes(&series)?)?;
     dir.write("latency_cdf.csv", &csv_bytes(&latency_cdf(cfg, routes, m))?)?;
+    dir.write("pop_load.csv", &csv_bytes(&pop_load(cfg, m))?)?;
     Ok(dir)
+}
+
+#[derive(Serialize)]
+struct PopLoadRow<'a> {
+    t_start_s: f64,
+    t_end_s: f64,
+    warmup: bool,
+    pop: &'a str,
+    offered: u64,
+    dropped: u64,
+    attack_offered: u64,
+    attack_dropped: u64,
+    attack_origin: u64,
+    utilisation: f64,
+    mean_wait_ms: f64,
+    max_wait_ms: f64,
+    egress_utilisation: f64,
+    /// The PoP's request capacity [1/s]; empty when unlimited.
+    capacity_rps: String,
+}
+
+/// Per PoP and interval (by arrival at the PoP): offered and dropped requests,
+/// utilisation and queueing of the PoP's request queue.
+fn pop_load<'a>(cfg: &'a RunConfig, m: &RunMetrics) -> Vec<PopLoadRow<'a>> {
+    let step = cfg.interval.as_secs_f64();
+    let warm = cfg.warmup.as_secs_f64();
+    let mut rows = Vec::new();
+    for (i, p) in m.capacity.iter().enumerate() {
+        let u = utilisation(p);
+        let e = egress_utilisation(p);
+        for (k, b) in m.client.load[i].iter().enumerate() {
+            let q = p.request_usage.buckets.get(k).copied().unwrap_or_default();
+            let served = q.offered - q.dropped;
+            rows.push(PopLoadRow {
+                t_start_s: round(k as f64 * step, 6),
+                t_end_s: round((k + 1) as f64 * step, 6),
+                warmup: (k as f64 * step) < warm,
+                pop: &cfg.pops[i].name,
+                offered: b.offered,
+                dropped: b.dropped,
+                attack_offered: b.attack_offered,
+                attack_dropped: b.attack_dropped,
+                attack_origin: b.attack_origin,
+                utilisation: round(u.get(k).copied().unwrap_or(0.0), 4),
+                mean_wait_ms: round(
+                    if served == 0 {
+                        0.0
+                    } else {
+                        q.wait_ns as f64 / served as f64 / 1e6
+                    },
+                    3,
+                ),
+                max_wait_ms: round(q.max_wait_ns as f64 / 1e6, 3),
+                egress_utilisation: round(e.get(k).copied().unwrap_or(0.0), 4),
+                capacity_rps: p
+                    .cap
+                    .requests_per_s
+                    .map_or(String::new(), |r| round(r, 3).to_string()),
+            });
+        }
+    }
+    rows
 }
 
 /// The files written into a run folder, kept in memory for the report.

@@ -28,6 +28,15 @@ pub const HEADLINE: &[(&str, &str)] = &[
     ("origin_requests", "origin requests"),
     ("origin_bytes", "origin bytes"),
     ("bytes_served", "bytes served"),
+    ("transport", "transport model"),
+    ("completion_ms.p50", "completion p50 [ms]"),
+    ("completion_ms.p99", "completion p99 [ms]"),
+    ("capacity.dropped", "requests dropped at PoPs"),
+    ("capacity.drop_ratio", "drop ratio"),
+    ("capacity.attack_requests", "attack requests"),
+    ("capacity.attack_dropped", "attack requests dropped"),
+    ("capacity.max_utilisation", "max PoP utilisation"),
+    ("capacity.overloaded_pops", "overloaded PoPs"),
 ];
 
 /// Rows of the comparison: (summary path, label, one value per run; empty

@@ -51,6 +51,10 @@ pub const RUN_PLOTS: &[PlotDef] = &[
         build: pop_requests,
     },
     PlotDef {
+        id: "pop_load",
+        build: pop_load,
+    },
+    PlotDef {
         id: "anycast_minus_unicast",
         build: anycast_minus_unicast,
     },
@@ -717,4 +721,59 @@ mod weighted_tests {
         assert_eq!(c, vec![(0.0, 0.0), (0.0, 0.75), (10.0, 0.75), (10.0, 1.0)]);
         assert!(weighted_cdf(&[1.0], &[0.0]).is_none());
     }
+}
+
+/// Requests offered to each PoP per second over time, legitimate and
+/// attack together, with the PoPs' request capacities (pop_load.csv).
+pub fn pop_load(run: &RunData) -> Option<Figure> {
+    let t = run.table("pop_load.csv")?;
+    let (pop, a, b) = (t.strs("pop")?, t.f64s("t_start_s")?, t.f64s("t_end_s")?);
+    let (off, att) = (t.f64s("offered")?, t.f64s("attack_offered")?);
+    let cap = t.strs("capacity_rps")?;
+    let mut names: Vec<&str> = Vec::new();
+    let mut series: Vec<Series> = Vec::new();
+    let mut caps: Vec<f64> = Vec::new();
+    for i in 0..pop.len() {
+        if b[i] <= a[i] {
+            continue;
+        }
+        let k = match names.iter().position(|n| *n == pop[i]) {
+            Some(k) => k,
+            None => {
+                names.push(pop[i]);
+                series.push(Series {
+                    name: pop[i].to_string(),
+                    tone: Tone::Pal(names.len() - 1),
+                    points: Vec::new(),
+                });
+                names.len() - 1
+            }
+        };
+        series[k]
+            .points
+            .push((b[i], (off[i] + att[i]) / (b[i] - a[i])));
+        if let Ok(c) = cap[i].parse::<f64>() {
+            if !caps.contains(&c) {
+                caps.push(c);
+            }
+        }
+    }
+    let (lo, hi) = (
+        a.iter().copied().fold(f64::INFINITY, f64::min),
+        b.iter().copied().fold(0.0, f64::max),
+    );
+    for c in caps {
+        series.push(Series {
+            name: format!("capacity {c}/s"),
+            tone: Tone::Ink,
+            points: vec![(lo.max(0.0), c), (hi, c)],
+        });
+    }
+    Some(over_time(
+        run,
+        "Load per PoP",
+        "Requests offered to each PoP per second (legitimate and attack), per output interval by arrival at the PoP, and the PoPs' request capacities (pop_load.csv).",
+        Axis::linear("offered [requests/s]"),
+        series,
+    ))
 }

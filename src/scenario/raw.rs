@@ -45,6 +45,12 @@ pub struct Scenario {
     pub origin: Origin,
     pub clients: Clients,
     pub workload: Workload,
+    /// Connection setup, reuse, slow start and loss (docs/transport.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<super::transport::Transport>,
+    /// Attack populations (DDoS).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attacks: Vec<super::transport::Attack>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -159,6 +165,12 @@ pub struct Cdn {
     pub peering: Peering,
     pub pops: Vec<Pop>,
     pub edge: EdgeCache,
+    /// Capacities of every PoP (absent: unlimited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<super::transport::Capacity>,
+    /// Edge function for dynamic requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute: Option<super::transport::Compute>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -185,6 +197,9 @@ pub struct Pop {
     /// with NO_EXPORT. The host is a transit provider of the CDN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<u32>,
+    /// This PoP's capacities, field by field over `cdn.capacity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<super::transport::Capacity>,
 }
 
 fn is_zero(x: &u32) -> bool {

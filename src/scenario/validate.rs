@@ -40,6 +40,14 @@ pub struct RunConfig {
     pub catalogs: Vec<CatalogConfig>,
     /// Arrival-process shape (diurnal profile, start time of day).
     pub arrivals: crate::workload::ArrivalConfig,
+    /// Transport model and client paths per group (docs/transport.md).
+    pub transport: super::transport::TransportConfig,
+    /// Capacities per PoP (`cdn.capacity`, `cdn.pops[].capacity`).
+    pub pop_capacity: Vec<crate::capacity::SiteCapacity>,
+    /// Edge function for dynamic requests, and whether it fetches from
+    /// the origin.
+    pub compute: Option<(crate::transport::EdgeCompute, bool)>,
+    pub attacks: Vec<super::transport::AttackConfig>,
     /// The scenario as written plus defaults and `--set` (for config.toml).
     pub effective: raw::Scenario,
     /// The scenario file as given (relative input paths are relative to
@@ -354,7 +362,25 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         ));
     }
 
+    let extra = super::transport::validate(
+        s,
+        &super::transport::Context {
+            loc,
+            cities: &cities,
+            pop_names: pops.iter().map(|p| p.name.as_str()).collect(),
+            groups: groups
+                .iter()
+                .map(|g| (g.city, cities.get(g.city).continent.as_str(), g.asn))
+                .collect(),
+            duration,
+        },
+    )?;
+
     Ok(RunConfig {
+        transport: extra.transport,
+        pop_capacity: extra.pop_capacity,
+        compute: extra.compute,
+        attacks: extra.attacks,
         name: s.name.clone(),
         seed: s.seed,
         duration,

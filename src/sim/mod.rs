@@ -18,10 +18,19 @@
 //! the path RTT plus twice a last-mile access delay drawn per request (each
 //! request comes from a different user of the group) plus per-request jitter;
 //! the edge-origin RTT gets its own jitter draw. Distributions and fitted
-//! parameters: docs/latency-model.md. Transport setup (TCP/TLS handshakes) and
-//! transfer time are not modelled yet: this is the "warm connection" view
-//! of a request, stated in the outputs as `transport = "warm-connection"`.
+//! parameters: docs/latency-model.md.
+//!
+//! Three hooks (sim/client.rs) add transport and capacity: at the PoP,
+//! admission into its queues (queueing delay or a drop, `crate::capacity`)
+//! and the edge function of a dynamic request; once the server time is
+//! known, the client-side timing (`crate::transport`): with
+//! `transport.model = "warm-connection"` (the default) TTFB = RTT + server
+//! time and there is no transfer time; with `"per-request"` connection
+//! setup, slow start and loss are added (docs/transport.md). Attack
+//! traffic (sim/attack.rs) loads the same queues.
 
+pub mod attack;
+pub mod client;
 pub mod plan;
 
 pub use plan::{GroupRoute, plan};
@@ -63,6 +72,10 @@ pub struct RunMetrics {
     /// Measured requests whose response headers forbid storing them
     /// (no-store, private, Set-Cookie by default): always fetched.
     pub uncacheable: u64,
+    /// Transport timing by class, capacity use, drops, attacks.
+    pub client: client::ClientMetrics,
+    /// Per PoP: request and egress queue use over time.
+    pub capacity: Vec<crate::capacity::PopCapacity>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -97,7 +110,22 @@ struct Request {
 enum Event {
     Arrival(crate::workload::Request),
     AtEdge(Request),
-    Fill { pop: u32, key: u64, size: u64 },
+    Fill {
+        pop: u32,
+        key: u64,
+        size: u64,
+    },
+    /// An attack request issued now, reaching `pop` after `delay`.
+    Attack {
+        attack: u16,
+        pop: u32,
+        delay: SimDuration,
+    },
+    AttackAtEdge {
+        attack: u16,
+        pop: u32,
+        issued: SimTime,
+    },
 }
 
 struct RequestModel<'a> {
@@ -110,6 +138,9 @@ struct RequestModel<'a> {
     pop_origin_rtt: Vec<SimDuration>,
     edges: Vec<Cache<Box<dyn crate::cache::Policy>>>,
     noise: PathNoise,
+    /// Transport and capacity hooks (sim/client.rs).
+    client: client::ClientSide,
+    attacks: Vec<attack::AttackStream>,
     m: RunMetrics,
 }
 
@@ -164,14 +195,27 @@ impl Model for RequestModel<'_> {
             }
             Event::AtEdge(r) => {
                 let pop = r.pop as usize;
+                // Capacity hook: queueing at the PoP, or a drop.
+                let Some(queued) = self.client.admit(pop, now, r.arrived, r.size) else {
+                    return;
+                };
+                // Edge compute hook for dynamic requests.
+                let compute = if r.storable {
+                    None
+                } else {
+                    self.client.compute(r.arrived)
+                };
+                let at_edge_only = compute.is_some_and(|(_, fetch)| !fetch);
+                let work = queued + compute.map_or(SimDuration::ZERO, |(c, _)| c.time);
                 // Responses the headers forbid storing go to the origin.
                 let hit = r.storable && self.edges[pop].lookup(r.key);
-                let mut ttfb = r.rtt + self.cfg.edge.processing;
-                if !hit {
+                let mut server = work + self.cfg.edge.processing;
+                if !hit && !at_edge_only {
                     let jitter = SimDuration::from_millis_f64(self.noise.jitter_ms());
                     let origin_rtt = self.pop_origin_rtt[pop] + jitter;
-                    let fetch = self.cfg.edge.processing + origin_rtt + self.cfg.origin.processing;
-                    ttfb = r.rtt + fetch;
+                    let fetch =
+                        work + self.cfg.edge.processing + origin_rtt + self.cfg.origin.processing;
+                    server = fetch;
                     if r.storable {
                         let fill = Event::Fill {
                             pop: r.pop,
@@ -179,17 +223,36 @@ impl Model for RequestModel<'_> {
                             size: r.size,
                         };
                         s.schedule_in(fetch, fill);
-                    } else {
-                        self.m.uncacheable +=
-                            u64::from(r.arrived >= SimTime::ZERO + self.cfg.warmup);
                     }
                 }
+                if !r.storable {
+                    self.m.uncacheable += u64::from(r.arrived >= SimTime::ZERO + self.cfg.warmup);
+                }
+                let measured = r.arrived >= SimTime::ZERO + self.cfg.warmup;
+                let class = match (hit, r.storable) {
+                    (true, _) => client::Class::Hit,
+                    (false, true) => client::Class::MissOrigin,
+                    (false, false) => client::Class::Dynamic,
+                };
+                // Transport hook: the client-side timing of this request.
+                let timing = self.client.finish(client::Served {
+                    class,
+                    group: r.group as usize,
+                    rtt: r.rtt,
+                    server,
+                    queueing: queued,
+                    size: r.size,
+                    measured,
+                });
+                let ttfb = timing.ttfb();
+                // An edge function's own answer is no cache hit and no fetch.
+                let to_origin = !hit && !at_edge_only;
                 let bucket = self.m.series.at(r.arrived);
                 bucket.requests += 1;
                 bucket.bytes += r.size;
                 if hit {
                     bucket.edge_hits += 1;
-                } else {
+                } else if to_origin {
                     bucket.origin_requests += 1;
                     bucket.origin_bytes += r.size;
                 }
@@ -202,7 +265,7 @@ impl Model for RequestModel<'_> {
                 let p = &mut m.per_pop[pop];
                 p.edge.record(hit, r.size);
                 p.ttfb.record(ttfb);
-                if !hit {
+                if to_origin {
                     m.origin_requests += 1;
                     m.origin_bytes += r.size;
                     p.origin_requests += 1;
@@ -214,6 +277,37 @@ impl Model for RequestModel<'_> {
             }
             Event::Fill { pop, key, size } => {
                 self.edges[pop as usize].insert(key, size);
+            }
+            Event::Attack { attack, pop, delay } => {
+                let a = &mut self.attacks[attack as usize];
+                if let Some((t, p, d)) = a.next_request() {
+                    s.schedule_at(
+                        t,
+                        Event::Attack {
+                            attack,
+                            pop: p as u32,
+                            delay: d,
+                        },
+                    );
+                }
+                s.schedule_in(
+                    delay,
+                    Event::AttackAtEdge {
+                        attack,
+                        pop,
+                        issued: now,
+                    },
+                );
+            }
+            Event::AttackAtEdge {
+                attack,
+                pop,
+                issued,
+            } => {
+                let a = &self.attacks[attack as usize];
+                let (size, to_origin) = (a.size, a.to_origin);
+                self.client
+                    .admit_attack(pop as usize, now, issued, size, to_origin);
             }
         }
     }
@@ -258,7 +352,14 @@ pub fn run(
         })
         .collect();
     let horizon = cfg.duration + DRAIN_LIMIT;
+    let attacks: Vec<attack::AttackStream> = cfg
+        .attacks
+        .iter()
+        .map(|a| attack::AttackStream::new(a, cfg, routes, &streams))
+        .collect();
     let mut model = RequestModel {
+        client: client::ClientSide::new(cfg, &streams, cfg.duration),
+        attacks,
         cfg,
         source,
         policies,
@@ -286,11 +387,20 @@ pub fn run(
             events: 0,
             issued: 0,
             uncacheable: 0,
+            client: client::ClientMetrics::default(),
+            capacity: Vec::new(),
         },
     };
     let mut sched = Scheduler::new();
     if let Some(first) = model.source.next_request() {
         sched.schedule_at(first.time, Event::Arrival(first));
+    }
+    for (i, a) in model.attacks.iter_mut().enumerate() {
+        if let Some((t, pop, delay)) = a.next_request() {
+            let attack = i as u16;
+            let pop = pop as u32;
+            sched.schedule_at(t, Event::Attack { attack, pop, delay });
+        }
     }
     let outcome = engine::run(
         &mut model,
@@ -299,6 +409,8 @@ pub fn run(
         observe,
     )?;
     model.m.events = sched.executed();
+    model.m.client = model.client.m;
+    model.m.capacity = model.client.capacity;
     match outcome {
         Outcome::Stopped => Ok(None),
         Outcome::Drained => Ok(Some(model.m)),

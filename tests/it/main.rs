@@ -10,6 +10,7 @@ mod http;
 mod report;
 mod scenarios;
 mod topology;
+mod transport;
 mod workload;
 
 use std::path::{Path, PathBuf};

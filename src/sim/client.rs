@@ -1,0 +1,303 @@
+//! The request model's hooks into transport and capacity, kept in one
+//! place so the request path in `sim/mod.rs` calls three functions:
+//!
+//! - [`ClientSide::admit`] when a request reaches its PoP: the PoP's
+//!   queues ([`crate::capacity`]) give the queueing delay or a drop;
+//! - [`ClientSide::compute`] for a dynamic request: the edge function's
+//!   time, if one handles it;
+//! - [`ClientSide::finish`] once the server time is known: the client-side
+//!   timing ([`crate::transport::request_timing`], or the warm-connection
+//!   view) and its metrics by request class.
+//!
+//! Each draws from its own random stream, so turning the transport model
+//! on does not shift any other component's draws.
+
+use crate::capacity::{PopCapacity, Refused};
+use crate::metrics::LatencyHistogram;
+use crate::rng::{StreamRng, Streams};
+use crate::scenario::RunConfig;
+use crate::scenario::transport::{ClientPath, TransportModel};
+use crate::time::{SimDuration, SimTime};
+use crate::transport::{self, PathParams, Timing, compute::Invocation};
+use rand_distr::{Distribution, LogNormal};
+
+/// Where a request was answered from, for the latency breakdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// Served from the edge cache.
+    Hit,
+    /// A cacheable object fetched from the origin (the only tier above the
+    /// edge in this model).
+    MissOrigin,
+    /// Uncacheable: always fetched from the origin (or answered by the
+    /// edge function when it does not fetch).
+    Dynamic,
+}
+
+impl Class {
+    pub const ALL: [Class; 3] = [Class::Hit, Class::MissOrigin, Class::Dynamic];
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Hit => "hit",
+            Class::MissOrigin => "miss_origin",
+            Class::Dynamic => "dynamic",
+        }
+    }
+}
+
+/// Sums of the steps of a class's requests [ns], for mean breakdowns.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StepSums {
+    pub dns: u128,
+    pub connect: u128,
+    pub tls: u128,
+    pub request: u128,
+    pub server: u128,
+    pub transfer: u128,
+    /// Of `server`: queueing at the PoP.
+    pub queueing: u128,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ClassMetrics {
+    pub requests: u64,
+    pub ttfb: LatencyHistogram,
+    pub completion: LatencyHistogram,
+    pub sums: StepSums,
+}
+
+/// Per PoP and time bucket (by arrival at the PoP): legitimate and attack
+/// requests offered and dropped there.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadBucket {
+    pub offered: u64,
+    pub dropped: u64,
+    pub attack_offered: u64,
+    pub attack_dropped: u64,
+    /// Dynamic attack requests the PoP forwarded to the origin.
+    pub attack_origin: u64,
+}
+
+/// What the hooks record.
+#[derive(Clone, Debug, Default)]
+pub struct ClientMetrics {
+    /// Measured requests by class, [`Class::ALL`] order.
+    pub classes: Vec<ClassMetrics>,
+    pub completion: LatencyHistogram,
+    /// Measured legitimate requests dropped at a full PoP.
+    pub dropped: u64,
+    pub dropped_egress: u64,
+    /// Measured legitimate requests offered to a PoP (served + dropped).
+    pub offered: u64,
+    pub attack_offered: u64,
+    pub attack_dropped: u64,
+    pub compute_invocations: u64,
+    pub compute_cold_starts: u64,
+    /// Per PoP: one bucket per output interval (warmup included).
+    pub load: Vec<Vec<LoadBucket>>,
+    pub interval: SimDuration,
+}
+
+/// A request the PoP answered, as the client-side timing needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct Served {
+    pub class: Class,
+    pub group: usize,
+    /// This request's client-PoP round trip.
+    pub rtt: SimDuration,
+    /// Time at the PoP and above before the first byte leaves.
+    pub server: SimDuration,
+    /// Of `server`: queueing at the PoP.
+    pub queueing: SimDuration,
+    pub size: u64,
+    /// Arrived after warmup.
+    pub measured: bool,
+}
+
+/// The transport and capacity state of a run.
+pub struct ClientSide {
+    model: TransportModel,
+    tcp: transport::TcpParams,
+    paths: Vec<ClientPath>,
+    bandwidth: Vec<Option<LogNormal<f64>>>,
+    rng: StreamRng,
+    compute_rng: StreamRng,
+    compute: Option<(transport::EdgeCompute, bool)>,
+    warmup_end: SimTime,
+    pub capacity: Vec<PopCapacity>,
+    pub m: ClientMetrics,
+}
+
+impl ClientSide {
+    pub fn new(cfg: &RunConfig, streams: &Streams, horizon: SimDuration) -> Self {
+        let buckets = cfg.duration.as_nanos().div_ceil(cfg.interval.as_nanos()) as usize;
+        ClientSide {
+            model: cfg.transport.model,
+            tcp: cfg.transport.tcp,
+            paths: cfg.transport.per_group.clone(),
+            bandwidth: cfg
+                .transport
+                .per_group
+                .iter()
+                .map(|p| {
+                    (p.bandwidth_sigma > 0.0)
+                        .then(|| LogNormal::new(p.bandwidth_median_bps.ln(), p.bandwidth_sigma))
+                        .and_then(Result::ok)
+                })
+                .collect(),
+            rng: streams.stream("transport/requests"),
+            compute_rng: streams.stream("edge/compute"),
+            compute: cfg.compute.clone(),
+            warmup_end: SimTime::ZERO + cfg.warmup,
+            capacity: cfg
+                .pop_capacity
+                .iter()
+                .map(|c| PopCapacity::new(*c, cfg.interval, horizon))
+                .collect(),
+            m: ClientMetrics {
+                classes: vec![ClassMetrics::default(); Class::ALL.len()],
+                completion: LatencyHistogram::default(),
+                dropped: 0,
+                dropped_egress: 0,
+                offered: 0,
+                attack_offered: 0,
+                attack_dropped: 0,
+                compute_invocations: 0,
+                compute_cold_starts: 0,
+                load: vec![vec![LoadBucket::default(); buckets.max(1)]; cfg.pops.len()],
+                interval: cfg.interval,
+            },
+        }
+    }
+
+    fn bucket(&mut self, pop: usize, t: SimTime) -> &mut LoadBucket {
+        let row = &mut self.m.load[pop];
+        let i = (t.as_nanos() / self.m.interval.as_nanos()) as usize;
+        let last = row.len() - 1;
+        &mut row[i.min(last)]
+    }
+
+    /// Admission of a legitimate request that `arrived` (issued) at the
+    /// client and reaches `pop` at `now`: the queueing delay, or `None`
+    /// when it is dropped.
+    pub fn admit(
+        &mut self,
+        pop: usize,
+        now: SimTime,
+        arrived: SimTime,
+        bytes: u64,
+    ) -> Option<SimDuration> {
+        let r = self.capacity[pop].admit(now, bytes);
+        let measured = arrived >= self.warmup_end;
+        let b = self.bucket(pop, now);
+        b.offered += 1;
+        b.dropped += u64::from(r.is_err());
+        if measured {
+            self.m.offered += 1;
+            match r {
+                Err(Refused::Requests) => self.m.dropped += 1,
+                Err(Refused::Egress) => {
+                    self.m.dropped += 1;
+                    self.m.dropped_egress += 1;
+                }
+                Ok(_) => {}
+            }
+        }
+        r.ok()
+    }
+
+    /// Admission of an attack request at `pop` at `now`; returns whether
+    /// it was served. `to_origin`: a dynamic request forwarded upstream.
+    pub fn admit_attack(
+        &mut self,
+        pop: usize,
+        now: SimTime,
+        issued: SimTime,
+        bytes: u64,
+        to_origin: bool,
+    ) -> bool {
+        let ok = self.capacity[pop].admit(now, bytes).is_ok();
+        let measured = issued >= self.warmup_end;
+        let b = self.bucket(pop, now);
+        b.attack_offered += 1;
+        b.attack_dropped += u64::from(!ok);
+        b.attack_origin += u64::from(ok && to_origin);
+        if measured {
+            self.m.attack_offered += 1;
+            self.m.attack_dropped += u64::from(!ok);
+        }
+        ok
+    }
+
+    /// The edge function for a dynamic request, if one runs, and whether
+    /// it then fetches from the origin.
+    pub fn compute(&mut self, arrived: SimTime) -> Option<(Invocation, bool)> {
+        let (f, fetch) = self.compute.as_ref()?;
+        let inv = f.invoke(&mut self.compute_rng)?;
+        if arrived >= self.warmup_end {
+            self.m.compute_invocations += 1;
+            self.m.compute_cold_starts += u64::from(inv.cold);
+        }
+        Some((inv, *fetch))
+    }
+
+    /// The client-side timing of a served request; recorded by class
+    /// when measured.
+    pub fn finish(&mut self, r: Served) -> Timing {
+        let Served {
+            class,
+            group,
+            rtt,
+            server,
+            queueing,
+            size,
+            measured,
+        } = r;
+        let t = match self.model {
+            TransportModel::WarmConnection => Timing {
+                request: rtt,
+                server,
+                ..Timing::default()
+            },
+            TransportModel::PerRequest => {
+                let p = &self.paths[group];
+                let bandwidth_bps = match &self.bandwidth[group] {
+                    Some(d) => d.sample(&mut self.rng),
+                    None => p.bandwidth_median_bps,
+                };
+                let conn = p.conn.draw(&mut self.rng);
+                let path = PathParams {
+                    rtt,
+                    bandwidth_bps,
+                    loss: p.loss,
+                };
+                // DNS is not modelled here (answers cached): 0.
+                transport::request_timing(
+                    &conn,
+                    &path,
+                    &self.tcp,
+                    SimDuration::ZERO,
+                    server,
+                    size,
+                    &mut self.rng,
+                )
+            }
+        };
+        if measured {
+            let c = &mut self.m.classes[class as usize];
+            c.requests += 1;
+            c.ttfb.record(t.ttfb());
+            c.completion.record(t.completion());
+            let s = &mut c.sums;
+            s.dns += u128::from(t.dns.as_nanos());
+            s.connect += u128::from(t.connect.as_nanos());
+            s.tls += u128::from(t.tls.as_nanos());
+            s.request += u128::from(t.request.as_nanos());
+            s.server += u128::from(t.server.as_nanos());
+            s.transfer += u128::from(t.transfer.as_nanos());
+            s.queueing += u128::from(queueing.as_nanos());
+            self.m.completion.record(t.completion());
+        }
+        t
+    }
+}

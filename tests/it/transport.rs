@@ -1,0 +1,219 @@
+//! Transport, capacity and attacks end to end through `cdnsim run`.
+
+use super::{cdnsim, quickstart_without_world, stderr, tmp};
+use serde_json::Value;
+use std::path::Path;
+
+fn run(scenario: &str, out: &Path, sets: &[&str]) -> Value {
+    let mut args = vec!["run", scenario, "--quiet", "--out", out.to_str().unwrap()];
+    for s in sets {
+        args.push("--set");
+        args.push(s);
+    }
+    let r = cdnsim(&args);
+    assert!(r.status.success(), "{sets:?}: {}", stderr(&r));
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+}
+
+/// (pop, attack_offered, attack_dropped, dropped) summed over pop_load.csv.
+fn pop_totals(dir: &Path) -> Vec<(String, u64, u64, u64)> {
+    let mut r = csv::Reader::from_path(dir.join("pop_load.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let (p, ao, ad, d) = (
+        col("pop"),
+        col("attack_offered"),
+        col("attack_dropped"),
+        col("dropped"),
+    );
+    let mut out: Vec<(String, u64, u64, u64)> = Vec::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let n = |i: usize| rec[i].parse::<u64>().unwrap();
+        match out.iter_mut().find(|x| x.0 == rec[p]) {
+            Some(x) => {
+                x.1 += n(ao);
+                x.2 += n(ad);
+                x.3 += n(d);
+            }
+            None => out.push((rec[p].to_string(), n(ao), n(ad), n(d))),
+        }
+    }
+    out
+}
+
+/// scenarios/ddos.toml: an attack of 4,000 requests/s, twice one PoP's
+/// capacity (2,000/s), from bots on five continents. Aimed at the anycast
+/// address, BGP spreads it over eight catchments, each below capacity:
+/// nothing is dropped anywhere. Aimed at fra's unicast address, fra alone
+/// gets all of it and drops about half (4,000 + its clients' ~100/s
+/// offered to 2,000/s); legitimate clients of fra lose requests, every
+/// other PoP is untouched. Nearest-PoP (DNS-style) steering spreads it
+/// like anycast.
+#[test]
+fn ddos_anycast_absorbs_what_one_unicast_pop_cannot() {
+    let base = tmp("ddos");
+    let short = ["duration=40s", "warmup=5s", "output.interval=5s"];
+    let any = base.join("anycast");
+    let s = run("scenarios/ddos.toml", &any, &short);
+    let cap = &s["capacity"];
+    assert_eq!(cap["overloaded_pops"], serde_json::json!([]), "{cap}");
+    assert_eq!(cap["dropped"], 0);
+    assert_eq!(cap["attack_dropped"], 0);
+    let attack = cap["attack_requests"].as_u64().unwrap();
+    // 4,000/s over the 30 s the attack runs after warmup (10 s to 40 s).
+    assert!((attack as f64 / 120_000.0 - 1.0).abs() < 0.02, "{attack}");
+    let totals = pop_totals(&any);
+    let hit: Vec<_> = totals.iter().filter(|t| t.1 > 0).collect();
+    assert!(hit.len() >= 6, "attack spread over {} PoPs", hit.len());
+    assert!(cap["max_utilisation"].as_f64().unwrap() < 1.0);
+    let any_queue = s["latency_by_class"]["hit"]["mean_breakdown_ms"]["queueing"]
+        .as_f64()
+        .unwrap();
+
+    let uni = base.join("unicast");
+    let mut sets = short.to_vec();
+    sets.push("attacks[0].target=pop:fra");
+    let s = run("scenarios/ddos.toml", &uni, &sets);
+    let cap = &s["capacity"];
+    assert_eq!(cap["overloaded_pops"], serde_json::json!(["fra"]), "{cap}");
+    let offered = cap["attack_requests"].as_f64().unwrap();
+    let dropped = cap["attack_dropped"].as_f64().unwrap();
+    assert!(
+        (0.4..0.6).contains(&(dropped / offered)),
+        "{dropped} of {offered}"
+    );
+    assert!(
+        cap["dropped"].as_u64().unwrap() > 0,
+        "fra's clients lose requests"
+    );
+    for (pop, ao, ad, d) in pop_totals(&uni) {
+        if pop != "fra" {
+            assert_eq!((ao, ad, d), (0, 0, 0), "{pop}");
+        }
+    }
+    let uni_queue = s["latency_by_class"]["hit"]["mean_breakdown_ms"]["queueing"]
+        .as_f64()
+        .unwrap();
+    assert!(uni_queue > any_queue + 1.0, "{uni_queue} vs {any_queue}");
+
+    let near = base.join("nearest");
+    let mut sets = short.to_vec();
+    sets.push("cdn.steering=nearest");
+    let s = run("scenarios/ddos.toml", &near, &sets);
+    assert_eq!(s["capacity"]["overloaded_pops"], serde_json::json!([]));
+    std::fs::remove_dir_all(base).unwrap();
+}
+
+/// Mean breakdown of hits with no loss: every step of a cold connection is
+/// a whole number of the same request's RTT, so the means keep the
+/// protocol's ratios exactly: TLS 1.2 = (connect, tls) = (1, 2) x request,
+/// QUIC = (1, 0) x request; all warm: no setup at all.
+#[test]
+fn breakdown_keeps_the_protocols_round_trips() {
+    let dir = tmp("transport-breakdown");
+    let f = dir.join("s.toml");
+    std::fs::write(&f, quickstart_without_world()).unwrap();
+    let f = f.to_str().unwrap();
+    let common = [
+        "duration=20s",
+        "warmup=2s",
+        "transport.model=per-request",
+        "transport.clients.loss=0",
+        "transport.clients.resumption=0",
+    ];
+    let steps = |sets: &[&str], out: &str| {
+        let mut all = common.to_vec();
+        all.extend_from_slice(sets);
+        let s = run(f, &dir.join(out), &all);
+        assert_eq!(s["transport"], "per-request");
+        let b = &s["latency_by_class"]["hit"]["mean_breakdown_ms"];
+        let g = |k: &str| b[k].as_f64().unwrap();
+        (g("connect"), g("tls"), g("request"))
+    };
+    let cold = "transport.clients.warm_share=0";
+    let (c, t, r) = steps(
+        &[
+            cold,
+            "transport.clients.protocols={\"tcp-tls1.2\" = \"100%\"}",
+        ],
+        "tls12",
+    );
+    assert!(r > 5.0);
+    assert!(
+        (c - r).abs() < 0.002 && (t - 2.0 * r).abs() < 0.003,
+        "{c} {t} {r}"
+    );
+    let (c, t, r) = steps(
+        &[cold, "transport.clients.protocols={quic = \"100%\"}"],
+        "quic",
+    );
+    assert!((c - r).abs() < 0.002 && t == 0.0, "{c} {t} {r}");
+    let (c, t, _) = steps(&["transport.clients.warm_share=100%"], "warm");
+    assert_eq!((c, t), (0.0, 0.0));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Edge compute on an all-dynamic catalog: a fixed 5 ms function adds
+/// exactly 5 ms to every dynamic request's server time (same seed, same
+/// other draws); answering at the edge removes every origin request.
+#[test]
+fn edge_compute_adds_its_time_and_can_answer_at_the_edge() {
+    let dir = tmp("transport-compute");
+    let f = dir.join("s.toml");
+    let text = quickstart_without_world().replace(
+        "share = \"100%\"\n",
+        "share = \"100%\"\ncacheable = \"0%\"\n",
+    );
+    assert!(text.contains("cacheable = \"0%\""));
+    std::fs::write(&f, text).unwrap();
+    let f = f.to_str().unwrap();
+    let short = ["duration=20s", "warmup=2s"];
+    let server = |s: &Value| {
+        s["latency_by_class"]["dynamic"]["mean_breakdown_ms"]["server"]
+            .as_f64()
+            .unwrap()
+    };
+    let plain = run(f, &dir.join("plain"), &short);
+    let mut sets = short.to_vec();
+    sets.push("cdn.compute={ median = \"5ms\" }");
+    let fn5 = run(f, &dir.join("fn"), &sets);
+    assert_eq!(fn5["edge_compute"]["invocations"], fn5["requests"]);
+    assert_eq!(fn5["edge_compute"]["cold_starts"], 0);
+    let d = server(&fn5) - server(&plain);
+    assert!((d - 5.0).abs() < 0.002, "{d}");
+    assert_eq!(fn5["origin_requests"], plain["origin_requests"]);
+    let mut sets = short.to_vec();
+    sets.push("cdn.compute={ median = \"5ms\", origin_fetch = false }");
+    let edge = run(f, &dir.join("edge"), &sets);
+    assert_eq!(edge["origin_requests"], 0);
+    assert!(server(&edge) < server(&plain));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Transport draws, queues and attack streams are seeded: the same
+/// (scenario, seed) gives byte-identical files.
+#[test]
+fn ddos_run_is_deterministic() {
+    let base = tmp("ddos-determinism");
+    let sets = ["duration=15s", "warmup=2s", "attacks[0].target=pop:fra"];
+    let files = |d: &Path| {
+        run("scenarios/ddos.toml", d, &sets);
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (files(&base.join("a")), files(&base.join("b")));
+    assert_eq!(a.len(), b.len());
+    for ((na, fa), (_, fb)) in a.iter().zip(&b) {
+        assert!(fa == fb, "{na} differs");
+    }
+    std::fs::remove_dir_all(base).unwrap();
+}
