@@ -184,6 +184,18 @@ pub fn plain(v: &Value) -> String {
     }
 }
 
+/// Whether `path` looks like a sweep file rather than a scenario: TOML
+/// with a top-level `scenario` key (a key scenarios do not have).
+pub fn is_sweep_file(path: &Path) -> bool {
+    !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        && std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .is_some_and(|t| t.contains_key("scenario"))
+}
+
 /// Reads a sweep file (TOML) and expands it. `cli_sets` are `--set`
 /// arguments of the command line, applied to every point after `[set]`.
 /// Points are not validated here (see [`super::check`]).
@@ -492,7 +504,8 @@ fn expand(
                 columns[ki].push(plain(&x));
                 key_values[ki].push(x);
             }
-            if per_value.contains(&sets) {
+            let same = |o: &Vec<PointSet>| o.iter().zip(&sets).all(|(a, b)| a.arg == b.arg);
+            if per_value.iter().any(same) {
                 return Err(src.error(&vat, "this value is listed twice"));
             }
             per_value.push(sets);
