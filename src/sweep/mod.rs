@@ -208,8 +208,8 @@ pub fn manifest(sweep: &Sweep) -> Result<String, Error> {
 }
 
 /// Runs the sweep's points (all, or one shard's) that are not finished,
-/// then, when every point of the sweep is finished, writes sweep.csv and
-/// the plots. Points must have passed [`check`].
+/// then, when not a shard and every point is finished, writes sweep.csv
+/// and the plots. Points must have passed [`check`].
 pub fn run(sweep: &Sweep, src: &Source, opts: &Options) -> Result<Outcome, Error> {
     std::fs::create_dir_all(opts.out.join("points"))
         .map_err(|e| Error::io(format!("creating {}", opts.out.display()), e))?;
@@ -263,7 +263,10 @@ pub fn run(sweep: &Sweep, src: &Source, opts: &Options) -> Result<Outcome, Error
     }
     outcome.ran = results.iter().filter(|&&d| d).count();
     outcome.stopped = results.len() - outcome.ran;
+    // Shards never write sweep.csv (shards sharing a folder would race):
+    // `merge` does, once.
     if outcome.stopped == 0
+        && opts.shard.is_none()
         && sweep
             .points
             .iter()
