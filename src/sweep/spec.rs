@@ -388,9 +388,12 @@ fn expand(
 
     // Fixed overrides.
     let mut fixed: Vec<(Vec<Seg>, PointSet)> = Vec::new();
+    let mut flat = Vec::new();
     for (k, v) in &raw.set {
-        let at = [key("set"), key(k)];
-        let segs = check_key(src, &at, k)?;
+        flatten(k, vec![key("set"), key(k)], v, &mut flat);
+    }
+    for (k, at, v) in flat {
+        let segs = check_key(src, &at, &k)?;
         fixed.push((
             segs,
             PointSet {
@@ -729,6 +732,27 @@ fn expand(
     })
 }
 
+/// `[set]` entries as (key path, sweep-file path, value): tables are
+/// merged key by key (`[set.cdn.edge] capacity = "1GB"` is
+/// `"cdn.edge.capacity" = "1GB"`), other values set whole.
+fn flatten<'v>(
+    path: &str,
+    at: Vec<Seg>,
+    v: &'v Value,
+    out: &mut Vec<(String, Vec<Seg>, &'v Value)>,
+) {
+    match v {
+        Value::Table(t) if !t.is_empty() => {
+            for (k, x) in t {
+                let mut a = at.clone();
+                a.push(key(k));
+                flatten(&format!("{path}.{k}"), a, x, out);
+            }
+        }
+        _ => out.push((path.to_string(), at, v)),
+    }
+}
+
 /// The scenario's seed after the fixed overrides.
 fn base_seed(
     scenario: &Path,
@@ -776,6 +800,31 @@ mod tests {
         assert_eq!(slug("a b/c"), "a_b_c");
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn set_tables_merge_key_by_key() {
+        let t: toml::Table = "[set.cdn.edge]\ncapacity = \"1GB\"\n[set]\nduration = \"1m\"\n\"clients.rate\" = \"1k/s\"\nlist = [1, 2]\n"
+            .parse()
+            .unwrap();
+        let mut out = Vec::new();
+        for (k, v) in t["set"].as_table().unwrap() {
+            flatten(k, vec![key("set"), key(k)], v, &mut out);
+        }
+        let got: Vec<(String, String, String)> = out
+            .iter()
+            .map(|(k, at, v)| (k.clone(), format_path(at), toml_repr(v)))
+            .collect();
+        let want = [
+            ("cdn.edge.capacity", "set.cdn.edge.capacity", "\"1GB\""),
+            ("clients.rate", "set.clients.rate", "\"1k/s\""),
+            ("duration", "set.duration", "\"1m\""),
+            ("list", "set.list", "[1, 2]"),
+        ];
+        assert_eq!(
+            got,
+            want.map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        );
     }
 
     #[test]

@@ -515,3 +515,48 @@ fn slurm_array_and_merge_match_a_local_run() {
     );
     std::fs::remove_dir_all(base).unwrap();
 }
+
+/// Keys varied together under labels: folder names use the labels,
+/// sweep.csv has the label column then one column per key, and with no
+/// numeric axis the plots are bars per point.
+#[test]
+fn labelled_multi_key_axis_names_points_by_label() {
+    let base = tmp("sweep-labels");
+    let f = base.join("edge.toml");
+    std::fs::write(
+        &f,
+        format!(
+            r#"scenario = "{}"
+seeds = [5]
+[set.output]
+interval = "1s"
+[set]
+duration = "6s"
+warmup = "1s"
+[[axis]]
+name = "edge"
+keys = ["cdn.edge.capacity", "cdn.edge.policy"]
+values = [["100MB", "lru"], ["1GB", "sieve"]]
+labels = ["small-lru", "big-sieve"]
+"#,
+            root().join("scenarios/quickstart.toml").display()
+        ),
+    )
+    .unwrap();
+    let out = base.join("out");
+    ok(&sweep(&[s(&f), "--out", s(&out), "--quiet"]));
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("point,seed,edge,cdn.edge.capacity,cdn.edge.policy,requests,"),
+        "{csv}"
+    );
+    assert!(lines[1].starts_with("\"edge=small-lru,seed=5\",5,small-lru,100MB,lru,"), "{csv}");
+    assert!(lines[2].starts_with("\"edge=big-sieve,seed=5\",5,big-sieve,1GB,sieve,"), "{csv}");
+    let config =
+        std::fs::read_to_string(out.join("points/edge=big-sieve,seed=5/config.toml")).unwrap();
+    assert!(config.contains("policy = \"sieve\""), "{config}");
+    assert!(config.contains("interval = \"1s\""), "{config}");
+    assert!(out.join("plots/plot-hit_ratio-by-point.svg").is_file());
+    std::fs::remove_dir_all(base).unwrap();
+}
