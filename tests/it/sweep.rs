@@ -551,8 +551,14 @@ labels = ["small-lru", "big-sieve"]
         lines[0].starts_with("point,seed,edge,cdn.edge.capacity,cdn.edge.policy,requests,"),
         "{csv}"
     );
-    assert!(lines[1].starts_with("\"edge=small-lru,seed=5\",5,small-lru,100MB,lru,"), "{csv}");
-    assert!(lines[2].starts_with("\"edge=big-sieve,seed=5\",5,big-sieve,1GB,sieve,"), "{csv}");
+    assert!(
+        lines[1].starts_with("\"edge=small-lru,seed=5\",5,small-lru,100MB,lru,"),
+        "{csv}"
+    );
+    assert!(
+        lines[2].starts_with("\"edge=big-sieve,seed=5\",5,big-sieve,1GB,sieve,"),
+        "{csv}"
+    );
     let config =
         std::fs::read_to_string(out.join("points/edge=big-sieve,seed=5/config.toml")).unwrap();
     assert!(config.contains("policy = \"sieve\""), "{config}");
