@@ -18,10 +18,16 @@ pub const PLOTTED: &[(&str, &str)] = &[
     ("ttfb_p99_ms", "TTFB p99 [ms]"),
     ("hit_ratio", "edge hit ratio (requests)"),
     ("origin_requests", "origin requests"),
-    ("origin_bytes", "origin bytes"),
+    ("origin_bytes", "origin bytes [GB]"),
 ];
 
+/// Byte metrics are plotted in GB (tick labels stay short).
+const IN_GB: &[&str] = &["origin_bytes", "bytes_served"];
+
 fn label_of(column: &str) -> String {
+    if IN_GB.contains(&column) {
+        return format!("{} [GB]", column.replace('_', " "));
+    }
     PLOTTED
         .iter()
         .find(|(c, _)| *c == column)
@@ -50,9 +56,11 @@ fn combos(sweep: &Sweep) -> BTreeMap<Vec<usize>, Vec<usize>> {
     m
 }
 
+/// Mean over seeds of a metric, in plot units (GB for bytes).
 fn mean(rows: &[Row], idx: &[usize], column: &str) -> Option<f64> {
     let v: Vec<f64> = idx.iter().filter_map(|&i| rows[i].num(column)).collect();
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    let scale = if IN_GB.contains(&column) { 1e-9 } else { 1.0 };
+    (!v.is_empty()).then(|| scale * v.iter().sum::<f64>() / v.len() as f64)
 }
 
 fn combo_name(sweep: &Sweep, at: &[usize], skip: Option<usize>) -> String {
@@ -312,4 +320,115 @@ pub fn render(figs: Vec<(String, Figure)>) -> Result<Vec<(String, String, Vec<u8
             Ok((format!("plot-{id}"), svg, png))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::spec::{Axis as SweepAxis, Point};
+
+    /// capacity (numeric: 1, 2 GB) x policy (lru, sieve) x seeds (1, 2).
+    fn sweep() -> Sweep {
+        let axis = |column: &str, shown: &[&str], numeric: Option<Vec<f64>>| SweepAxis {
+            column: column.into(),
+            short: column.rsplit('.').next().unwrap().into(),
+            keys: vec![column.into()],
+            shown: shown.iter().map(|s| s.to_string()).collect(),
+            numeric,
+            unit_label: column.into(),
+            log: false,
+            labelled: false,
+        };
+        let mut points = Vec::new();
+        for c in 0..2 {
+            for p in 0..2 {
+                for seed in [1, 2] {
+                    points.push(Point {
+                        index: points.len(),
+                        name: format!("p{}", points.len()),
+                        seed,
+                        at: vec![c, p],
+                        sets: vec![],
+                    });
+                }
+            }
+        }
+        Sweep {
+            name: "t".into(),
+            file: String::new(),
+            scenario: Default::default(),
+            scenario_fnv: String::new(),
+            axes: vec![
+                axis("cdn.edge.capacity", &["1GB", "2GB"], Some(vec![1.0, 2.0])),
+                axis("cdn.edge.policy", &["lru", "sieve"], None),
+            ],
+            seeds: vec![1, 2],
+            plots: vec![],
+            points,
+            key_columns: vec![],
+        }
+    }
+
+    fn rows(hit: &[f64]) -> Vec<Row> {
+        hit.iter()
+            .map(|h| Row {
+                metrics: METRICS
+                    .iter()
+                    .map(|(c, _)| match *c {
+                        "hit_ratio" => h.to_string(),
+                        "origin_bytes" => "3000000000".into(),
+                        _ => String::new(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn metric_against_numeric_axis_one_series_per_other_value_mean_over_seeds() {
+        let sw = sweep();
+        // Point order: capacity, policy, seed.
+        let r = rows(&[0.1, 0.3, 0.5, 0.7, 0.2, 0.4, 0.6, 0.8]);
+        let figs = figures(&sw, &r);
+        let ids: Vec<&str> = figs.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["hit_ratio-vs-capacity", "origin_bytes-vs-capacity"],
+            "metrics without values are skipped"
+        );
+        let f = &figs[0].1;
+        let lru = f.series_named("policy=lru").unwrap();
+        let sieve = f.series_named("policy=sieve").unwrap();
+        let close = |a: &[(f64, f64)], b: &[(f64, f64)]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(p, q)| p.0 == q.0 && (p.1 - q.1).abs() < 1e-12)
+        };
+        assert!(close(&lru.points, &[(1.0, 0.2), (2.0, 0.3)]), "{lru:?}");
+        assert!(close(&sieve.points, &[(1.0, 0.6), (2.0, 0.7)]), "{sieve:?}");
+        // Bytes in GB.
+        let b = &figs[1].1;
+        assert_eq!(b.y.label, "origin bytes [GB]");
+        assert_eq!(b.series()[0].points[0], (1.0, 3.0));
+    }
+
+    #[test]
+    fn custom_plot_one_point_per_combination() {
+        let mut sw = sweep();
+        sw.plots.push(crate::sweep::spec::RawPlot {
+            x: "origin_bytes".into(),
+            y: "hit_ratio".into(),
+            series: Some("cdn.edge.policy".into()),
+            title: None,
+        });
+        let r = rows(&[0.1, 0.3, 0.5, 0.7, 0.2, 0.4, 0.6, 0.8]);
+        let figs = figures(&sw, &r);
+        let (id, f) = figs.last().unwrap();
+        assert_eq!(id, "hit_ratio-vs-origin_bytes");
+        assert_eq!(f.x.label, "origin bytes [GB]");
+        let names: Vec<&str> = f.series().iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["policy=lru", "policy=sieve"]);
+        assert_eq!(f.series()[0].points.len(), 2);
+    }
 }
