@@ -45,11 +45,18 @@ pub struct RoutesArgs {
     /// Output CSV (default: stdout).
     #[arg(long, value_name = "FILE.csv")]
     pub out: Option<PathBuf>,
+    /// Print wall-clock seconds of loading, solving and writing to stderr
+    /// (`timings: load_s=.. solve_s=.. write_s=..`), for side-by-side runs.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Runs `cdnsim routes`.
 pub fn execute(args: &RoutesArgs) -> crate::Result<()> {
+    // Wall time is only reported (--timings), never used by the model.
+    let started = std::time::Instant::now();
     let (graph, _report) = crate::topology::caida::load(&args.relationships)?;
+    let loaded = started.elapsed();
     for &o in &args.origin {
         if graph.idx(Asn(o)).is_none() {
             return Err(InputError::new(
@@ -72,7 +79,10 @@ pub fn execute(args: &RoutesArgs) -> crate::Result<()> {
         },
         ..SolveOptions::default()
     };
+    let t = std::time::Instant::now();
     let routes = solve(&graph, &ann, &opts)?;
+    let solved = t.elapsed();
+    let t = std::time::Instant::now();
     match &args.out {
         Some(p) => {
             let ctx = || format!("writing {}", p.display());
@@ -87,6 +97,14 @@ pub fn execute(args: &RoutesArgs) -> crate::Result<()> {
             write_csv(&graph, &routes, &mut w).map_err(|e| Error::io("writing stdout", e))?;
             w.flush().map_err(|e| Error::io("writing stdout", e))?;
         }
+    }
+    if args.timings {
+        eprintln!(
+            "timings: load_s={:.6} solve_s={:.6} write_s={:.6}",
+            loaded.as_secs_f64(),
+            solved.as_secs_f64(),
+            t.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }
