@@ -16,6 +16,9 @@
 //! - **`sim`** builds the world a scenario describes and runs its request
 //!   model on the engine, feeding **`metrics`**, which **`output`** writes
 //!   atomically into the run folder.
+//! - **`sweep`** runs many points of one scenario (axes of `--set` values ×
+//!   seeds) in parallel, each an ordinary run, and tabulates and plots
+//!   their headline metrics; shards of a sweep run as a Slurm job array.
 //! - The models below are clock-free: they take `now` and return effects.
 //!   **`geo`** holds cities, great-circle distance and the latency model;
 //!   **`workload`** the object catalogs and arrival processes; **`cache`**
@@ -47,6 +50,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod time;
 pub mod topology;
 pub mod trace;

@@ -8,12 +8,13 @@ pub mod compare;
 pub mod latency;
 pub mod routes;
 pub mod run;
+pub mod sweep;
 pub mod topology;
 pub mod validate;
 
 use clap::{Parser, Subcommand};
 
-pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 runtime failure; 2 invalid input (scenario, topology, trace or flags).";
+pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 runtime failure; 2 invalid input (scenario, topology, trace or flags); 130 interrupted (Ctrl-C).";
 
 #[derive(Parser, Debug)]
 #[command(name = "cdnsim", version, about = "Discrete-event simulator of anycast CDNs", after_help = EXIT_CODES)]
@@ -42,6 +43,8 @@ pub enum Command {
     Routes(routes::RoutesArgs),
     /// Compare run folders: headline metrics side by side and overlay plots.
     Compare(compare::CompareArgs),
+    /// Run a parameter sweep (or one shard of it), or merge shard outputs.
+    Sweep(sweep::SweepArgs),
 }
 
 /// Runs a parsed command line.
@@ -55,5 +58,6 @@ pub fn execute(cli: &Cli) -> crate::Result<()> {
         Command::Catchment(a) => catchment::execute(a),
         Command::Cache(c) => cache::execute(c),
         Command::Compare(a) => compare::execute(a),
+        Command::Sweep(a) => sweep::execute(a),
     }
 }

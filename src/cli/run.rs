@@ -2,11 +2,12 @@
 
 use crate::engine::Control;
 use crate::output::{RunDir, summary};
-use crate::scenario::{load_file, validate};
+use crate::scenario::{Loaded, RunConfig, load_file, validate};
 use crate::sim;
+use crate::time::SimTime;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug)]
@@ -41,14 +42,11 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
-    let dir = RunDir::create(&out)?;
-
-    let (routes, _routed) = sim::plan(&cfg, &|path, msg| loaded.locator.error_at(path, msg))?;
     let started = Instant::now();
     let show = !args.quiet && std::io::stderr().is_terminal();
     let total = cfg.duration.as_nanos();
     let mut bar: Option<ProgressBar> = None;
-    let metrics = sim::run(&cfg, &routes, |now| {
+    let finished = run_into(&loaded, &cfg, &out, &[], |now| {
         if show && bar.is_none() && started.elapsed() > PROGRESS_AFTER {
             let b = ProgressBar::new(total);
             b.set_style(
@@ -67,23 +65,24 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let Some(m) = metrics else {
+    let Some(Finished {
+        dir: final_dir,
+        summary: s,
+        wall,
+    }) = finished
+    else {
         return Err(crate::Error::Runtime(
             "run stopped before completion; nothing written".into(),
         ));
     };
-    let written = summary::write_all(&dir, &cfg, &routes, &m)?;
-    crate::report::write_run(&dir, &written.files)?;
-    let final_dir = dir.commit()?;
     if !args.quiet {
-        let s = summary::summary(&cfg, &m);
         println!(
             "{}: {} requests measured (warmup {}s excluded), {} events in {:.2}s wall",
             cfg.name,
             s.requests,
             s.warmup_s,
             s.events,
-            started.elapsed().as_secs_f64()
+            wall.as_secs_f64()
         );
         println!(
             "  ttfb ms: p50 {} p90 {} p99 {} p99.9 {}",
@@ -96,4 +95,44 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
         println!("  results: {}", final_dir.display());
     }
     Ok(())
+}
+
+/// A committed run folder and its summary.
+pub struct Finished {
+    pub dir: PathBuf,
+    pub summary: summary::Summary,
+    /// Wall time from the end of planning (routing) to the commit.
+    pub wall: Duration,
+}
+
+/// The body of `cdnsim run` without the terminal: plans and simulates a
+/// validated scenario and writes its folder at `out` atomically (the
+/// summary, CSVs, plots and index.html), plus `extra` files (name, bytes).
+/// `observe` sees simulated time advance; when it returns
+/// [`Control::Stop`] the run is abandoned, nothing is written and the
+/// result is `Ok(None)`. Used by `cdnsim run` and by sweeps.
+pub fn run_into(
+    loaded: &Loaded,
+    cfg: &RunConfig,
+    out: &Path,
+    extra: &[(String, Vec<u8>)],
+    observe: impl FnMut(SimTime) -> Control,
+) -> crate::Result<Option<Finished>> {
+    let dir = RunDir::create(out)?;
+    let (routes, _routed) = sim::plan(cfg, &|path, msg| loaded.locator.error_at(path, msg))?;
+    let started = Instant::now();
+    let Some(m) = sim::run(cfg, &routes, observe)? else {
+        return Ok(None);
+    };
+    let written = summary::write_all(&dir, cfg, &routes, &m)?;
+    crate::report::write_run(&dir, &written.files)?;
+    for (name, bytes) in extra {
+        dir.write(name, bytes)?;
+    }
+    let final_dir = dir.commit()?;
+    Ok(Some(Finished {
+        dir: final_dir,
+        summary: summary::summary(cfg, &m),
+        wall: started.elapsed(),
+    }))
 }

@@ -1,11 +1,12 @@
-//! `cdnsim validate FILE...`: read and validate scenarios, run nothing.
+//! `cdnsim validate FILE...`: read and validate scenarios (and sweep files,
+//! recognised by their top-level `scenario` key), run nothing.
 
 use crate::scenario::{load_file, validate};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct ValidateArgs {
-    /// Scenario files (TOML, or JSON by extension).
+    /// Scenario files (TOML, or JSON by extension), or sweep files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -15,6 +16,20 @@ pub struct ValidateArgs {
 pub fn execute(args: &ValidateArgs) -> crate::Result<()> {
     let mut first_err = None;
     for f in &args.files {
+        if crate::sweep::spec::is_sweep_file(f) {
+            match crate::sweep::spec::load(f, &[])
+                .and_then(|(sw, src)| crate::sweep::check(&sw, &src).map(|()| sw))
+            {
+                Ok(sw) => println!("ok {} (sweep of {} points)", f.display(), sw.points.len()),
+                Err(e) => {
+                    if first_err.is_some() {
+                        eprintln!("{e}");
+                    }
+                    first_err.get_or_insert(e);
+                }
+            }
+            continue;
+        }
         match load_file(f, &[]).and_then(|l| validate(&l)) {
             Ok(_) => println!("ok {}", f.display()),
             Err(e) => {

@@ -28,6 +28,8 @@ pub const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 const INK: RGBColor = RGBColor(20, 20, 20);
+/// Line series with at most this many points also get a dot per point.
+const MARKERS_UP_TO: usize = 24;
 
 /// The land outlines drawn on maps: Natural Earth 1:110m (public domain),
 /// one ring per line of `lon,lat` pairs; see topologies/ne_110m_land.py.
@@ -235,6 +237,14 @@ where
             .map_err(err)?
             .label(&s.name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+        // Sparse series (sweep points) get a dot per point, so a series
+        // whose points coincide is still seen.
+        if s.points.len() <= MARKERS_UP_TO {
+            let dot = color(s.tone).filled();
+            chart
+                .draw_series(s.points.iter().map(|&p| Circle::new(p, 4, dot)))
+                .map_err(err)?;
+        }
     }
     let pos = if fig.y.label.starts_with("fraction of requests") {
         // CDF: lower right is empty; CCDF (log y): lower left is.

@@ -85,7 +85,7 @@ pub fn parse_path(path: &str) -> Option<Vec<Seg>> {
     Some(out)
 }
 
-fn format_path(segs: &[Seg]) -> String {
+pub(crate) fn format_path(segs: &[Seg]) -> String {
     let mut s = String::new();
     for seg in segs {
         match seg {
@@ -155,7 +155,7 @@ fn clean_serde_message(m: &str) -> String {
     m.replace('`', "\"")
 }
 
-fn parse_toml(file: &str, text: &str) -> Result<Table, InputError> {
+pub(crate) fn parse_toml(file: &str, text: &str) -> Result<Table, InputError> {
     text.parse::<Table>().map_err(|e| {
         let msg = e.message().trim().to_string();
         let err = InputError::new(file, "", format!("TOML syntax: {msg}"));
@@ -306,7 +306,7 @@ fn parse_value(s: &str) -> Value {
 
 /// Finds the (line, col) of a field path in the original text: the value's
 /// position when the path exists, else that of its nearest existing parent.
-fn locate(text: &str, json: bool, segs: &[Seg]) -> Option<(usize, usize)> {
+pub(crate) fn locate(text: &str, json: bool, segs: &[Seg]) -> Option<(usize, usize)> {
     if json {
         return locate_json(text, segs);
     }

@@ -552,6 +552,7 @@ fn routes_cli_writes_one_row_per_as() {
         tiebreak: cdnsim::cli::routes::TieBreakArg::LowestAsn,
         seed: 0,
         out: Some(out.clone()),
+        timings: false,
     };
     cdnsim::cli::routes::execute(&args).unwrap();
     assert_eq!(

@@ -9,6 +9,7 @@ mod geo;
 mod http;
 mod report;
 mod scenarios;
+mod sweep;
 mod topology;
 mod transport;
 mod workload;
