@@ -34,6 +34,7 @@
 pub mod bgp;
 pub mod cache;
 pub mod cli;
+pub mod dns;
 pub mod engine;
 pub mod error;
 pub mod geo;

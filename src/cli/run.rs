@@ -1,7 +1,7 @@
 //! `cdnsim run SCENARIO`: simulate and write the results folder.
 
 use crate::engine::Control;
-use crate::output::{RunDir, summary};
+use crate::output::{RunDir, steering, summary};
 use crate::scenario::{load_file, validate};
 use crate::sim;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -43,36 +43,29 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
         .unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
     let dir = RunDir::create(&out)?;
 
-    let (routes, _routed) = sim::plan(&cfg, &|path, msg| loaded.locator.error_at(path, msg))?;
+    let locate = |path: &str, msg: String| loaded.locator.error_at(path, msg);
+    let mut plan_cfg = cfg.clone();
+    if cfg.modes.len() > 1 && cfg.world.is_some() {
+        // One plan for every mode: the anycast routes (nearest is derived).
+        plan_cfg.steering = crate::scenario::raw::Steering::Anycast;
+    }
+    let (routes, routed) = sim::plan(&plan_cfg, &locate)?;
+    let who = sim::steering::resolution(&cfg, &routes, routed.as_ref(), &locate)?;
     let started = Instant::now();
     let show = !args.quiet && std::io::stderr().is_terminal();
-    let total = cfg.duration.as_nanos();
-    let mut bar: Option<ProgressBar> = None;
-    let metrics = sim::run(&cfg, &routes, |now| {
-        if show && bar.is_none() && started.elapsed() > PROGRESS_AFTER {
-            let b = ProgressBar::new(total);
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} simulated {percent:>3}% [{bar:40}] eta {eta}",
-                )
-                .expect("valid template"),
-            );
-            bar = Some(b);
-        }
-        if let Some(b) = &bar {
-            b.set_position(now.as_nanos().min(total));
-        }
-        Control::Continue
-    })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
+    if cfg.modes.len() > 1 {
+        return run_modes(&cfg, dir, &routes, routed.as_ref(), who.as_ref(), started, show, args.quiet);
     }
-    let Some(m) = metrics else {
+    let steer = sim::steering::steerer(&cfg, &routes, routed.as_ref(), who.as_ref());
+    let Some((m, steer)) = simulate(&cfg, steer, started, show)? else {
         return Err(crate::Error::Runtime(
             "run stopped before completion; nothing written".into(),
         ));
     };
-    let written = summary::write_all(&dir, &cfg, &routes, &m)?;
+    let mut written = summary::write_all(&dir, &cfg, &routes, &m)?;
+    if cfg.dns.is_some() {
+        written.write("steering.csv", &steering::steering_csv(&cfg, &steer, &m)?)?;
+    }
     crate::report::write_run(&dir, &written.files)?;
     let final_dir = dir.commit()?;
     if !args.quiet {
@@ -93,6 +86,112 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
             "  edge hit ratio {:.4} (bytes {:.4}); origin {} requests, {} bytes",
             s.hit_ratio.requests, s.hit_ratio.bytes, s.origin_requests, s.origin_bytes
         );
+        println!("  results: {}", final_dir.display());
+    }
+    Ok(())
+}
+
+/// Runs the model with a progress bar once it takes more than a second.
+fn simulate(
+    cfg: &crate::scenario::RunConfig,
+    steer: crate::dns::Steerer,
+    started: Instant,
+    show: bool,
+) -> crate::Result<Option<(sim::RunMetrics, crate::dns::Steerer)>> {
+    let total = cfg.duration.as_nanos();
+    let mut bar: Option<ProgressBar> = None;
+    let out = sim::run_steered(cfg, steer, |now| {
+        if show && bar.is_none() && started.elapsed() > PROGRESS_AFTER {
+            let b = ProgressBar::new(total);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} simulated {percent:>3}% [{bar:40}] eta {eta}",
+                )
+                .expect("valid template"),
+            );
+            bar = Some(b);
+        }
+        if let Some(b) = &bar {
+            b.set_position(now.as_nanos().min(total));
+        }
+        Control::Continue
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(out)
+}
+
+/// Several steering modes over the same clients, workload and seed: one
+/// run folder per mode inside the run's folder, and the comparison beside
+/// them (docs/outputs.md, "Steering comparison").
+#[allow(clippy::too_many_arguments)]
+fn run_modes(
+    cfg: &crate::scenario::RunConfig,
+    dir: RunDir,
+    routes: &[sim::GroupRoute],
+    routed: Option<&sim::plan::Routed>,
+    who: Option<&sim::steering::Resolution>,
+    started: Instant,
+    show: bool,
+    quiet: bool,
+) -> crate::Result<()> {
+    use crate::scenario::raw::Steering;
+    let mut runs = Vec::new();
+    let mut data = Vec::new();
+    for &mode in &cfg.modes {
+        let mut c = cfg.clone();
+        c.steering = mode;
+        let name = steering::mode_name(mode);
+        let mode_routes: Vec<sim::GroupRoute> = routes
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if mode == Steering::Nearest {
+                    let here = cfg.cities.get(r.city).loc;
+                    r.pop = r.nearest_pop;
+                    r.distance_km = r.nearest_km;
+                    r.rtt = cfg
+                        .latency
+                        .rtt_direct(here, cfg.cities.get(cfg.pops[r.pop].city).loc);
+                    r.as_path.clear();
+                }
+                r
+            })
+            .collect();
+        let steer = sim::steering::steerer(&c, &mode_routes, routed, who);
+        let Some((m, steer)) = simulate(&c, steer, started, show)? else {
+            return Err(crate::Error::Runtime(
+                "run stopped before completion; nothing written".into(),
+            ));
+        };
+        let sub = RunDir::create(&dir.path().join(&name))?;
+        let mut written = summary::write_all(&sub, &c, &mode_routes, &m)?;
+        written.write("steering.csv", &steering::steering_csv(&c, &steer, &m)?)?;
+        crate::report::write_run(&sub, &written.files)?;
+        data.push((name.clone(), crate::report::RunData::from_files(&written.files)?));
+        sub.commit()?;
+        runs.push((c, steer, m));
+    }
+    let (files, table) = steering::comparison(cfg, &runs, routes)?;
+    for (f, b) in &files {
+        dir.write(f, b)?;
+    }
+    crate::report::compare::write_in(&dir, &data)?;
+    let final_dir = dir.commit()?;
+    if !quiet {
+        println!(
+            "{}: {} steering modes, same clients, workload and seed, in {:.2}s wall",
+            cfg.name,
+            cfg.modes.len(),
+            started.elapsed().as_secs_f64()
+        );
+        print!("{table}");
+        if let Some(w) = who {
+            for x in &w.warnings {
+                println!("  note: {x}");
+            }
+        }
         println!("  results: {}", final_dir.display());
     }
     Ok(())

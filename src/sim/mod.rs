@@ -23,6 +23,7 @@
 //! of a request, stated in the outputs as `transport = "warm-connection"`.
 
 pub mod plan;
+pub mod steering;
 
 pub use plan::{GroupRoute, plan};
 
@@ -84,6 +85,8 @@ struct Request {
     arrived: SimTime,
     /// This request's client-PoP RTT (path + access + jitter).
     rtt: SimDuration,
+    /// DNS resolution time before the request could be sent.
+    dns: SimDuration,
     group: u32,
     pop: u32,
     /// Cache key (object, after cache-key normalisation).
@@ -106,7 +109,8 @@ struct RequestModel<'a> {
     /// Caching policy per (catalog, header profile), from its headers.
     policies: Vec<Vec<HttpPolicy>>,
     keys: KeyConfig,
-    routes: &'a [GroupRoute],
+    /// Picks the PoP of each request (`crate::dns::Steerer`).
+    steer: crate::dns::Steerer,
     pop_origin_rtt: Vec<SimDuration>,
     edges: Vec<Cache<Box<dyn crate::cache::Policy>>>,
     noise: PathNoise,
@@ -141,24 +145,30 @@ impl Model for RequestModel<'_> {
                 if let Some(next) = self.source.next_request() {
                     s.schedule_at(next.time, Event::Arrival(next));
                 }
-                let route = &self.routes[w.group as usize];
                 self.m.issued += 1;
+                // The cache key: the object, or a distinct key when a
+                // cache-busting parameter survives key normalisation.
+                let key = self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0;
+                let edges = &self.edges;
+                let route = self.steer.choose(now, w.group as usize, key, &|p, k| {
+                    edges[p].contains(k)
+                });
                 let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();
                 let rtt = route.rtt + SimDuration::from_millis_f64(extra_ms);
+                self.steer.observe(now, &route, rtt);
                 let policy = &self.policies[w.catalog as usize][w.profile as usize];
                 let req = Request {
                     arrived: now,
                     rtt,
+                    dns: route.dns,
                     group: w.group,
                     pop: route.pop as u32,
-                    // The cache key: the object, or a distinct key when a
-                    // cache-busting parameter survives key normalisation.
-                    key: self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0,
+                    key,
                     size: w.size,
                     storable: policy.store.is_ok(),
                 };
                 s.schedule_in(
-                    SimDuration::from_nanos(rtt.as_nanos() / 2),
+                    route.dns + SimDuration::from_nanos(rtt.as_nanos() / 2),
                     Event::AtEdge(req),
                 );
             }
@@ -166,12 +176,12 @@ impl Model for RequestModel<'_> {
                 let pop = r.pop as usize;
                 // Responses the headers forbid storing go to the origin.
                 let hit = r.storable && self.edges[pop].lookup(r.key);
-                let mut ttfb = r.rtt + self.cfg.edge.processing;
+                let mut ttfb = r.dns + r.rtt + self.cfg.edge.processing;
                 if !hit {
                     let jitter = SimDuration::from_millis_f64(self.noise.jitter_ms());
                     let origin_rtt = self.pop_origin_rtt[pop] + jitter;
                     let fetch = self.cfg.edge.processing + origin_rtt + self.cfg.origin.processing;
-                    ttfb = r.rtt + fetch;
+                    ttfb = r.dns + r.rtt + fetch;
                     if r.storable {
                         let fill = Event::Fill {
                             pop: r.pop,
@@ -241,6 +251,17 @@ pub fn run(
     routes: &[GroupRoute],
     observe: impl FnMut(SimTime) -> Control,
 ) -> crate::Result<Option<RunMetrics>> {
+    let steer = steering::steerer(cfg, routes, None, None);
+    Ok(run_steered(cfg, steer, observe)?.map(|(m, _)| m))
+}
+
+/// Runs the request model with the given steering, and returns it with
+/// its figures ([`crate::dns::Steerer::stats`]).
+pub fn run_steered(
+    cfg: &RunConfig,
+    steer: crate::dns::Steerer,
+    observe: impl FnMut(SimTime) -> Control,
+) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
     let streams = Streams::new(cfg.seed);
     let loc = |c: CityId| cfg.cities.get(c).loc;
     let origin = loc(cfg.origin.city);
@@ -263,7 +284,7 @@ pub fn run(
         source,
         policies,
         keys: KeyConfig::default(),
-        routes,
+        steer,
         pop_origin_rtt: cfg
             .pops
             .iter()
@@ -301,7 +322,7 @@ pub fn run(
     model.m.events = sched.executed();
     match outcome {
         Outcome::Stopped => Ok(None),
-        Outcome::Drained => Ok(Some(model.m)),
+        Outcome::Drained => Ok(Some((model.m, model.steer))),
         Outcome::TimeLimit => Err(crate::Error::Runtime(format!(
             "requests were still in flight {DRAIN_LIMIT} after the last arrival; a request path is implausibly slow"
         ))),
