@@ -45,7 +45,7 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
 
     let locate = |path: &str, msg: String| loaded.locator.error_at(path, msg);
     let mut plan_cfg = cfg.clone();
-    if cfg.modes.len() > 1 && cfg.world.is_some() {
+    if !cfg.effective.cdn.compare.is_empty() && cfg.world.is_some() {
         // One plan for every mode: the anycast routes (nearest is derived).
         plan_cfg.steering = crate::scenario::raw::Steering::Anycast;
     }
@@ -53,7 +53,7 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
     let who = sim::steering::resolution(&cfg, &routes, routed.as_ref(), &locate)?;
     let started = Instant::now();
     let show = !args.quiet && std::io::stderr().is_terminal();
-    if cfg.modes.len() > 1 {
+    if !cfg.effective.cdn.compare.is_empty() {
         return run_modes(&cfg, dir, &routes, routed.as_ref(), who.as_ref(), started, show, args.quiet);
     }
     let steer = sim::steering::steerer(&cfg, &routes, routed.as_ref(), who.as_ref());

@@ -190,7 +190,7 @@ impl Authoritative {
         q.push_back((now, rtt));
         while q
             .front()
-            .is_some_and(|&(at, _)| now.as_nanos() - at.as_nanos() > keep)
+            .is_some_and(|&(at, _)| now.as_nanos().saturating_sub(at.as_nanos()) > keep)
         {
             q.pop_front();
         }

@@ -279,7 +279,13 @@ impl Steerer {
                 (pick, gv.unicast[pick], SimDuration::ZERO, Target::Pop(pick as u32))
             }
             _ => {
-                let (key, scope) = self.key(g);
+                let (key, mut scope) = self.key(g);
+                // An anycast answer is the same for every subnet: the
+                // authoritative returns ECS scope /0 (RFC 7871 section
+                // 7.2.1), so the resolver caches one answer for all.
+                if self.mode == Steering::Anycast {
+                    scope = super::NO_SCOPE;
+                }
                 let r = gv.resolver;
                 let (target, dns) = match self.caches[r].lookup(now, scope) {
                     Some(t) => (t, SimDuration::ZERO),

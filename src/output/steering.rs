@@ -20,6 +20,7 @@ pub fn mode_name(m: crate::scenario::raw::Steering) -> String {
 
 #[derive(Serialize)]
 struct GroupRow<'a> {
+    mode: String,
     group: usize,
     prefix: String,
     city: &'a str,
@@ -62,6 +63,7 @@ fn group_rows<'a>(cfg: &'a RunConfig, st: &'a Steerer, m: &RunMetrics) -> Vec<Gr
                 .max_by_key(|&p| (gs.per_pop.get(p).copied().unwrap_or(0), std::cmp::Reverse(p)))
                 .unwrap_or(0);
             GroupRow {
+                mode: mode_name(cfg.steering),
                 group: i,
                 prefix: prefix(i),
                 city: &c.name,
@@ -197,13 +199,6 @@ fn region_rows(cfg: &RunConfig, st: &Steerer, m: &RunMetrics) -> Vec<RegionRow> 
         .collect()
 }
 
-#[derive(Serialize)]
-struct ClientModeRow<'a> {
-    mode: String,
-    #[serde(flatten)]
-    g: GroupRow<'a>,
-}
-
 /// Client-resolver distances (demand-weighted medians), beside Chen et al.
 #[derive(Clone, Debug, Serialize)]
 pub struct ResolverDistances {
@@ -272,14 +267,9 @@ pub fn comparison(
         .iter()
         .flat_map(|(c, s, m)| region_rows(c, s, m))
         .collect();
-    let clients: Vec<ClientModeRow> = runs
+    let clients: Vec<GroupRow> = runs
         .iter()
-        .flat_map(|(c, s, m)| {
-            group_rows(c, s, m).into_iter().map(|g| ClientModeRow {
-                mode: mode_name(c.steering),
-                g,
-            })
-        })
+        .flat_map(|(c, s, m)| group_rows(c, s, m))
         .collect();
     let distances = runs.first().map(|(c, s, _)| resolver_distances(c, s));
     #[derive(Serialize)]

@@ -1,0 +1,140 @@
+//! DNS steering on the shipped 3,000-AS world (scenarios/anycast-vs-dns.toml,
+//! shortened): ECS against resolver-based geo, load-aware against
+//! capacity, and the several-modes run folder.
+
+use super::{cdnsim, root, stderr, tmp};
+use cdnsim::dns::Steerer;
+use cdnsim::scenario::raw::Steering;
+use cdnsim::scenario::{RunConfig, load_file, validate};
+use cdnsim::sim::{self, RunMetrics};
+
+fn config(sets: &[&str]) -> RunConfig {
+    let mut all = vec![
+        "duration=150s".to_string(),
+        "warmup=30s".to_string(),
+        "clients.rate=400/s".to_string(),
+    ];
+    all.extend(sets.iter().map(|s| s.to_string()));
+    let loaded = load_file(&root().join("scenarios/anycast-vs-dns.toml"), &all).unwrap();
+    validate(&loaded).unwrap()
+}
+
+/// Runs `cfg` in `mode` (world, resolvers and plan built for it).
+fn run(cfg: &RunConfig, mode: Steering) -> (RunMetrics, Steerer) {
+    let mut c = cfg.clone();
+    c.steering = Steering::Anycast;
+    let (routes, routed) = sim::plan(&c, &|p, m| panic!("{p}: {m}")).unwrap();
+    let who = sim::steering::resolution(&c, &routes, routed.as_ref(), &|p, m| panic!("{p}: {m}"))
+        .unwrap();
+    c.steering = mode;
+    let st = sim::steering::steerer(&c, &routes, routed.as_ref(), who.as_ref());
+    sim::run_steered(&c, st, |_| cdnsim::engine::Control::Continue)
+        .unwrap()
+        .unwrap()
+}
+
+/// Request-weighted mean client-PoP distance of public-resolver clients.
+fn public_km(st: &Steerer) -> f64 {
+    let (mut km, mut n) = (0.0, 0u64);
+    for (g, s) in st.groups().iter().zip(&st.stats().per_group) {
+        if st.resolvers()[g.resolver].public {
+            km += s.km;
+            n += s.requests;
+        }
+    }
+    assert!(n > 0, "no public-resolver requests");
+    km / n as f64
+}
+
+#[test]
+fn ecs_shrinks_public_resolver_clients_mapping_distance() {
+    // Half the demand on public resolvers, so many groups are far from
+    // their public resolver's site.
+    let with = config(&["dns.public_share=50%", "dns.public_ecs=24"]);
+    let without = config(&["dns.public_share=50%", "dns.public_ecs=0"]);
+    let (_, a) = run(&with, Steering::Geo);
+    let (_, b) = run(&without, Steering::Geo);
+    let (ecs, resolver) = (public_km(&a), public_km(&b));
+    eprintln!("public-resolver clients, mean km to PoP: ECS {ecs:.0}, resolver-based {resolver:.0}");
+    assert!(
+        resolver > 3.0 * ecs,
+        "ECS {ecs:.0} km vs resolver-based {resolver:.0} km"
+    );
+}
+
+#[test]
+fn load_aware_keeps_every_pop_under_capacity_when_total_suffices() {
+    // 8 PoPs x 150/s = 1,200/s of capacity for 400/s of demand.
+    let cfg = config(&["dns.pop_capacity=150/s"]);
+    let peak = |st: &Steerer| -> Vec<f64> {
+        st.stats()
+            .per_pop_second
+            .iter()
+            .map(|v| cdnsim::output::steering::peak_rate(v))
+            .collect()
+    };
+    let (_, geo) = run(&cfg, Steering::Geo);
+    let (_, load) = run(&cfg, Steering::LoadAware);
+    let (g, l) = (peak(&geo), peak(&load));
+    eprintln!("peak 10 s rate per PoP: geo {g:?}, load-aware {l:?}");
+    assert!(g.iter().any(|&x| x > 150.0), "geo overloads none: {g:?}");
+    assert!(l.iter().all(|&x| x <= 150.0), "load-aware: {l:?}");
+}
+
+#[test]
+fn several_modes_write_the_side_by_side_comparison() {
+    let out = tmp("dns-modes");
+    let o = cdnsim(&[
+        "run",
+        "scenarios/anycast-vs-dns.toml",
+        "--set",
+        "duration=40s",
+        "--set",
+        "warmup=10s",
+        "--set",
+        "clients.rate=300/s",
+        "--set",
+        "clients.population.groups=60",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for m in [
+        "nearest",
+        "anycast",
+        "geo",
+        "latency-map",
+        "load-aware",
+        "hybrid",
+        "explicit",
+    ] {
+        assert!(text.contains(m), "{m} missing from\n{text}");
+        assert!(out.join(m).join("summary.json").is_file(), "{m}/summary.json");
+        assert!(out.join(m).join("steering.csv").is_file(), "{m}/steering.csv");
+    }
+    for f in ["summary.json", "modes.csv", "regions.csv", "clients.csv", "compare.csv", "index.html"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let modes = std::fs::read_to_string(out.join("modes.csv")).unwrap();
+    assert_eq!(modes.lines().count(), 8, "{modes}");
+    // The oracle never waits for DNS; anycast (with [dns]) does, on misses.
+    let row = |m: &str| {
+        modes
+            .lines()
+            .find(|l| l.starts_with(&format!("{m},")))
+            .unwrap()
+            .to_string()
+    };
+    let head: Vec<&str> = modes.lines().next().unwrap().split(',').collect();
+    let col = |m: &str, c: &str| -> f64 {
+        let i = head.iter().position(|h| *h == c).unwrap();
+        row(m).split(',').nth(i).unwrap().parse().unwrap()
+    };
+    assert_eq!(col("nearest", "dns_queries_per_s"), 0.0);
+    assert!(col("anycast", "dns_queries_per_s") > 0.0);
+    // ECS fragments public resolvers' caches (one answer per /24 for geo,
+    // one scope-/0 answer for anycast): geo asks the authoritative more.
+    assert!(col("geo", "dns_queries_per_s") > col("anycast", "dns_queries_per_s"));
+    std::fs::remove_dir_all(out).unwrap();
+}
