@@ -142,6 +142,10 @@ fn run_modes(
     for &mode in &cfg.modes {
         let mut c = cfg.clone();
         c.steering = mode;
+        // The mode folder's config.toml runs that mode alone.
+        c.effective.cdn.steering = mode;
+        c.effective.cdn.compare.clear();
+        c.modes = vec![mode];
         let name = steering::mode_name(mode);
         let mode_routes: Vec<sim::GroupRoute> = routes
             .iter()
@@ -177,6 +181,14 @@ fn run_modes(
     for (f, b) in &files {
         dir.write(f, b)?;
     }
+    let effective =
+        crate::scenario::effective_for_output(&cfg.effective, &cfg.source, dir.final_dir());
+    let config =
+        toml::to_string(&effective).map_err(|e| crate::Error::Runtime(format!("config.toml: {e}")))?;
+    dir.write(
+        "config.toml",
+        format!("# Effective configuration of this comparison: the scenario with defaults and --set applied; input paths are relative to this folder.\n{config}").as_bytes(),
+    )?;
     crate::report::compare::write_in(&dir, &data)?;
     let final_dir = dir.commit()?;
     if !quiet {
