@@ -54,7 +54,16 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
     let started = Instant::now();
     let show = !args.quiet && std::io::stderr().is_terminal();
     if !cfg.effective.cdn.compare.is_empty() {
-        return run_modes(&cfg, dir, &routes, routed.as_ref(), who.as_ref(), started, show, args.quiet);
+        return run_modes(
+            &cfg,
+            dir,
+            &routes,
+            routed.as_ref(),
+            who.as_ref(),
+            started,
+            show,
+            args.quiet,
+        );
     }
     let steer = sim::steering::steerer(&cfg, &routes, routed.as_ref(), who.as_ref());
     let Some((m, steer)) = simulate(&cfg, steer, started, show)? else {
@@ -173,7 +182,10 @@ fn run_modes(
         let mut written = summary::write_all(&sub, &c, &mode_routes, &m)?;
         written.write("steering.csv", &steering::steering_csv(&c, &steer, &m)?)?;
         crate::report::write_run(&sub, &written.files)?;
-        data.push((name.clone(), crate::report::RunData::from_files(&written.files)?));
+        data.push((
+            name.clone(),
+            crate::report::RunData::from_files(&written.files)?,
+        ));
         sub.commit()?;
         runs.push((c, steer, m));
     }
@@ -183,8 +195,8 @@ fn run_modes(
     }
     let effective =
         crate::scenario::effective_for_output(&cfg.effective, &cfg.source, dir.final_dir());
-    let config =
-        toml::to_string(&effective).map_err(|e| crate::Error::Runtime(format!("config.toml: {e}")))?;
+    let config = toml::to_string(&effective)
+        .map_err(|e| crate::Error::Runtime(format!("config.toml: {e}")))?;
     dir.write(
         "config.toml",
         format!("# Effective configuration of this comparison: the scenario with defaults and --set applied; input paths are relative to this folder.\n{config}").as_bytes(),

@@ -104,7 +104,8 @@ impl Authoritative {
             Steering::Anycast | Steering::Nearest | Steering::Explicit => Target::Anycast,
             Steering::Geo => self.geo(loc),
             Steering::LatencyMap => {
-                let from = SimTime::from_nanos(now.as_nanos().saturating_sub(self.p.window.as_nanos()));
+                let from =
+                    SimTime::from_nanos(now.as_nanos().saturating_sub(self.p.window.as_nanos()));
                 let best = (0..self.p.pops.len())
                     .filter_map(|p| {
                         let t = Target::Pop(p as u32);
@@ -140,10 +141,7 @@ impl Authoritative {
             return Target::Anycast;
         }
         let w = self.p.window.as_nanos();
-        let (from, to) = (
-            SimTime::from_nanos((k - 1) * w),
-            SimTime::from_nanos(k * w),
-        );
+        let (from, to) = (SimTime::from_nanos((k - 1) * w), SimTime::from_nanos(k * w));
         let p25 = |t: Target| {
             let mut v = self.window_samples(key, t, from, to);
             (v.len() >= self.p.min_samples.max(1) as usize).then(|| quantile(&mut v, 0.25))

@@ -25,7 +25,7 @@ pub mod population;
 pub mod resolver;
 pub mod steer;
 
-pub use steer::{Choice, GroupView, Params, ResolverView, Steerer, Stats};
+pub use steer::{Choice, GroupView, Params, ResolverView, Stats, Steerer};
 
 use crate::time::SimDuration;
 
@@ -209,9 +209,9 @@ mod tests {
 
     #[test]
     fn ecs_scopes_truncate_the_client_prefix() {
-        assert_eq!(ecs_scope(0x0102_03, 24), 0x0102_03);
-        assert_eq!(ecs_scope(0x0102_03, 16), 0x0102);
-        assert_eq!(ecs_scope(0x0102_03, 32), 0x0102_03);
-        assert_eq!(ecs_scope(0x0102_03, 0), NO_SCOPE);
+        assert_eq!(ecs_scope(0x01_0203, 24), 0x01_0203);
+        assert_eq!(ecs_scope(0x01_0203, 16), 0x0102);
+        assert_eq!(ecs_scope(0x01_0203, 32), 0x01_0203);
+        assert_eq!(ecs_scope(0x01_0203, 0), NO_SCOPE);
     }
 }

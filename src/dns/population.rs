@@ -54,8 +54,12 @@ pub fn generate(
             .iter()
             .filter(|(_, c)| {
                 c.population >= p.min_population.max(1)
-                    && r.continent.as_ref().is_none_or(|x| c.continent.eq_ignore_ascii_case(x))
-                    && r.country.as_ref().is_none_or(|x| c.country.eq_ignore_ascii_case(x))
+                    && r.continent
+                        .as_ref()
+                        .is_none_or(|x| c.continent.eq_ignore_ascii_case(x))
+                    && r.country
+                        .as_ref()
+                        .is_none_or(|x| c.country.eq_ignore_ascii_case(x))
             })
             .map(|(id, c)| (id, c.population))
             .collect();
@@ -100,18 +104,35 @@ mod tests {
             groups: 2000,
             share: None,
             regions: vec![
-                Region { continent: Some("EU".into()), country: None, share: Share(0.25) },
-                Region { continent: None, country: Some("US".into()), share: Share(0.75) },
+                Region {
+                    continent: Some("EU".into()),
+                    country: None,
+                    share: Share(0.25),
+                },
+                Region {
+                    continent: None,
+                    country: Some("US".into()),
+                    share: Share(0.75),
+                },
             ],
             min_population: 0,
         };
         let g = generate(&p, &cities, &s).unwrap();
         assert_eq!(g.len(), 2000);
-        let us: f64 = g.iter().filter(|x| cities.get(x.0).country == "US").map(|x| x.1).sum();
+        let us: f64 = g
+            .iter()
+            .filter(|x| cities.get(x.0).country == "US")
+            .map(|x| x.1)
+            .sum();
         assert!((us - 0.75).abs() < 1e-9, "{us}");
         // New York (the largest US city) gets more groups than any other.
         let count = |name: &str| g.iter().filter(|x| cities.get(x.0).name == name).count();
-        assert!(count("New York City") > count("Chicago"), "{} {}", count("New York City"), count("Chicago"));
+        assert!(
+            count("New York City") > count("Chicago"),
+            "{} {}",
+            count("New York City"),
+            count("Chicago")
+        );
         assert!(g.windows(2).all(|w| w[0].0 <= w[1].0));
         // Same seed, same groups.
         assert_eq!(generate(&p, &cities, &s).unwrap(), g);

@@ -267,7 +267,12 @@ impl Steerer {
     ) -> Choice {
         let gv = &self.groups[g];
         let (pop, rtt, dns, target) = match self.mode {
-            Steering::Nearest => (gv.nearest.0, gv.nearest.1, SimDuration::ZERO, Target::Anycast),
+            Steering::Nearest => (
+                gv.nearest.0,
+                gv.nearest.1,
+                SimDuration::ZERO,
+                Target::Anycast,
+            ),
             Steering::Explicit => {
                 let o = &self.order[g];
                 let pick = o
@@ -276,7 +281,12 @@ impl Steerer {
                     .copied()
                     .find(|&p| holds(p, object))
                     .unwrap_or(o[0]);
-                (pick, gv.unicast[pick], SimDuration::ZERO, Target::Pop(pick as u32))
+                (
+                    pick,
+                    gv.unicast[pick],
+                    SimDuration::ZERO,
+                    Target::Pop(pick as u32),
+                )
             }
             _ => {
                 let (key, mut scope) = self.key(g);

@@ -60,7 +60,12 @@ fn group_rows<'a>(cfg: &'a RunConfig, st: &'a Steerer, m: &RunMetrics) -> Vec<Gr
             let gs = &s.per_group[i];
             let n = gs.requests.max(1) as f64;
             let main = (0..cfg.pops.len())
-                .max_by_key(|&p| (gs.per_pop.get(p).copied().unwrap_or(0), std::cmp::Reverse(p)))
+                .max_by_key(|&p| {
+                    (
+                        gs.per_pop.get(p).copied().unwrap_or(0),
+                        std::cmp::Reverse(p),
+                    )
+                })
                 .unwrap_or(0);
             GroupRow {
                 mode: mode_name(cfg.steering),
@@ -133,9 +138,8 @@ pub fn mode_row(cfg: &RunConfig, st: &Steerer, m: &RunMetrics) -> ModeRow {
     let s = st.stats();
     let req: u64 = s.per_group.iter().map(|g| g.requests).sum();
     let n = req.max(1) as f64;
-    let sum = |f: &dyn Fn(&crate::dns::steer::GroupStats) -> f64| {
-        s.per_group.iter().map(f).sum::<f64>()
-    };
+    let sum =
+        |f: &dyn Fn(&crate::dns::steer::GroupStats) -> f64| s.per_group.iter().map(f).sum::<f64>();
     let measured = (cfg.duration - cfg.warmup).as_secs_f64();
     let (peak_pop, peak) = s
         .per_pop_second
@@ -239,7 +243,10 @@ pub fn resolver_distances(cfg: &RunConfig, st: &Steerer) -> ResolverDistances {
     let isp_w: f64 = isp.iter().map(|r| r.1).sum();
     ResolverDistances {
         public_share: round(rows.iter().filter(|r| r.2).map(|r| r.1).sum(), 4),
-        median_km: round(weighted_median(rows.iter().map(|r| (r.0, r.1)).collect()), 1),
+        median_km: round(
+            weighted_median(rows.iter().map(|r| (r.0, r.1)).collect()),
+            1,
+        ),
         median_km_chen2015: round(CHEN2015_MEDIAN_KM, 1),
         public_median_km: round(
             weighted_median(rows.iter().filter(|r| r.2).map(|r| (r.0, r.1)).collect()),
@@ -247,7 +254,11 @@ pub fn resolver_distances(cfg: &RunConfig, st: &Steerer) -> ResolverDistances {
         ),
         public_median_km_chen2015: round(CHEN2015_PUBLIC_MEDIAN_KM, 1),
         isp_far_share: round(
-            isp.iter().filter(|r| r.0 > CHEN2015_FAR_KM).map(|r| r.1).sum::<f64>() / isp_w.max(1e-12),
+            isp.iter()
+                .filter(|r| r.0 > CHEN2015_FAR_KM)
+                .map(|r| r.1)
+                .sum::<f64>()
+                / isp_w.max(1e-12),
             4,
         ),
         isp_far_share_chen2015: crate::dns::CHEN2015_ISP_FAR_SHARE,
@@ -255,13 +266,16 @@ pub fn resolver_distances(cfg: &RunConfig, st: &Steerer) -> ResolverDistances {
     }
 }
 
+/// Files of a folder: (name, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
 /// The comparison of several modes: (file name, bytes) of summary.json,
 /// modes.csv, regions.csv and clients.csv, and the printed table.
 pub fn comparison(
     cfg: &RunConfig,
     runs: &[(RunConfig, Steerer, RunMetrics)],
     _routes: &[GroupRoute],
-) -> Result<(Vec<(String, Vec<u8>)>, String), Error> {
+) -> Result<(Files, String), Error> {
     let rows: Vec<ModeRow> = runs.iter().map(|(c, s, m)| mode_row(c, s, m)).collect();
     let regions: Vec<RegionRow> = runs
         .iter()
@@ -291,8 +305,7 @@ pub fn comparison(
         modes: &rows,
         resolver_distances: distances,
     };
-    let mut json =
-        serde_json::to_string_pretty(&top).map_err(|e| Error::Runtime(e.to_string()))?;
+    let mut json = serde_json::to_string_pretty(&top).map_err(|e| Error::Runtime(e.to_string()))?;
     json.push('\n');
     let files = vec![
         ("summary.json".to_string(), json.into_bytes()),
@@ -336,7 +349,8 @@ pub fn text(rows: &[ModeRow]) -> String {
     let w: Vec<usize> = (0..t[0].len())
         .map(|c| t.iter().map(|r| r[c].len()).max().unwrap_or(0))
         .collect();
-    let mut s = String::from("  TTFB [ms] per mode; subopt = requests not at the best-unicast PoP\n");
+    let mut s =
+        String::from("  TTFB [ms] per mode; subopt = requests not at the best-unicast PoP\n");
     for r in &t {
         s.push_str("  ");
         for (c, x) in r.iter().enumerate() {

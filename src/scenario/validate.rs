@@ -412,7 +412,16 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
             } else {
                 format!("cdn.compare[{i}]")
             };
-            return Err(err(&path, format!("{:?} needs an AS-level world: add [world] topology = \"...\" (e.g. the shipped topologies/world-3k.as-rel.txt); only \"nearest\" runs without one", serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())));
+            return Err(err(
+                &path,
+                format!(
+                    "{:?} needs an AS-level world: add [world] topology = \"...\" (e.g. the shipped topologies/world-3k.as-rel.txt); only \"nearest\" runs without one",
+                    serde_json::to_value(m)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                ),
+            ));
         }
     }
     let needs_dns = modes
@@ -420,7 +429,12 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         .any(|m| !matches!(m, Steering::Anycast | Steering::Nearest));
     let dns = match (&s.dns, needs_dns) {
         (None, false) => None,
-        (d, _) => Some(validate_dns(&d.clone().unwrap_or_default(), &cities, loc, s.cdn.asn)?),
+        (d, _) => Some(validate_dns(
+            &d.clone().unwrap_or_default(),
+            &cities,
+            loc,
+            s.cdn.asn,
+        )?),
     };
     if modes.contains(&Steering::LoadAware) {
         let default = s.dns.as_ref().and_then(|d| d.pop_capacity);
@@ -432,7 +446,10 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         }
         if let Some(d) = default {
             if !(d.0.is_finite() && d.0 > 0.0) {
-                return Err(err("dns.pop_capacity", "must be a positive rate, e.g. \"500/s\"".into()));
+                return Err(err(
+                    "dns.pop_capacity",
+                    "must be a positive rate, e.g. \"500/s\"".into(),
+                ));
             }
             pops.iter_mut().for_each(|p| {
                 p.capacity.get_or_insert(d.0);
@@ -541,7 +558,9 @@ fn validate_dns(
         if x > 24 {
             return Err(err(
                 f,
-                format!("{x} is out of range (expected 0 for no ECS, or 1 to 24; clients are /24 prefixes)"),
+                format!(
+                    "{x} is out of range (expected 0 for no ECS, or 1 to 24; clients are /24 prefixes)"
+                ),
             ));
         }
     }
@@ -551,7 +570,7 @@ fn validate_dns(
     if d.explicit_candidates == 0 {
         return Err(err("explicit_candidates", "must be at least 1".into()));
     }
-    if !(d.load_threshold.0 > 0.0) {
+    if d.load_threshold.0 <= 0.0 || d.load_threshold.0.is_nan() {
         return Err(err("load_threshold", "must be above 0%".into()));
     }
     Ok(DnsConfig {

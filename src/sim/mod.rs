@@ -150,9 +150,9 @@ impl Model for RequestModel<'_> {
                 // cache-busting parameter survives key normalisation.
                 let key = self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0;
                 let edges = &self.edges;
-                let route = self.steer.choose(now, w.group as usize, key, &|p, k| {
-                    edges[p].contains(k)
-                });
+                let route = self
+                    .steer
+                    .choose(now, w.group as usize, key, &|p, k| edges[p].contains(k));
                 let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();
                 let rtt = route.rtt + SimDuration::from_millis_f64(extra_ms);
                 self.steer.observe(now, &route, rtt);

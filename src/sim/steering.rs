@@ -22,8 +22,8 @@ use crate::error::{Error, InputError};
 use crate::geo::{CityId, LatLon};
 use crate::rng::Streams;
 use crate::scenario::RunConfig;
-use crate::scenario::validate::PopConfig;
 use crate::scenario::raw::{Announce, Steering};
+use crate::scenario::validate::PopConfig;
 use crate::time::{SimDuration, SimTime};
 use rand::seq::SliceRandom;
 use rand_distr::{Distribution, LogNormal};
@@ -182,13 +182,7 @@ pub fn resolution(
             };
             let w2 = crate::world::build(&c2, &relocate)?;
             let paths = crate::world::catchment::compute(&w2, &c2)?;
-            Some(
-                paths
-                    .anycast
-                    .iter()
-                    .map(|p| (p.pop, p.rtt))
-                    .collect(),
-            )
+            Some(paths.anycast.iter().map(|p| (p.pop, p.rtt)).collect())
         }
         _ => None,
     };

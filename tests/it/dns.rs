@@ -74,7 +74,9 @@ fn ecs_shrinks_public_resolver_clients_mapping_distance() {
     let (_, a) = run(&with, Steering::Geo);
     let (_, b) = run(&without, Steering::Geo);
     let (ecs, resolver) = (public_km(&a), public_km(&b));
-    eprintln!("public-resolver clients, mean km to PoP: ECS {ecs:.0}, resolver-based {resolver:.0}");
+    eprintln!(
+        "public-resolver clients, mean km to PoP: ECS {ecs:.0}, resolver-based {resolver:.0}"
+    );
     assert!(
         resolver > 4.0 * ecs,
         "ECS {ecs:.0} km vs resolver-based {resolver:.0} km"
@@ -162,10 +164,23 @@ fn several_modes_write_the_side_by_side_comparison_deterministically() {
         "explicit",
     ] {
         assert!(text.contains(m), "{m} missing from\n{text}");
-        assert!(out.join(m).join("summary.json").is_file(), "{m}/summary.json");
-        assert!(out.join(m).join("steering.csv").is_file(), "{m}/steering.csv");
+        assert!(
+            out.join(m).join("summary.json").is_file(),
+            "{m}/summary.json"
+        );
+        assert!(
+            out.join(m).join("steering.csv").is_file(),
+            "{m}/steering.csv"
+        );
     }
-    for f in ["summary.json", "modes.csv", "regions.csv", "clients.csv", "compare.csv", "index.html"] {
+    for f in [
+        "summary.json",
+        "modes.csv",
+        "regions.csv",
+        "clients.csv",
+        "compare.csv",
+        "index.html",
+    ] {
         assert!(out.join(f).is_file(), "{f}");
     }
     let modes = std::fs::read_to_string(out.join("modes.csv")).unwrap();
@@ -190,6 +205,9 @@ fn several_modes_write_the_side_by_side_comparison_deterministically() {
     assert!(col("geo", "dns_queries_per_s") > col("anycast", "dns_queries_per_s"));
     // A mode folder's config.toml runs that mode alone.
     let geo = std::fs::read_to_string(out.join("geo/config.toml")).unwrap();
-    assert!(geo.contains("steering = \"geo\"") && !geo.contains("compare"), "{geo}");
+    assert!(
+        geo.contains("steering = \"geo\"") && !geo.contains("compare"),
+        "{geo}"
+    );
     std::fs::remove_dir_all(base).unwrap();
 }
