@@ -19,7 +19,8 @@
 //! - The models below are clock-free: they take `now` and return effects.
 //!   **`geo`** holds cities, great-circle distance and the latency model;
 //!   **`workload`** the object catalogs and arrival processes; **`cache`**
-//!   the eviction policies.
+//!   the eviction policies; **`dns`** resolvers, their caches and the
+//!   authoritative's steering policies.
 //! - **`engine`** owns the clock and the event queue and knows no protocol;
 //!   **`rng`** derives every random stream from (seed, component label);
 //!   **`time`** is integer nanoseconds; **`units`** parses human units.

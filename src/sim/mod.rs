@@ -4,7 +4,9 @@
 //! Per request (all times simulated):
 //! 1. a client group issues a request at `t` (Poisson arrivals over all
 //!    groups at the scenario's total rate; the group is drawn by weight);
-//! 2. steering picks the PoP (`nearest`: the geographically nearest PoP);
+//! 2. steering picks the PoP ([`crate::dns::Steerer`]: the static plan, or
+//!    the group's resolver and the authoritative's policy, which may add a
+//!    DNS resolution time before the request leaves, see docs/dns.md);
 //! 3. the request reaches the edge at `t + rtt/2`, where the cache is
 //!    looked up (event `AtEdge`);
 //! 4. a hit answers after the edge processing time; a miss is fetched from
@@ -13,10 +15,11 @@
 //!    arrives (event `Fill`). Misses for an object already being fetched are
 //!    fetched again: request coalescing is not modelled yet.
 //!
-//! Time to first byte = client-PoP RTT + edge processing, plus edge-origin
-//! RTT and origin processing on a miss. The client-PoP RTT of a request is
-//! the path RTT plus twice a last-mile access delay drawn per request (each
-//! request comes from a different user of the group) plus per-request jitter;
+//! Time to first byte = DNS wait (if any) + client-PoP RTT + edge
+//! processing, plus edge-origin RTT and origin processing on a miss. The
+//! client-PoP RTT of a request is the path RTT plus twice a last-mile
+//! access delay drawn per request (each request comes from a different user
+//! of the group) plus per-request jitter;
 //! the edge-origin RTT gets its own jitter draw. Distributions and fitted
 //! parameters: docs/latency-model.md. Transport setup (TCP/TLS handshakes) and
 //! transfer time are not modelled yet: this is the "warm connection" view
