@@ -22,8 +22,10 @@
 //! - The models below are clock-free: they take `now` and return effects.
 //!   **`geo`** holds cities, great-circle distance and the latency model;
 //!   **`workload`** the object catalogs and arrival processes; **`cache`**
-//!   the eviction policies; **`transport`** a request's client-side time
-//!   (handshakes, slow start, loss); **`capacity`** the PoPs' queues.
+//!   the eviction policies; **`dns`** resolvers, their caches and the
+//!   authoritative's steering policies; **`transport`** a request's
+//!   client-side time (handshakes, slow start, loss); **`capacity`** the
+//!   PoPs' queues.
 //! - **`engine`** owns the clock and the event queue and knows no protocol;
 //!   **`rng`** derives every random stream from (seed, component label);
 //!   **`time`** is integer nanoseconds; **`units`** parses human units.
@@ -39,6 +41,7 @@ pub mod bgp;
 pub mod cache;
 pub mod capacity;
 pub mod cli;
+pub mod dns;
 pub mod engine;
 pub mod error;
 pub mod geo;

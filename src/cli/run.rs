@@ -1,7 +1,7 @@
 //! `cdnsim run SCENARIO`: simulate and write the results folder.
 
 use crate::engine::Control;
-use crate::output::{RunDir, summary};
+use crate::output::{RunDir, steering, summary};
 use crate::scenario::{Loaded, RunConfig, load_file, validate};
 use crate::sim;
 use crate::time::SimTime;
@@ -44,6 +44,27 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
         .unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
     let started = Instant::now();
     let show = !args.quiet && std::io::stderr().is_terminal();
+    if !cfg.effective.cdn.compare.is_empty() {
+        let dir = RunDir::create(&out)?;
+        let locate = |path: &str, msg: String| loaded.locator.error_at(path, msg);
+        let mut plan_cfg = cfg.clone();
+        if cfg.world.is_some() {
+            // One plan for every mode: the anycast routes (nearest is derived).
+            plan_cfg.steering = crate::scenario::raw::Steering::Anycast;
+        }
+        let (routes, routed) = sim::plan(&plan_cfg, &locate)?;
+        let who = sim::steering::resolution(&cfg, &routes, routed.as_ref(), &locate)?;
+        return run_modes(
+            &cfg,
+            dir,
+            &routes,
+            routed.as_ref(),
+            who.as_ref(),
+            started,
+            show,
+            args.quiet,
+        );
+    }
     let total = cfg.duration.as_nanos();
     let mut bar: Option<ProgressBar> = None;
     let finished = run_into(&loaded, &cfg, &out, &[], |now| {
@@ -118,13 +139,26 @@ pub fn run_into(
     extra: &[(String, Vec<u8>)],
     observe: impl FnMut(SimTime) -> Control,
 ) -> crate::Result<Option<Finished>> {
+    let locate = |path: &str, msg: String| loaded.locator.error_at(path, msg);
+    if !cfg.effective.cdn.compare.is_empty() {
+        return Err(locate(
+            "cdn.compare",
+            "several steering modes in one run are for `cdnsim run`; in a sweep, make `cdn.steering` an axis instead".into(),
+        )
+        .into());
+    }
     let dir = RunDir::create(out)?;
-    let (routes, _routed) = sim::plan(cfg, &|path, msg| loaded.locator.error_at(path, msg))?;
+    let (routes, routed) = sim::plan(cfg, &locate)?;
+    let who = sim::steering::resolution(cfg, &routes, routed.as_ref(), &locate)?;
     let started = Instant::now();
-    let Some(m) = sim::run(cfg, &routes, observe)? else {
+    let steer = sim::steering::steerer(cfg, &routes, routed.as_ref(), who.as_ref());
+    let Some((m, steer)) = sim::run_steered(cfg, &routes, steer, observe)? else {
         return Ok(None);
     };
-    let written = summary::write_all(&dir, cfg, &routes, &m)?;
+    let mut written = summary::write_all(&dir, cfg, &routes, &m)?;
+    if cfg.dns.is_some() {
+        written.write("steering.csv", &steering::steering_csv(cfg, &steer, &m)?)?;
+    }
     crate::report::write_run(&dir, &written.files)?;
     for (name, bytes) in extra {
         dir.write(name, bytes)?;
@@ -135,4 +169,126 @@ pub fn run_into(
         summary: summary::summary(cfg, &m),
         wall: started.elapsed(),
     }))
+}
+
+/// Runs the model with a progress bar once it takes more than a second.
+fn simulate(
+    cfg: &crate::scenario::RunConfig,
+    routes: &[sim::GroupRoute],
+    steer: crate::dns::Steerer,
+    started: Instant,
+    show: bool,
+) -> crate::Result<Option<(sim::RunMetrics, crate::dns::Steerer)>> {
+    let total = cfg.duration.as_nanos();
+    let mut bar: Option<ProgressBar> = None;
+    let out = sim::run_steered(cfg, routes, steer, |now| {
+        if show && bar.is_none() && started.elapsed() > PROGRESS_AFTER {
+            let b = ProgressBar::new(total);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} simulated {percent:>3}% [{bar:40}] eta {eta}",
+                )
+                .expect("valid template"),
+            );
+            bar = Some(b);
+        }
+        if let Some(b) = &bar {
+            b.set_position(now.as_nanos().min(total));
+        }
+        Control::Continue
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(out)
+}
+
+/// Several steering modes over the same clients, workload and seed: one
+/// run folder per mode inside the run's folder, and the comparison beside
+/// them (docs/outputs.md, "Steering comparison").
+#[allow(clippy::too_many_arguments)]
+fn run_modes(
+    cfg: &crate::scenario::RunConfig,
+    dir: RunDir,
+    routes: &[sim::GroupRoute],
+    routed: Option<&sim::plan::Routed>,
+    who: Option<&sim::steering::Resolution>,
+    started: Instant,
+    show: bool,
+    quiet: bool,
+) -> crate::Result<()> {
+    use crate::scenario::raw::Steering;
+    let mut runs = Vec::new();
+    let mut data = Vec::new();
+    for &mode in &cfg.modes {
+        let mut c = cfg.clone();
+        c.steering = mode;
+        // The mode folder's config.toml runs that mode alone.
+        c.effective.cdn.steering = mode;
+        c.effective.cdn.compare.clear();
+        c.modes = vec![mode];
+        let name = steering::mode_name(mode);
+        let mode_routes: Vec<sim::GroupRoute> = routes
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if mode == Steering::Nearest {
+                    let here = cfg.cities.get(r.city).loc;
+                    r.pop = r.nearest_pop;
+                    r.distance_km = r.nearest_km;
+                    r.rtt = cfg
+                        .latency
+                        .rtt_direct(here, cfg.cities.get(cfg.pops[r.pop].city).loc);
+                    r.as_path.clear();
+                }
+                r
+            })
+            .collect();
+        let steer = sim::steering::steerer(&c, &mode_routes, routed, who);
+        let Some((m, steer)) = simulate(&c, &mode_routes, steer, started, show)? else {
+            return Err(crate::Error::Runtime(
+                "run stopped before completion; nothing written".into(),
+            ));
+        };
+        let sub = RunDir::create(&dir.path().join(&name))?;
+        let mut written = summary::write_all(&sub, &c, &mode_routes, &m)?;
+        written.write("steering.csv", &steering::steering_csv(&c, &steer, &m)?)?;
+        crate::report::write_run(&sub, &written.files)?;
+        data.push((
+            name.clone(),
+            crate::report::RunData::from_files(&written.files)?,
+        ));
+        sub.commit()?;
+        runs.push((c, steer, m));
+    }
+    let (files, table) = steering::comparison(cfg, &runs, routes)?;
+    for (f, b) in &files {
+        dir.write(f, b)?;
+    }
+    let effective =
+        crate::scenario::effective_for_output(&cfg.effective, &cfg.source, dir.final_dir());
+    let config = toml::to_string(&effective)
+        .map_err(|e| crate::Error::Runtime(format!("config.toml: {e}")))?;
+    dir.write(
+        "config.toml",
+        format!("# Effective configuration of this comparison: the scenario with defaults and --set applied; input paths are relative to this folder.\n{config}").as_bytes(),
+    )?;
+    crate::report::compare::write_in(&dir, &data)?;
+    let final_dir = dir.commit()?;
+    if !quiet {
+        println!(
+            "{}: {} steering modes, same clients, workload and seed, in {:.2}s wall",
+            cfg.name,
+            cfg.modes.len(),
+            started.elapsed().as_secs_f64()
+        );
+        print!("{table}");
+        if let Some(w) = who {
+            for x in &w.warnings {
+                println!("  note: {x}");
+            }
+        }
+        println!("  results: {}", final_dir.display());
+    }
+    Ok(())
 }

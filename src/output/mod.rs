@@ -5,6 +5,7 @@
 //! leaves a folder that looks complete. A previous complete result in the
 //! final folder is replaced only at that last step.
 
+pub mod steering;
 pub mod summary;
 
 use crate::error::Error;
@@ -49,6 +50,11 @@ impl RunDir {
 
     pub fn final_dir(&self) -> &Path {
         &self.final_dir
+    }
+
+    /// The folder being written (for run folders nested inside it).
+    pub fn path(&self) -> &Path {
+        &self.tmp_dir
     }
 
     /// Writes one file into the folder.

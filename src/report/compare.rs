@@ -166,6 +166,36 @@ pub fn compare(dirs: &[&Path], out: &Path) -> Result<Comparison, Error> {
     })
 }
 
+/// Writes compare.csv, the overlay plots and index.html of runs held in
+/// memory (the steering modes of one run, each in the sub-folder named by
+/// its label) into `dir`; returns the printed table.
+pub fn write_in(dir: &RunDir, runs: &[(String, RunData)]) -> Result<String, Error> {
+    let labels: Vec<String> = runs.iter().map(|r| r.0.clone()).collect();
+    let refs: Vec<(String, &RunData)> = runs.iter().map(|(l, r)| (l.clone(), r)).collect();
+    let rows = table(&refs);
+    let figs = plots::OVERLAYS
+        .iter()
+        .filter_map(|o| (o.build)(&refs).map(|f| (o.id, f)))
+        .collect();
+    let rendered = render_all(figs)?;
+    dir.write("compare.csv", &csv(&labels, &rows)?)?;
+    for r in &rendered {
+        let (svg, png) = plot_files(r.id);
+        dir.write(&svg, r.svg.as_bytes())?;
+        dir.write(&png, &r.png)?;
+    }
+    let shown: Vec<(String, Vec<String>)> = rows
+        .iter()
+        .map(|(_, l, v)| (l.to_string(), v.clone()))
+        .collect();
+    let paths: Vec<String> = labels.iter().map(|l| format!("{l}/")).collect();
+    dir.write(
+        "index.html",
+        html::compare_page(&labels, &paths, &shown, &rendered).as_bytes(),
+    )?;
+    Ok(text(&labels, &rows))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

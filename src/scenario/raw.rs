@@ -2,7 +2,7 @@
 //! Defaults are filled in here so the effective configuration can be
 //! written back out (`config.toml` in every run folder).
 
-use crate::units::{Bytes, Duration, Rate, Share};
+use crate::units::{Bytes, Distance, Duration, Rate, Share};
 use serde::{Deserialize, Serialize};
 
 fn default_interval() -> Duration {
@@ -51,6 +51,10 @@ pub struct Scenario {
     /// Attack populations (DDoS).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attacks: Vec<super::transport::Attack>,
+    /// Resolvers and the authoritative DNS (docs/dns.md); needed by the
+    /// DNS steering modes, optional for `anycast`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Dns>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -114,6 +118,18 @@ pub enum Steering {
     Nearest,
     /// One anycast prefix announced from every PoP; BGP decides.
     Anycast,
+    /// DNS: the PoP nearest the resolver (or the ECS client subnet).
+    Geo,
+    /// DNS: per resolver / ECS subnet, the PoP with the lowest measured
+    /// latency over a past window.
+    LatencyMap,
+    /// DNS: nearest PoP with headroom under its capacity, spilling over.
+    LoadAware,
+    /// DNS: anycast unless a unicast PoP had a better 25th-percentile
+    /// latency over the previous period (IMC 2015 section 6).
+    Hybrid,
+    /// Control plane per request: the closest PoP holding the object.
+    Explicit,
 }
 
 fn default_cdn_asn() -> u32 {
@@ -171,6 +187,10 @@ pub struct Cdn {
     /// Edge function for dynamic requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compute: Option<super::transport::Compute>,
+    /// Steering modes run side by side (same clients, workload and seed);
+    /// when set, `steering` is only the mode of single-run tools.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compare: Vec<Steering>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -279,7 +299,150 @@ pub struct Origin {
 pub struct Clients {
     /// Total request rate of all client groups together.
     pub rate: Rate,
+    /// Listed groups (may be combined with `population`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<ClientGroup>,
+    /// Generated groups placed in cities by population.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<Population>,
+}
+
+/// Client groups generated from the city table: `groups` groups (each a
+/// /24 prefix) in cities drawn with probability proportional to population,
+/// within the listed regions (each with its share of the demand), or the
+/// whole table.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    pub groups: u32,
+    /// Share of the total rate on the generated groups when listed groups
+    /// exist too (default: by count of groups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<Share>,
+    /// Regions and their demand shares (sum to 100%); empty: every city.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<Region>,
+    /// Cities smaller than this are left out.
+    #[serde(default)]
+    pub min_population: u64,
+}
+
+/// A continent code (`EU`, `NA`, ...) or a country code (`US`), with its
+/// share of the generated groups' demand.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    pub share: Share,
+}
+
+fn default_dns_ttl() -> Duration {
+    Duration(crate::dns::DEFAULT_TTL)
+}
+fn default_public_share() -> Share {
+    Share(crate::dns::CHEN2015_PUBLIC_SHARE)
+}
+fn default_far_share() -> Share {
+    Share(crate::dns::CHEN2015_ISP_FAR_SHARE)
+}
+fn default_median_distance() -> Distance {
+    Distance(crate::dns::CHEN2015_MEDIAN_KM)
+}
+fn default_public_sites() -> Vec<String> {
+    crate::dns::DEFAULT_PUBLIC_SITES
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+fn default_public_asn() -> u32 {
+    crate::dns::DEFAULT_PUBLIC_ASN
+}
+fn default_ecs_public() -> u8 {
+    crate::dns::DEFAULT_PUBLIC_ECS_PREFIX
+}
+fn default_authoritative() -> Vec<String> {
+    crate::dns::DEFAULT_AUTHORITATIVE
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+fn default_window() -> Duration {
+    Duration(crate::dns::DEFAULT_WINDOW)
+}
+fn default_beacon_share() -> Share {
+    Share(crate::dns::DEFAULT_BEACON_SHARE)
+}
+fn default_min_samples() -> u32 {
+    crate::dns::DEFAULT_HYBRID_MIN_SAMPLES
+}
+fn default_load_threshold() -> Share {
+    Share(crate::dns::DEFAULT_LOAD_THRESHOLD)
+}
+fn default_explicit_candidates() -> u32 {
+    crate::dns::DEFAULT_EXPLICIT_CANDIDATES
+}
+
+/// Resolvers and the authoritative DNS (docs/dns.md). Defaults from Chen
+/// et al., SIGCOMM 2015, where named.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dns {
+    /// TTL of the authoritative's answers, cached by resolvers.
+    #[serde(default = "default_dns_ttl")]
+    pub ttl: Duration,
+    /// Share of demand on public resolvers.
+    #[serde(default = "default_public_share")]
+    pub public_share: Share,
+    /// Share of ISP-resolver demand more than 500 km from its resolver.
+    #[serde(default = "default_far_share")]
+    pub isp_far_share: Share,
+    /// Median client-resolver distance over all demand.
+    #[serde(default = "default_median_distance")]
+    pub median_distance: Distance,
+    /// Cities of the public resolver's anycast sites.
+    #[serde(default = "default_public_sites")]
+    pub public_sites: Vec<String>,
+    /// AS number of the public resolver service.
+    #[serde(default = "default_public_asn")]
+    pub public_asn: u32,
+    /// ECS source prefix length sent by public resolvers (0: no ECS).
+    #[serde(default = "default_ecs_public")]
+    pub public_ecs: u8,
+    /// ECS source prefix length sent by ISP resolvers (0: no ECS).
+    #[serde(default)]
+    pub isp_ecs: u8,
+    /// Cities of the authoritative servers (resolvers use the nearest).
+    #[serde(default = "default_authoritative")]
+    pub authoritative: Vec<String>,
+    /// latency-map: measurements older than this are forgotten; hybrid:
+    /// the training period.
+    #[serde(default = "default_window")]
+    pub window: Duration,
+    /// Share of requests followed by a measurement beacon (anycast, the
+    /// PoP nearest the resolver, two random of its ten nearest).
+    #[serde(default = "default_beacon_share")]
+    pub beacon_share: Share,
+    /// hybrid: measurements per target needed to leave anycast.
+    #[serde(default = "default_min_samples")]
+    pub hybrid_min_samples: u32,
+    /// load-aware: capacity of every PoP without its own `capacity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pop_capacity: Option<Rate>,
+    /// load-aware: a PoP takes more only below this share of capacity.
+    #[serde(default = "default_load_threshold")]
+    pub load_threshold: Share,
+    /// explicit: how many of the nearest PoPs are asked for the object.
+    #[serde(default = "default_explicit_candidates")]
+    pub explicit_candidates: u32,
+}
+
+impl Default for Dns {
+    fn default() -> Self {
+        toml::from_str("").expect("every key has a default")
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

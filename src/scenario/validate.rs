@@ -48,6 +48,10 @@ pub struct RunConfig {
     /// the origin.
     pub compute: Option<(crate::transport::EdgeCompute, bool)>,
     pub attacks: Vec<super::transport::AttackConfig>,
+    /// Steering modes of this run: `cdn.compare`, or just `steering`.
+    pub modes: Vec<Steering>,
+    /// Resolvers and authoritative (None: no DNS modelled).
+    pub dns: Option<DnsConfig>,
     /// The scenario as written plus defaults and `--set` (for config.toml).
     pub effective: raw::Scenario,
     /// The scenario file as given (relative input paths are relative to
@@ -71,6 +75,27 @@ pub struct PopConfig {
     pub announce: Announce,
     /// The AS hosting this PoP (see `raw::Pop::host`).
     pub host: Option<u32>,
+    /// Requests per second it can serve (load-aware steering).
+    pub capacity: Option<f64>,
+}
+
+/// The validated `[dns]` table (see `raw::Dns`).
+#[derive(Clone, Debug)]
+pub struct DnsConfig {
+    pub ttl: SimDuration,
+    pub public_share: f64,
+    /// Lognormal (mu, sigma) of the ISP client-resolver distance [km].
+    pub isp_distance: (f64, f64),
+    pub public_sites: Vec<CityId>,
+    pub public_asn: u32,
+    pub public_ecs: u8,
+    pub isp_ecs: u8,
+    pub authoritative: Vec<CityId>,
+    pub window: SimDuration,
+    pub beacon_share: f64,
+    pub hybrid_min_samples: u32,
+    pub load_threshold: f64,
+    pub explicit_candidates: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -258,6 +283,14 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
             prepend: p.prepend,
             announce: p.announce,
             host: p.host,
+            // The request capacity of the PoP's queues (validated with the
+            // transport keys): also what load-aware steering balances.
+            capacity: p
+                .capacity
+                .as_ref()
+                .and_then(|c| c.requests)
+                .or(s.cdn.capacity.as_ref().and_then(|c| c.requests))
+                .map(|r| r.0),
         });
     }
     if s.cdn.edge.capacity.0 == 0 {
@@ -290,10 +323,10 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
             "rate x duration exceeds 10 billion requests; shorten the run or lower the rate".into(),
         ));
     }
-    if s.clients.groups.is_empty() {
+    if s.clients.groups.is_empty() && s.clients.population.is_none() {
         return Err(err(
             "clients.groups",
-            "at least one client group is needed".into(),
+            "at least one client group is needed (list `groups` or give `population`)".into(),
         ));
     }
     let mut groups = Vec::new();
@@ -312,6 +345,34 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
     }
     let total: f64 = groups.iter().map(|g| g.share).sum();
     groups.iter_mut().for_each(|g| g.share /= total);
+    if let Some(p) = &s.clients.population {
+        let generated =
+            crate::dns::population::generate(p, &cities, &crate::rng::Streams::new(s.seed))
+                .map_err(|(f, m)| err(&format!("clients.population.{f}"), m))?;
+        let listed = groups.len() as f64;
+        let share = match p.share {
+            Some(x) if groups.is_empty() && x.0 < 1.0 => {
+                return Err(err(
+                    "clients.population.share",
+                    "without listed groups the population has all the demand: remove `share` or list groups".into(),
+                ));
+            }
+            Some(x) if !(x.0 > 0.0 && x.0 <= 1.0) => {
+                return Err(err(
+                    "clients.population.share",
+                    "must be above 0% and at most 100%".into(),
+                ));
+            }
+            Some(x) => x.0,
+            None => generated.len() as f64 / (generated.len() as f64 + listed),
+        };
+        groups.iter_mut().for_each(|g| g.share *= 1.0 - share);
+        groups.extend(generated.into_iter().map(|(c, w)| GroupConfig {
+            city: c,
+            asn: None,
+            share: w * share,
+        }));
+    }
 
     let workload = crate::workload::config::validate(&s.workload, loc)?;
 
@@ -340,8 +401,67 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
             ));
         }
     }
-    if s.cdn.steering == Steering::Anycast && world.is_none() {
-        return Err(err("cdn.steering", "\"anycast\" needs an AS-level world: add [world] topology = \"...\" (e.g. the shipped topologies/world-3k.as-rel.txt)".into()));
+    let modes = if s.cdn.compare.is_empty() {
+        vec![s.cdn.steering]
+    } else {
+        s.cdn.compare.clone()
+    };
+    for (i, m) in modes.iter().enumerate() {
+        if s.cdn.compare[..i.min(s.cdn.compare.len())].contains(m) {
+            return Err(err(
+                &format!("cdn.compare[{i}]"),
+                "duplicate steering mode (each is run once)".into(),
+            ));
+        }
+        if world.is_none() && *m != Steering::Nearest {
+            let path = if s.cdn.compare.is_empty() {
+                "cdn.steering".to_string()
+            } else {
+                format!("cdn.compare[{i}]")
+            };
+            return Err(err(
+                &path,
+                format!(
+                    "{:?} needs an AS-level world: add [world] topology = \"...\" (e.g. the shipped topologies/world-3k.as-rel.txt); only \"nearest\" runs without one",
+                    serde_json::to_value(m)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    let needs_dns = modes
+        .iter()
+        .any(|m| !matches!(m, Steering::Anycast | Steering::Nearest));
+    let dns = match (&s.dns, needs_dns) {
+        (None, false) => None,
+        (d, _) => Some(validate_dns(
+            &d.clone().unwrap_or_default(),
+            &cities,
+            loc,
+            s.cdn.asn,
+        )?),
+    };
+    if modes.contains(&Steering::LoadAware) {
+        let default = s.dns.as_ref().and_then(|d| d.pop_capacity);
+        if let Some(i) = pops
+            .iter()
+            .position(|p| p.capacity.is_none() && default.is_none())
+        {
+            return Err(err(&format!("cdn.pops[{i}].capacity"), "\"load-aware\" needs every PoP's capacity: set dns.pop_capacity (e.g. \"500/s\"), cdn.capacity.requests or cdn.pops[].capacity.requests".into()));
+        }
+        if let Some(d) = default {
+            if !(d.0.is_finite() && d.0 > 0.0) {
+                return Err(err(
+                    "dns.pop_capacity",
+                    "must be a positive rate, e.g. \"500/s\"".into(),
+                ));
+            }
+            pops.iter_mut().for_each(|p| {
+                p.capacity.get_or_insert(d.0);
+            });
+        }
     }
     if s.cdn.asn == 0 || s.cdn.asn == 23456 || s.cdn.asn == u32::MAX {
         return Err(err(
@@ -400,7 +520,97 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         groups,
         catalogs: workload.catalogs,
         arrivals: workload.arrivals,
+        modes,
+        dns,
         effective: s.clone(),
         source: PathBuf::from(&loc.file),
+    })
+}
+
+fn validate_dns(
+    d: &raw::Dns,
+    cities: &Cities,
+    loc: &Locator,
+    cdn_asn: u32,
+) -> Result<DnsConfig, InputError> {
+    let err = |path: &str, msg: String| loc.error_at(&format!("dns.{path}"), msg);
+    if d.ttl.get() == SimDuration::ZERO {
+        return Err(err("ttl", "must be positive, e.g. \"20s\"".into()));
+    }
+    if d.public_share.0 >= 1.0 {
+        return Err(err(
+            "public_share",
+            "must be below 100% (some demand uses ISP resolvers)".into(),
+        ));
+    }
+    let isp_distance = crate::dns::isp_distance_lognormal(
+        d.median_distance.0,
+        d.isp_far_share.0,
+        d.public_share.0,
+    )
+    .ok_or_else(|| {
+        err(
+            "median_distance",
+            format!(
+                "{} km with isp_far_share {}% and public_share {}% fits no distance distribution (expected a median below 500 km and isp_far_share between 0% and 50%)",
+                d.median_distance.0,
+                d.isp_far_share.0 * 100.0,
+                d.public_share.0 * 100.0
+            ),
+        )
+    })?;
+    let list = |field: &str, v: &[String]| -> Result<Vec<CityId>, InputError> {
+        if v.is_empty() {
+            return Err(err(field, "needs at least one city".into()));
+        }
+        v.iter()
+            .enumerate()
+            .map(|(i, c)| city(cities, loc, &format!("dns.{field}[{i}]"), c))
+            .collect()
+    };
+    let public_sites = list("public_sites", &d.public_sites)?;
+    let authoritative = list("authoritative", &d.authoritative)?;
+    if d.public_asn == cdn_asn || d.public_asn == 0 || d.public_asn == 23456 {
+        return Err(err(
+            "public_asn",
+            format!(
+                "{} is the CDN's AS or reserved (expected another unused AS number)",
+                d.public_asn
+            ),
+        ));
+    }
+    for (f, x) in [("public_ecs", d.public_ecs), ("isp_ecs", d.isp_ecs)] {
+        if x > 24 {
+            return Err(err(
+                f,
+                format!(
+                    "{x} is out of range (expected 0 for no ECS, or 1 to 24; clients are /24 prefixes)"
+                ),
+            ));
+        }
+    }
+    if d.window.get() == SimDuration::ZERO {
+        return Err(err("window", "must be positive, e.g. \"5m\"".into()));
+    }
+    if d.explicit_candidates == 0 {
+        return Err(err("explicit_candidates", "must be at least 1".into()));
+    }
+    if d.load_threshold.0 <= 0.0 || d.load_threshold.0.is_nan() {
+        return Err(err("load_threshold", "must be above 0%".into()));
+    }
+    Ok(DnsConfig {
+        ttl: d.ttl.get(),
+        public_share: d.public_share.0,
+        isp_distance,
+        public_sites,
+        public_asn: d.public_asn,
+        public_ecs: d.public_ecs,
+        isp_ecs: d.isp_ecs,
+        authoritative,
+        window: d.window.get(),
+        beacon_share: d.beacon_share.0,
+        hybrid_min_samples: d.hybrid_min_samples,
+        load_threshold: d.load_threshold.0,
+        explicit_candidates: d.explicit_candidates,
     })
 }

@@ -103,6 +103,9 @@ pub struct ClientMetrics {
 pub struct Served {
     pub class: Class,
     pub group: usize,
+    /// DNS resolution before the request left (zero when the resolver
+    /// had the answer cached; `crate::dns`).
+    pub dns: SimDuration,
     /// This request's client-PoP round trip.
     pub rtt: SimDuration,
     /// Time at the PoP and above before the first byte leaves.
@@ -247,6 +250,7 @@ impl ClientSide {
         let Served {
             class,
             group,
+            dns,
             rtt,
             server,
             queueing,
@@ -255,6 +259,7 @@ impl ClientSide {
         } = r;
         let t = match self.model {
             TransportModel::WarmConnection => Timing {
+                dns,
                 request: rtt,
                 server,
                 ..Timing::default()
@@ -271,12 +276,11 @@ impl ClientSide {
                     bandwidth_bps,
                     loss: p.loss,
                 };
-                // DNS is not modelled here (answers cached): 0.
                 transport::request_timing(
                     &conn,
                     &path,
                     &self.tcp,
-                    SimDuration::ZERO,
+                    dns,
                     server,
                     size,
                     &mut self.rng,

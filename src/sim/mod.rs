@@ -4,7 +4,9 @@
 //! Per request (all times simulated):
 //! 1. a client group issues a request at `t` (Poisson arrivals over all
 //!    groups at the scenario's total rate; the group is drawn by weight);
-//! 2. steering picks the PoP (`nearest`: the geographically nearest PoP);
+//! 2. steering picks the PoP ([`crate::dns::Steerer`]: the static plan, or
+//!    the group's resolver and the authoritative's policy, which may add a
+//!    DNS resolution time before the request leaves, see docs/dns.md);
 //! 3. the request reaches the edge at `t + rtt/2`, where the cache is
 //!    looked up (event `AtEdge`);
 //! 4. a hit answers after the edge processing time; a miss is fetched from
@@ -13,10 +15,11 @@
 //!    arrives (event `Fill`). Misses for an object already being fetched are
 //!    fetched again: request coalescing is not modelled yet.
 //!
-//! Time to first byte = client-PoP RTT + edge processing, plus edge-origin
-//! RTT and origin processing on a miss. The client-PoP RTT of a request is
-//! the path RTT plus twice a last-mile access delay drawn per request (each
-//! request comes from a different user of the group) plus per-request jitter;
+//! Time to first byte = DNS wait (if any) + client-PoP RTT + edge
+//! processing, plus edge-origin RTT and origin processing on a miss. The
+//! client-PoP RTT of a request is the path RTT plus twice a last-mile
+//! access delay drawn per request (each request comes from a different user
+//! of the group) plus per-request jitter;
 //! the edge-origin RTT gets its own jitter draw. Distributions and fitted
 //! parameters: docs/latency-model.md.
 //!
@@ -32,6 +35,7 @@
 pub mod attack;
 pub mod client;
 pub mod plan;
+pub mod steering;
 
 pub use plan::{GroupRoute, plan};
 
@@ -97,6 +101,8 @@ struct Request {
     arrived: SimTime,
     /// This request's client-PoP RTT (path + access + jitter).
     rtt: SimDuration,
+    /// DNS resolution time before the request could be sent.
+    dns: SimDuration,
     group: u32,
     pop: u32,
     /// Cache key (object, after cache-key normalisation).
@@ -134,7 +140,8 @@ struct RequestModel<'a> {
     /// Caching policy per (catalog, header profile), from its headers.
     policies: Vec<Vec<HttpPolicy>>,
     keys: KeyConfig,
-    routes: &'a [GroupRoute],
+    /// Picks the PoP of each request (`crate::dns::Steerer`).
+    steer: crate::dns::Steerer,
     pop_origin_rtt: Vec<SimDuration>,
     edges: Vec<Cache<Box<dyn crate::cache::Policy>>>,
     noise: PathNoise,
@@ -172,24 +179,30 @@ impl Model for RequestModel<'_> {
                 if let Some(next) = self.source.next_request() {
                     s.schedule_at(next.time, Event::Arrival(next));
                 }
-                let route = &self.routes[w.group as usize];
                 self.m.issued += 1;
+                // The cache key: the object, or a distinct key when a
+                // cache-busting parameter survives key normalisation.
+                let key = self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0;
+                let edges = &self.edges;
+                let route = self
+                    .steer
+                    .choose(now, w.group as usize, key, &|p, k| edges[p].contains(k));
                 let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();
                 let rtt = route.rtt + SimDuration::from_millis_f64(extra_ms);
+                self.steer.observe(now, &route, rtt);
                 let policy = &self.policies[w.catalog as usize][w.profile as usize];
                 let req = Request {
                     arrived: now,
                     rtt,
+                    dns: route.dns,
                     group: w.group,
                     pop: route.pop as u32,
-                    // The cache key: the object, or a distinct key when a
-                    // cache-busting parameter survives key normalisation.
-                    key: self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0,
+                    key,
                     size: w.size,
                     storable: policy.store.is_ok(),
                 };
                 s.schedule_in(
-                    SimDuration::from_nanos(rtt.as_nanos() / 2),
+                    route.dns + SimDuration::from_nanos(rtt.as_nanos() / 2),
                     Event::AtEdge(req),
                 );
             }
@@ -238,6 +251,7 @@ impl Model for RequestModel<'_> {
                 let timing = self.client.finish(client::Served {
                     class,
                     group: r.group as usize,
+                    dns: r.dns,
                     rtt: r.rtt,
                     server,
                     queueing: queued,
@@ -335,6 +349,20 @@ pub fn run(
     routes: &[GroupRoute],
     observe: impl FnMut(SimTime) -> Control,
 ) -> crate::Result<Option<RunMetrics>> {
+    let steer = steering::steerer(cfg, routes, None, None);
+    Ok(run_steered(cfg, routes, steer, observe)?.map(|(m, _)| m))
+}
+
+/// Runs the request model with the given steering, and returns it with
+/// its figures ([`crate::dns::Steerer::stats`]). `routes` is the static
+/// plan; attack bots aimed at the service follow it (they do not resolve
+/// through the DNS steering).
+pub fn run_steered(
+    cfg: &RunConfig,
+    routes: &[GroupRoute],
+    steer: crate::dns::Steerer,
+    observe: impl FnMut(SimTime) -> Control,
+) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
     let streams = Streams::new(cfg.seed);
     let loc = |c: CityId| cfg.cities.get(c).loc;
     let origin = loc(cfg.origin.city);
@@ -364,7 +392,7 @@ pub fn run(
         source,
         policies,
         keys: KeyConfig::default(),
-        routes,
+        steer,
         pop_origin_rtt: cfg
             .pops
             .iter()
@@ -413,7 +441,7 @@ pub fn run(
     model.m.capacity = model.client.capacity;
     match outcome {
         Outcome::Stopped => Ok(None),
-        Outcome::Drained => Ok(Some(model.m)),
+        Outcome::Drained => Ok(Some((model.m, model.steer))),
         Outcome::TimeLimit => Err(crate::Error::Runtime(format!(
             "requests were still in flight {DRAIN_LIMIT} after the last arrival; a request path is implausibly slow"
         ))),

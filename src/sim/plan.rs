@@ -132,7 +132,14 @@ pub fn plan(
                 nearest_km,
                 best_unicast,
             },
-            Steering::Anycast => {
+            // DNS modes: the anycast route is the group's default here;
+            // what DNS steering does per request is in dns::Steerer.
+            Steering::Anycast
+            | Steering::Geo
+            | Steering::LatencyMap
+            | Steering::LoadAware
+            | Steering::Hybrid
+            | Steering::Explicit => {
                 let r = routed.as_ref().expect("validated: anycast has a world");
                 let path = &r.catchments.anycast[i];
                 let pop = path.pop.ok_or_else(|| {
