@@ -21,6 +21,9 @@
 //! policy (0 mismatches on the CAIDA 2025 graph).
 
 pub mod decision;
+#[cfg(test)]
+mod dyn_tests;
+pub mod dynamic;
 pub mod egress;
 pub mod policy;
 #[cfg(test)]
@@ -28,6 +31,7 @@ mod proptests;
 pub mod reference;
 pub mod routes;
 pub mod solver;
+pub mod speaker;
 
 pub use decision::{Candidate, Learned, Step, TieBreak, compare};
 pub use policy::{AnnounceTo, Announcement, NeighbourOverride, OriginPolicy, Sessions};
