@@ -197,7 +197,7 @@ proptest! {
         for (step, &(kind, pick, val)) in ops.iter().enumerate() {
             // Let MRAI timers lapse between events, as between real events.
             let t = sched.now() + SimDuration::from_secs(1000);
-            sched.schedule_at(t, Event::Change(Input::Link { a: AsIdx(0), b: AsIdx(0), up: true }));
+            sched.schedule_at(t, Event::Wake);
             drv.run(&mut sched, crate::engine::Budget::until(SimTime::MAX)).unwrap();
             let k = pick as usize % ann0.origins.len();
             let asn = ann0.origins[k].asn;
@@ -372,14 +372,7 @@ fn up_down(n: usize, seed: u64, mrai_s: u64, wrate: bool) -> (f64, f64, u64, u64
     let ann = Announcement::from_origins([g.asn(o)]);
     let up = set(&mut drv, &mut sched, g, &ann, o).unwrap();
     // Long after: every MRAI timer has lapsed.
-    sched.schedule_at(
-        sched.now() + SimDuration::from_secs(3600),
-        Event::Change(Input::Link {
-            a: o,
-            b: o,
-            up: true,
-        }),
-    );
+    sched.schedule_at(sched.now() + SimDuration::from_secs(3600), Event::Wake);
     drv.run(&mut sched, crate::engine::Budget::until(SimTime::MAX))
         .unwrap();
     let down = drv
@@ -519,14 +512,7 @@ fn hand_made_path_exploration_sequence() {
     let p = |v: &[u32]| v.iter().map(|&a| i(a)).collect::<Vec<_>>();
     assert_eq!(drv.net.route(i(1)).unwrap().path, p(&[1, 2, 5]));
     assert_eq!(drv.net.route(i(3)).unwrap().path, p(&[3, 4, 5]));
-    sched.schedule_at(
-        SimTime::from_nanos(1_000_000_000),
-        Event::Change(Input::Link {
-            a: i(1),
-            b: i(1),
-            up: true,
-        }),
-    );
+    sched.schedule_at(SimTime::from_nanos(1_000_000_000), Event::Wake);
     drv.run(&mut sched, crate::engine::Budget::until(SimTime::MAX))
         .unwrap();
     drv.route_log = Some(Vec::new());

@@ -68,7 +68,9 @@ pub enum Event {
     /// A protocol timer fires.
     Timer(Timer),
     /// A change from outside (origin, link).
-    Change(Input),
+    Change(Box<Input>),
+    /// Nothing: advances the clock (e.g. to let MRAI timers lapse).
+    Wake,
 }
 
 /// Why a run did not converge.
@@ -257,9 +259,10 @@ impl Model for Driver<'_> {
     fn handle(&mut self, sched: &mut Scheduler<Event>, event: Event) {
         self.stats.events += 1;
         let input = match event {
+            Event::Wake => return,
             Event::Deliver(u) => Input::Deliver(u),
             Event::Timer(Timer::Mrai { edge }) => Input::MraiExpired { edge },
-            Event::Change(i) => i,
+            Event::Change(i) => *i,
         };
         self.apply(sched, input);
     }

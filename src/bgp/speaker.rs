@@ -342,6 +342,11 @@ pub struct Network<'g> {
     rib: Vec<Advert>,
     /// Adj-RIB-In of per-city sessions (sorted by city), per edge that has any.
     city_rib: FxHashMap<u32, Vec<(u32, Advert)>>,
+    /// Edge has an entry in `city_rib` / `city_sent` (saves hashing on the hot path).
+    has_city_rib: Vec<bool>,
+    has_city_sent: Vec<bool>,
+    /// MRAI interval per edge, jitter applied \[ns\].
+    mrai_iv: Vec<u64>,
     /// Aggregate over an edge's sessions (what the decision sees).
     agg: Vec<Advert>,
     best: Vec<Best>,
@@ -390,7 +395,7 @@ impl<'g> Network<'g> {
             }
         }
         let m = adj.len();
-        Network {
+        let mut net = Network {
             graph,
             cfg,
             keys: cfg.tiebreak.keys(graph),
@@ -399,6 +404,9 @@ impl<'g> Network<'g> {
             paths: Paths::default(),
             rib: vec![Advert::WITHDRAWN; m],
             city_rib: FxHashMap::default(),
+            has_city_rib: vec![false; m],
+            has_city_sent: vec![false; m],
+            mrai_iv: Vec::new(),
             agg: vec![Advert::WITHDRAWN; m],
             best: vec![Best::NO_ROUTE; n],
             sent: vec![Advert::WITHDRAWN; m],
@@ -410,7 +418,9 @@ impl<'g> Network<'g> {
             epoch: vec![0; m],
             counters: Counters::default(),
             scratch: Vec::new(),
-        }
+        };
+        net.mrai_iv = (0..m as u32).map(|e| net.jitter_of(e)).collect();
+        net
     }
 
     pub fn graph(&self) -> &'g AsGraph {
@@ -444,7 +454,16 @@ impl<'g> Network<'g> {
 
     /// MRAI interval of edge `e` [ns]: `mrai` times a per-session jitter
     /// factor uniform in [0.75, 1.0] (a stable hash of (seed, edge)).
+    #[inline]
     pub fn mrai_of(&self, e: u32) -> u64 {
+        if self.cfg.mrai_ns == 0 {
+            0
+        } else {
+            self.mrai_iv[e as usize]
+        }
+    }
+
+    fn jitter_of(&self, e: u32) -> u64 {
         if self.cfg.mrai_ns == 0 {
             return 0;
         }
@@ -542,7 +561,11 @@ impl<'g> Network<'g> {
             let v = self.adj[self.adj[e as usize].rev as usize].nb;
             out.extend_from_slice(geo.cities(AsIdx(v), AsIdx(self.adj[e as usize].nb)));
         }
-        if let Some(list) = self.city_rib.get(&e) {
+        if let Some(list) = self
+            .city_rib
+            .get(&e)
+            .filter(|_| self.has_city_rib[e as usize])
+        {
             for &(c, ad) in list {
                 if ad.path == a.path && ad.local_pref == a.local_pref {
                     out.push(CityId(c));
@@ -624,6 +647,7 @@ impl<'g> Network<'g> {
                 Err(_) if ad.is_withdrawal() => {}
                 Err(k) => list.insert(k, (u.city, ad)),
             }
+            self.has_city_rib[e as usize] = true;
         }
         self.reaggregate(v, e, now, out);
     }
@@ -632,6 +656,9 @@ impl<'g> Network<'g> {
     /// override, fewest prepends); NO_EXPORT only if every such session has it.
     fn compute_agg(&self, e: u32) -> Advert {
         let mut agg = self.rib[e as usize];
+        if !self.has_city_rib[e as usize] {
+            return agg;
+        }
         let Some(list) = self.city_rib.get(&e) else {
             return agg;
         };
@@ -663,8 +690,9 @@ impl<'g> Network<'g> {
 
     /// Recomputes edge `e`'s aggregate and, if it changed, `v`'s decision.
     fn reaggregate(&mut self, v: u32, e: u32, now: u64, out: &mut Vec<Effect>) {
-        if self.city_rib.get(&e).is_some_and(|l| l.is_empty()) {
+        if self.has_city_rib[e as usize] && self.city_rib.get(&e).is_none_or(|l| l.is_empty()) {
             self.city_rib.remove(&e);
+            self.has_city_rib[e as usize] = false;
         }
         let agg = self.compute_agg(e);
         let old = self.agg[e as usize];
@@ -792,7 +820,7 @@ impl<'g> Network<'g> {
             return;
         }
         // Per-city sessions of an origin, or leftovers of one.
-        if self.origins[v as usize].is_some() || self.city_sent.contains_key(&f) {
+        if self.origins[v as usize].is_some() || self.has_city_sent[f as usize] {
             self.export_origin_edge(v, f, now, out);
             if self.origins[v as usize].is_some() {
                 return;
@@ -844,6 +872,7 @@ impl<'g> Network<'g> {
                 Err(_) if want.is_withdrawal() => {}
                 Err(k) => list.insert(k, (city, want)),
             }
+            self.has_city_sent[f as usize] = !list.is_empty();
             if list.is_empty() {
                 self.city_sent.remove(&f);
             }
@@ -1002,6 +1031,7 @@ impl<'g> Network<'g> {
             // The session's state is gone on both sides.
             self.sent[e as usize] = Advert::WITHDRAWN;
             self.city_sent.remove(&e);
+            self.has_city_sent[e as usize] = false;
             if !up {
                 self.rib[e as usize] = Advert::WITHDRAWN;
                 self.city_rib.remove(&e);
@@ -1062,6 +1092,7 @@ impl<'g> Network<'g> {
                     if let Err(k) = list.binary_search_by_key(&u.city, |x| x.0) {
                         list.insert(k, (u.city, ad));
                     }
+                    self.has_city_rib[e as usize] = true;
                 }
             }
         }
