@@ -195,23 +195,34 @@ fn bench(c: &mut Criterion) {
     );
     let mut sched = Scheduler::new();
     let all = dynamic::anycast_sessions(&w, &cfg, &vec![true; cfg.pops.len()]);
-    for (what, input) in [
-        (
-            "cold announcement of the 100-PoP prefix",
-            Input::SetOrigin {
-                origin: w.cdn,
-                sessions: Some(all),
-            },
-        ),
-        (
-            "withdrawal of the whole prefix",
-            Input::SetOrigin {
-                origin: w.cdn,
-                sessions: None,
-            },
-        ),
-    ] {
+    // CDNSIM_PROFILE_ROUNDS=N repeats the two runs N times (for a profiler).
+    let rounds: usize = std::env::var("CDNSIM_PROFILE_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    for (what, input) in std::iter::repeat_n(
+        [
+            (
+                "cold announcement of the 100-PoP prefix",
+                Input::SetOrigin {
+                    origin: w.cdn,
+                    sessions: Some(all.clone()),
+                },
+            ),
+            (
+                "withdrawal of the whole prefix",
+                Input::SetOrigin {
+                    origin: w.cdn,
+                    sessions: None,
+                },
+            ),
+        ],
+        rounds,
+    )
+    .flatten()
+    {
         let t = Instant::now();
+        let c0 = cpu_s();
         let conv = drv
             .converge(
                 &mut sched,
@@ -221,14 +232,18 @@ fn bench(c: &mut Criterion) {
             )
             .unwrap();
         let wall = t.elapsed().as_secs_f64();
+        let cpu = c0.and_then(|c0| Some(cpu_s()? - c0)).unwrap_or(wall);
         let pc = conv.counters;
         eprintln!(
-            "{what} (MRAI 30 s): {wall:.2} s wall, {} UPDATEs processed ({:.2} M/s), {} advertisements + {} withdrawals, {} events; convergence {:.1} s simulated",
+            "{what} (MRAI 30 s): {wall:.2} s wall, {cpu:.2} s CPU, {} UPDATEs processed ({:.2} M/s of CPU time, {:.2} M/s of wall time), {} advertisements + {} withdrawals, {} events, {} sessions scanned by decisions, {} visited by exports; convergence {:.1} s simulated",
             pc.processed,
+            pc.processed as f64 / cpu / 1e6,
             pc.processed as f64 / wall / 1e6,
             pc.advertisements,
             pc.withdrawals,
             conv.events,
+            pc.scanned,
+            pc.exported,
             conv.time.as_secs_f64()
         );
         // Let every MRAI timer lapse before the next change.

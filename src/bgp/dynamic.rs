@@ -122,7 +122,7 @@ pub struct Driver<'g> {
     pub net: Network<'g>,
     delays: Delays,
     rng: StreamRng,
-    /// Per receiving edge: time the last UPDATE on it is processed (FIFO).
+    /// Per session (sending edge): time its last UPDATE is processed (FIFO).
     last_done: Vec<u64>,
     effects: Vec<Effect>,
     pub stats: Stats,
@@ -173,7 +173,7 @@ impl<'g> Driver<'g> {
                     } else {
                         lo
                     };
-                    let e = u.to_edge as usize;
+                    let e = u.from_edge as usize;
                     let at = (now.as_nanos() + fixed + proc).max(self.last_done[e]);
                     self.last_done[e] = at;
                     sched.schedule_at(SimTime::from_nanos(at), Event::Deliver(u));
@@ -224,6 +224,8 @@ impl<'g> Driver<'g> {
                 withdrawals: c1.withdrawals - c0.withdrawals,
                 processed: c1.processed - c0.processed,
                 best_changes: c1.best_changes - c0.best_changes,
+                scanned: c1.scanned - c0.scanned,
+                exported: c1.exported - c0.exported,
             },
             events: sched.executed() - e0,
         })

@@ -180,6 +180,9 @@ pub fn origin_sessions(sessions: &Sessions) -> Vec<(AsIdx, Vec<OriginSession>)> 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Advert {
     pub path: u32,
+    /// Entries in `path` (kept here so that the decision process never
+    /// walks the path arena).
+    pub len: u32,
     pub local_pref: u32,
     pub no_export: bool,
 }
@@ -187,6 +190,7 @@ pub struct Advert {
 impl Advert {
     pub const WITHDRAWN: Advert = Advert {
         path: NONE,
+        len: 0,
         local_pref: LP_BY_REL,
         no_export: false,
     };
@@ -257,6 +261,10 @@ pub struct Counters {
     pub processed: u64,
     /// Loc-RIB changes (best route changed at some AS).
     pub best_changes: u64,
+    /// Sessions scanned by full decision runs (work counter).
+    pub scanned: u64,
+    /// Sessions visited by exports (work counter).
+    pub exported: u64,
 }
 
 /// Protocol parameters of the speakers.
@@ -297,6 +305,32 @@ struct Adj {
     rev: u32,
 }
 
+/// One directed edge's session state (see `Network::es`).
+#[derive(Clone, Copy, Debug)]
+struct EdgeState {
+    adj: Adj,
+    /// The AS owning the edge.
+    me: u32,
+    /// Adj-RIB-In of the AS-level session.
+    rib: Advert,
+    /// Aggregate over the edge's sessions (what the decision sees).
+    agg: Advert,
+    /// Adj-RIB-Out of the AS-level session.
+    sent: Advert,
+    /// MRAI: the timer runs while `now < mrai_until` \[ns\].
+    mrai_until: u64,
+    /// MRAI interval, jitter applied \[ns\].
+    mrai_iv: u64,
+    /// Bumped at each session reset: older UPDATEs are dropped.
+    epoch: u32,
+    up: bool,
+    /// An advertisement waits for the MRAI timer.
+    mrai_pending: bool,
+    /// Entries exist in `city_rib` / `city_sent` (saves hashing).
+    has_city_rib: bool,
+    has_city_sent: bool,
+}
+
 /// An AS's best route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Best {
@@ -305,6 +339,10 @@ struct Best {
     /// This AS's path (itself first); `NONE`: no route.
     path: u32,
     local_pref: u32,
+    /// Entries in `path`.
+    len: u32,
+    /// Tie-break key of the neighbour it was learned from.
+    key: u64,
     class: u8,
     no_export: bool,
 }
@@ -314,6 +352,8 @@ impl Best {
         edge: NONE,
         path: NONE,
         local_pref: 0,
+        len: 0,
+        key: 0,
         class: 0,
         no_export: false,
     };
@@ -336,32 +376,18 @@ pub struct Network<'g> {
     cfg: SpeakerConfig,
     keys: Vec<u64>,
     start: Vec<u32>,
-    adj: Vec<Adj>,
+    /// Per directed edge (v -> neighbour, in v's adjacency order): the
+    /// session's state on v's side, in one record so that an UPDATE
+    /// touches one or two cache lines.
+    es: Vec<EdgeState>,
     pub paths: Paths,
-    /// Adj-RIB-In of the AS-level session, per edge.
-    rib: Vec<Advert>,
     /// Adj-RIB-In of per-city sessions (sorted by city), per edge that has any.
     city_rib: FxHashMap<u32, Vec<(u32, Advert)>>,
-    /// Edge has an entry in `city_rib` / `city_sent` (saves hashing on the hot path).
-    has_city_rib: Vec<bool>,
-    has_city_sent: Vec<bool>,
-    /// MRAI interval per edge, jitter applied \[ns\].
-    mrai_iv: Vec<u64>,
-    /// Aggregate over an edge's sessions (what the decision sees).
-    agg: Vec<Advert>,
     best: Vec<Best>,
-    /// Adj-RIB-Out of the AS-level session, per edge.
-    sent: Vec<Advert>,
     /// Adj-RIB-Out of per-city sessions, per edge that has any.
     city_sent: FxHashMap<u32, Vec<(u32, Advert)>>,
     /// The origin's sessions (sorted), per originating AS.
     origins: Vec<Option<Vec<OriginSession>>>,
-    /// MRAI: the timer of an edge runs while `now < mrai_until`.
-    mrai_until: Vec<u64>,
-    /// An advertisement waits for the edge's MRAI timer.
-    mrai_pending: Vec<bool>,
-    up: Vec<bool>,
-    epoch: Vec<u32>,
     pub counters: Counters,
     /// Scratch: the ASes of a path being exported.
     scratch: Vec<u32>,
@@ -395,31 +421,43 @@ impl<'g> Network<'g> {
             }
         }
         let m = adj.len();
+        let mut es = Vec::with_capacity(m);
+        for v in 0..n {
+            for e in start[v]..start[v + 1] {
+                es.push(EdgeState {
+                    adj: adj[e as usize],
+                    me: v as u32,
+                    rib: Advert::WITHDRAWN,
+                    agg: Advert::WITHDRAWN,
+                    sent: Advert::WITHDRAWN,
+                    mrai_until: 0,
+                    mrai_iv: 0,
+                    epoch: 0,
+                    up: true,
+                    mrai_pending: false,
+                    has_city_rib: false,
+                    has_city_sent: false,
+                });
+            }
+        }
+        drop(adj);
         let mut net = Network {
             graph,
             cfg,
             keys: cfg.tiebreak.keys(graph),
             start,
-            adj,
+            es,
             paths: Paths::default(),
-            rib: vec![Advert::WITHDRAWN; m],
             city_rib: FxHashMap::default(),
-            has_city_rib: vec![false; m],
-            has_city_sent: vec![false; m],
-            mrai_iv: Vec::new(),
-            agg: vec![Advert::WITHDRAWN; m],
             best: vec![Best::NO_ROUTE; n],
-            sent: vec![Advert::WITHDRAWN; m],
             city_sent: FxHashMap::default(),
             origins: vec![None; n],
-            mrai_until: vec![0; m],
-            mrai_pending: vec![false; m],
-            up: vec![true; m],
-            epoch: vec![0; m],
             counters: Counters::default(),
             scratch: Vec::new(),
         };
-        net.mrai_iv = (0..m as u32).map(|e| net.jitter_of(e)).collect();
+        for e in 0..m as u32 {
+            net.es[e as usize].mrai_iv = net.jitter_of(e);
+        }
         net
     }
 
@@ -428,7 +466,7 @@ impl<'g> Network<'g> {
     }
     /// Directed edges (twice the links).
     pub fn edges(&self) -> usize {
-        self.adj.len()
+        self.es.len()
     }
     /// Edge range of `v`.
     #[inline]
@@ -441,13 +479,13 @@ impl<'g> Network<'g> {
     }
     /// The neighbour at the far end of edge `e`.
     pub fn far(&self, e: u32) -> AsIdx {
-        AsIdx(self.adj[e as usize].nb)
+        AsIdx(self.es[e as usize].adj.nb)
     }
     /// The edge from `a` to `b`, if linked.
     pub fn edge(&self, a: AsIdx, b: AsIdx) -> Option<u32> {
         let r = self.edges_of(a.0);
-        let row = &self.adj[r.start as usize..r.end as usize];
-        row.binary_search_by_key(&b.0, |x| x.nb)
+        let row = &self.es[r.start as usize..r.end as usize];
+        row.binary_search_by_key(&b.0, |x| x.adj.nb)
             .ok()
             .map(|k| r.start + k as u32)
     }
@@ -459,7 +497,7 @@ impl<'g> Network<'g> {
         if self.cfg.mrai_ns == 0 {
             0
         } else {
-            self.mrai_iv[e as usize]
+            self.es[e as usize].mrai_iv
         }
     }
 
@@ -491,7 +529,7 @@ impl<'g> Network<'g> {
         Some(DynRoute {
             learned,
             origin: *path.last().expect("non-empty"),
-            next_hop: (b.edge != NONE).then(|| AsIdx(self.adj[b.edge as usize].nb)),
+            next_hop: (b.edge != NONE).then(|| AsIdx(self.es[b.edge as usize].adj.nb)),
             no_export: b.no_export,
             path,
         })
@@ -505,15 +543,15 @@ impl<'g> Network<'g> {
 
     /// True while some advertisement waits for an MRAI timer.
     pub fn pending_mrai(&self) -> bool {
-        self.mrai_pending.iter().any(|&p| p)
+        self.es.iter().any(|x| x.mrai_pending)
     }
 
     fn candidate(&self, _v: u32, e: u32) -> Option<Candidate> {
-        let a = self.agg[e as usize];
+        let a = self.es[e as usize].agg;
         if a.path == NONE {
             return None;
         }
-        let ad = self.adj[e as usize];
+        let ad = self.es[e as usize].adj;
         let class = Learned::from_rel(ad.rel);
         Some(Candidate {
             local_pref: if a.local_pref == LP_BY_REL {
@@ -521,18 +559,24 @@ impl<'g> Network<'g> {
             } else {
                 a.local_pref
             },
-            path_len: self.paths.len(a.path) + 1,
+            path_len: a.len + 1,
             key: self.keys[ad.nb as usize],
             neighbour: Some(AsIdx(ad.nb)),
         })
     }
 
+    #[inline]
     fn best_candidate(&self, v: u32) -> Option<Candidate> {
         let b = self.best[v as usize];
         if b.path == NONE || b.edge == NONE {
             return None;
         }
-        self.candidate(v, b.edge)
+        Some(Candidate {
+            local_pref: b.local_pref,
+            path_len: b.len,
+            key: b.key,
+            neighbour: Some(AsIdx(self.es[b.edge as usize].adj.nb)),
+        })
     }
 
     /// The equal-best edges of `v` (tied with its best on local-pref and
@@ -555,16 +599,16 @@ impl<'g> Network<'g> {
     /// the per-city sessions tied with the edge's aggregate, or every
     /// interconnection city of the link for the AS-level session.
     pub fn handover_cities(&self, e: u32, geo: &(impl Interconnects + ?Sized)) -> Vec<CityId> {
-        let a = self.agg[e as usize];
+        let a = self.es[e as usize].agg;
         let mut out = Vec::new();
-        if self.rib[e as usize] == a && a.path != NONE {
-            let v = self.adj[self.adj[e as usize].rev as usize].nb;
-            out.extend_from_slice(geo.cities(AsIdx(v), AsIdx(self.adj[e as usize].nb)));
+        if self.es[e as usize].rib == a && a.path != NONE {
+            let v = self.es[e as usize].me;
+            out.extend_from_slice(geo.cities(AsIdx(v), AsIdx(self.es[e as usize].adj.nb)));
         }
         if let Some(list) = self
             .city_rib
             .get(&e)
-            .filter(|_| self.has_city_rib[e as usize])
+            .filter(|_| self.es[e as usize].has_city_rib)
         {
             for &(c, ad) in list {
                 if ad.path == a.path && ad.local_pref == a.local_pref {
@@ -591,7 +635,7 @@ impl<'g> Network<'g> {
         let here = cities.get(city).loc;
         let mut best: Option<(f64, u64, CityId, AsIdx)> = None;
         for (e, key) in self.equal_best(v) {
-            let nb = AsIdx(self.adj[e as usize].nb);
+            let nb = AsIdx(self.es[e as usize].adj.nb);
             for ic in self.handover_cities(e, geo) {
                 let km = here.distance_km(cities.get(ic).loc);
                 let cand = (km, key, ic, nb);
@@ -625,18 +669,18 @@ impl<'g> Network<'g> {
 
     fn deliver(&mut self, now: u64, u: Update, out: &mut Vec<Effect>) {
         let e = u.to_edge;
-        if !self.up[e as usize] || self.epoch[e as usize] != u.epoch {
+        if !self.es[e as usize].up || self.es[e as usize].epoch != u.epoch {
             return;
         }
         self.counters.processed += 1;
-        let v = self.adj[self.adj[e as usize].rev as usize].nb;
-        let mut ad = u.advert;
-        // RFC 4271 §9.1.2: a path holding our own AS is unfeasible.
-        if ad.path != NONE && self.paths.contains(ad.path, v) {
-            ad = Advert::WITHDRAWN;
-        }
+        let v = self.es[e as usize].me;
+        let ad = u.advert;
+        // RFC 4271 §9.1.2: a path holding our own AS is unfeasible. Senders
+        // never send one (sender-side check in `desired`), so the walk is
+        // only a debug check.
+        debug_assert!(ad.path == NONE || !self.paths.contains(ad.path, v));
         if u.city == NO_CITY {
-            self.rib[e as usize] = ad;
+            self.es[e as usize].rib = ad;
         } else {
             let list = self.city_rib.entry(e).or_default();
             match list.binary_search_by_key(&u.city, |x| x.0) {
@@ -647,7 +691,7 @@ impl<'g> Network<'g> {
                 Err(_) if ad.is_withdrawal() => {}
                 Err(k) => list.insert(k, (u.city, ad)),
             }
-            self.has_city_rib[e as usize] = true;
+            self.es[e as usize].has_city_rib = true;
         }
         self.reaggregate(v, e, now, out);
     }
@@ -655,14 +699,14 @@ impl<'g> Network<'g> {
     /// The aggregate of edge `e`'s sessions: the best by (local-pref
     /// override, fewest prepends); NO_EXPORT only if every such session has it.
     fn compute_agg(&self, e: u32) -> Advert {
-        let mut agg = self.rib[e as usize];
-        if !self.has_city_rib[e as usize] {
+        let mut agg = self.es[e as usize].rib;
+        if !self.es[e as usize].has_city_rib {
             return agg;
         }
         let Some(list) = self.city_rib.get(&e) else {
             return agg;
         };
-        let class_lp = Learned::from_rel(self.adj[e as usize].rel).local_pref();
+        let class_lp = Learned::from_rel(self.es[e as usize].adj.rel).local_pref();
         let lp = |a: &Advert| {
             if a.local_pref == LP_BY_REL {
                 class_lp
@@ -676,9 +720,7 @@ impl<'g> Network<'g> {
                 continue;
             }
             // `Greater`: `a` is better (higher local-pref, then shorter).
-            let ord = lp(a)
-                .cmp(&lp(&agg))
-                .then(self.paths.len(agg.path).cmp(&self.paths.len(a.path)));
+            let ord = lp(a).cmp(&lp(&agg)).then(agg.len.cmp(&a.len));
             match ord {
                 Ordering::Greater => agg = *a,
                 Ordering::Equal if a.path == agg.path => agg.no_export &= a.no_export,
@@ -690,12 +732,12 @@ impl<'g> Network<'g> {
 
     /// Recomputes edge `e`'s aggregate and, if it changed, `v`'s decision.
     fn reaggregate(&mut self, v: u32, e: u32, now: u64, out: &mut Vec<Effect>) {
-        if self.has_city_rib[e as usize] && self.city_rib.get(&e).is_none_or(|l| l.is_empty()) {
+        if self.es[e as usize].has_city_rib && self.city_rib.get(&e).is_none_or(|l| l.is_empty()) {
             self.city_rib.remove(&e);
-            self.has_city_rib[e as usize] = false;
+            self.es[e as usize].has_city_rib = false;
         }
         let agg = self.compute_agg(e);
-        let old = self.agg[e as usize];
+        let old = self.es[e as usize].agg;
         if old == agg {
             // Per-city change only (a handover city appeared or left).
             if self.best[v as usize].path != NONE && self.is_tied(v, e) {
@@ -704,7 +746,7 @@ impl<'g> Network<'g> {
             return;
         }
         let was_tied = self.is_tied(v, e);
-        self.agg[e as usize] = agg;
+        self.es[e as usize].agg = agg;
         self.decide(v, Some(e), now, out);
         if was_tied || self.is_tied(v, e) {
             out.push(Effect::Fib { asn: AsIdx(v) });
@@ -734,6 +776,7 @@ impl<'g> Network<'g> {
             },
             _ => {
                 let mut pick: Option<(u32, Candidate)> = None;
+                self.counters.scanned += self.edges_of(v).len() as u64;
                 for e in self.edges_of(v) {
                     if let Some(c) = self.candidate(v, e)
                         && pick
@@ -749,13 +792,15 @@ impl<'g> Network<'g> {
         let new = match pick {
             None => Best::NO_ROUTE,
             Some(e) => {
-                let a = self.agg[e as usize];
+                let a = self.es[e as usize].agg;
                 let c = self.candidate(v, e).expect("picked");
                 Best {
                     edge: e,
                     path: self.paths.cons(v, a.path),
                     local_pref: c.local_pref,
-                    class: Learned::from_rel(self.adj[e as usize].rel) as u8,
+                    len: c.path_len,
+                    key: c.key,
+                    class: Learned::from_rel(self.es[e as usize].adj.rel) as u8,
                     no_export: a.no_export,
                 }
             }
@@ -778,7 +823,7 @@ impl<'g> Network<'g> {
         if b.path == NONE || b.no_export || self.origins[v as usize].is_some() {
             return Advert::WITHDRAWN;
         }
-        let ad = self.adj[f as usize];
+        let ad = self.es[f as usize].adj;
         let class = match b.class {
             1 => Learned::Provider,
             2 => Learned::Peer,
@@ -791,6 +836,7 @@ impl<'g> Network<'g> {
         }
         Advert {
             path: b.path,
+            len: b.len,
             local_pref: LP_BY_REL,
             no_export: false,
         }
@@ -798,6 +844,7 @@ impl<'g> Network<'g> {
 
     fn export_all(&mut self, v: u32, now: u64, out: &mut Vec<Effect>) {
         self.load_scratch(v);
+        self.counters.exported += self.edges_of(v).len() as u64;
         for f in self.edges_of(v) {
             self.export_edge(v, f, now, out);
         }
@@ -816,18 +863,18 @@ impl<'g> Network<'g> {
     /// Brings edge `f`'s Adj-RIB-Out up to date, under MRAI. Needs
     /// `load_scratch(v)`.
     fn export_edge(&mut self, v: u32, f: u32, now: u64, out: &mut Vec<Effect>) {
-        if !self.up[f as usize] {
+        if !self.es[f as usize].up {
             return;
         }
         // Per-city sessions of an origin, or leftovers of one.
-        if self.origins[v as usize].is_some() || self.has_city_sent[f as usize] {
+        if self.origins[v as usize].is_some() || self.es[f as usize].has_city_sent {
             self.export_origin_edge(v, f, now, out);
             if self.origins[v as usize].is_some() {
                 return;
             }
         }
         let want = self.desired(v, f);
-        if want == self.sent[f as usize] {
+        if want == self.es[f as usize].sent {
             return;
         }
         self.transmit(f, NO_CITY, want, now, out);
@@ -844,11 +891,11 @@ impl<'g> Network<'g> {
         out: &mut Vec<Effect>,
     ) -> bool {
         let limited = !want.is_withdrawal() || self.cfg.mrai_withdrawals;
-        if limited && now < self.mrai_until[f as usize] {
-            if !self.mrai_pending[f as usize] {
-                self.mrai_pending[f as usize] = true;
+        if limited && now < self.es[f as usize].mrai_until {
+            if !self.es[f as usize].mrai_pending {
+                self.es[f as usize].mrai_pending = true;
                 out.push(Effect::Arm {
-                    after: self.mrai_until[f as usize] - now,
+                    after: self.es[f as usize].mrai_until - now,
                     timer: Timer::Mrai { edge: f },
                 });
             }
@@ -857,11 +904,11 @@ impl<'g> Network<'g> {
         if limited {
             let iv = self.mrai_of(f);
             if iv > 0 {
-                self.mrai_until[f as usize] = now + iv;
+                self.es[f as usize].mrai_until = now + iv;
             }
         }
         if city == NO_CITY {
-            self.sent[f as usize] = want;
+            self.es[f as usize].sent = want;
         } else {
             let list = self.city_sent.entry(f).or_default();
             match list.binary_search_by_key(&city, |x| x.0) {
@@ -872,7 +919,7 @@ impl<'g> Network<'g> {
                 Err(_) if want.is_withdrawal() => {}
                 Err(k) => list.insert(k, (city, want)),
             }
-            self.has_city_sent[f as usize] = !list.is_empty();
+            self.es[f as usize].has_city_sent = !list.is_empty();
             if list.is_empty() {
                 self.city_sent.remove(&f);
             }
@@ -882,12 +929,12 @@ impl<'g> Network<'g> {
         } else {
             self.counters.advertisements += 1;
         }
-        let ad = self.adj[f as usize];
+        let ad = self.es[f as usize].adj;
         out.push(Effect::Send(Update {
             from_edge: f,
             to_edge: ad.rev,
             city,
-            epoch: self.epoch[ad.rev as usize],
+            epoch: self.es[ad.rev as usize].epoch,
             advert: want,
         }));
         true
@@ -895,7 +942,7 @@ impl<'g> Network<'g> {
 
     /// The origin's announcements on edge `f`: one per session (city).
     fn origin_wants(&mut self, v: u32, f: u32) -> Vec<(u32, Advert)> {
-        let nb = AsIdx(self.adj[f as usize].nb);
+        let nb = AsIdx(self.es[f as usize].adj.nb);
         let Some(list) = &self.origins[v as usize] else {
             return Vec::new();
         };
@@ -919,6 +966,7 @@ impl<'g> Network<'g> {
                 city,
                 Advert {
                     path: p,
+                    len: s.prepend + 1,
                     local_pref: s.local_pref.unwrap_or(LP_BY_REL),
                     no_export: s.no_export,
                 },
@@ -938,7 +986,7 @@ impl<'g> Network<'g> {
         }
         for &(c, w) in &wants {
             if c == NO_CITY {
-                if self.sent[f as usize] != w {
+                if self.es[f as usize].sent != w {
                     self.transmit(f, NO_CITY, w, now, out);
                 }
             } else {
@@ -953,19 +1001,19 @@ impl<'g> Network<'g> {
         }
         if self.origins[v as usize].is_some()
             && !wants.iter().any(|w| w.0 == NO_CITY)
-            && !self.sent[f as usize].is_withdrawal()
+            && !self.es[f as usize].sent.is_withdrawal()
         {
             self.transmit(f, NO_CITY, Advert::WITHDRAWN, now, out);
         }
     }
 
     fn mrai_expired(&mut self, now: u64, f: u32, out: &mut Vec<Effect>) {
-        if !self.mrai_pending[f as usize] {
+        if !self.es[f as usize].mrai_pending {
             return;
         }
-        self.mrai_pending[f as usize] = false;
-        self.mrai_until[f as usize] = 0;
-        let v = self.adj[self.adj[f as usize].rev as usize].nb;
+        self.es[f as usize].mrai_pending = false;
+        self.es[f as usize].mrai_until = 0;
+        let v = self.es[f as usize].me;
         self.load_scratch(v);
         self.export_edge(v, f, now, out);
     }
@@ -989,6 +1037,8 @@ impl<'g> Network<'g> {
                 edge: NONE,
                 path,
                 local_pref: Learned::Origin.local_pref(),
+                len: 1,
+                key: 0,
                 class: Learned::Origin as u8,
                 no_export: false,
             };
@@ -1020,20 +1070,20 @@ impl<'g> Network<'g> {
         let (Some(ab), Some(ba)) = (self.edge(a, b), self.edge(b, a)) else {
             return;
         };
-        if self.up[ab as usize] == up {
+        if self.es[ab as usize].up == up {
             return;
         }
         for (v, e) in [(a.0, ab), (b.0, ba)] {
-            self.up[e as usize] = up;
-            self.epoch[e as usize] = self.epoch[e as usize].wrapping_add(1);
-            self.mrai_until[e as usize] = 0;
-            self.mrai_pending[e as usize] = false;
+            self.es[e as usize].up = up;
+            self.es[e as usize].epoch = self.es[e as usize].epoch.wrapping_add(1);
+            self.es[e as usize].mrai_until = 0;
+            self.es[e as usize].mrai_pending = false;
             // The session's state is gone on both sides.
-            self.sent[e as usize] = Advert::WITHDRAWN;
+            self.es[e as usize].sent = Advert::WITHDRAWN;
             self.city_sent.remove(&e);
-            self.has_city_sent[e as usize] = false;
+            self.es[e as usize].has_city_sent = false;
             if !up {
-                self.rib[e as usize] = Advert::WITHDRAWN;
+                self.es[e as usize].rib = Advert::WITHDRAWN;
                 self.city_rib.remove(&e);
                 self.reaggregate(v, e, now, out);
             }
@@ -1080,34 +1130,36 @@ impl<'g> Network<'g> {
         for eff in sink {
             if let Effect::Send(u) = eff {
                 let e = u.to_edge;
-                let v = self.adj[self.adj[e as usize].rev as usize].nb;
+                let v = self.es[e as usize].me;
                 let mut ad = u.advert;
                 if ad.path != NONE && self.paths.contains(ad.path, v) {
                     ad = Advert::WITHDRAWN;
                 }
                 if u.city == NO_CITY {
-                    self.rib[e as usize] = ad;
+                    self.es[e as usize].rib = ad;
                 } else {
                     let list = self.city_rib.entry(e).or_default();
                     if let Err(k) = list.binary_search_by_key(&u.city, |x| x.0) {
                         list.insert(k, (u.city, ad));
                     }
-                    self.has_city_rib[e as usize] = true;
+                    self.es[e as usize].has_city_rib = true;
                 }
             }
         }
-        for e in 0..self.adj.len() as u32 {
-            self.agg[e as usize] = self.compute_agg(e);
+        for e in 0..self.es.len() as u32 {
+            self.es[e as usize].agg = self.compute_agg(e);
         }
         self.cfg.mrai_ns = mrai;
-        self.mrai_until.iter_mut().for_each(|t| *t = 0);
-        self.mrai_pending.iter_mut().for_each(|p| *p = false);
+        for x in &mut self.es {
+            x.mrai_until = 0;
+            x.mrai_pending = false;
+        }
         self.counters = Counters::default();
         // The installed best's local-pref / no-export follow the aggregates.
         for v in 0..n as u32 {
             let b = self.best[v as usize];
             if b.edge != NONE {
-                let a = self.agg[b.edge as usize];
+                let a = self.es[b.edge as usize].agg;
                 let c = self.candidate(v, b.edge);
                 if let Some(c) = c {
                     self.best[v as usize].local_pref = c.local_pref;
@@ -1142,6 +1194,8 @@ impl<'g> Network<'g> {
                         edge: NONE,
                         path,
                         local_pref: Learned::Origin.local_pref(),
+                        len: 1,
+                        key: 0,
                         class: Learned::Origin as u8,
                         no_export: false,
                     };
@@ -1164,7 +1218,7 @@ impl<'g> Network<'g> {
                     let bu = self.best[u.ix()];
                     let tail = if bu.class == Learned::Origin as u8 {
                         // The origin's announcement toward x, prepends included.
-                        let f = self.adj[e as usize].rev;
+                        let f = self.es[e as usize].adj.rev;
                         let w = self.origin_wants(u.0, f);
                         let len = |p: u32, s: &Self| s.paths.len(p);
                         w.iter()
@@ -1174,14 +1228,21 @@ impl<'g> Network<'g> {
                     } else {
                         bu.path
                     };
+                    let path = if bu.path == NONE {
+                        NONE
+                    } else {
+                        self.paths.cons(x, tail)
+                    };
                     self.best[x as usize] = Best {
                         edge: e,
-                        path: if bu.path == NONE {
-                            NONE
-                        } else {
-                            self.paths.cons(x, tail)
-                        },
+                        path,
                         local_pref: learned.local_pref(),
+                        len: if path == NONE {
+                            0
+                        } else {
+                            self.paths.len(path)
+                        },
+                        key: self.keys[u.ix()],
                         class: learned as u8,
                         no_export: false,
                     };
