@@ -60,6 +60,184 @@ pub fn warm_anycast<'w>(
     Ok(net)
 }
 
+/// Where a client group's packets go under the routers' current
+/// forwarding state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Answered by this PoP.
+    Pop(usize),
+    /// A router on the path has no route (or no handover city).
+    Blackhole,
+    /// The path revisits an AS (a transient forwarding loop).
+    Loop,
+}
+
+/// Follows the current egress choices from group `g`'s access router.
+pub fn follow_now(net: &Network, world: &World, cfg: &RunConfig, g: usize) -> Fate {
+    // The CDN's sessions carry their city, so the geography's
+    // interconnections are only used for the AS-level sessions.
+    let view = &world.geo;
+    let a = world.access[g];
+    let (mut at, mut city) = (a.asn, a.router_city);
+    let mut seen: Vec<crate::topology::AsIdx> = Vec::new();
+    loop {
+        if at == world.cdn {
+            return cfg
+                .pops
+                .iter()
+                .position(|p| p.city == city)
+                .map_or(Fate::Blackhole, Fate::Pop);
+        }
+        if seen.contains(&at) {
+            return Fate::Loop;
+        }
+        seen.push(at);
+        match net.egress(view, &cfg.cities, at, city) {
+            Some((nb, c, _)) => {
+                at = nb;
+                city = c;
+            }
+            None => return Fate::Blackhole,
+        }
+    }
+}
+
+/// Every client group's fate over time during one convergence: a
+/// piecewise-constant timeline (BGP does not depend on traffic).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timeline {
+    /// When the change was applied.
+    pub start: crate::time::SimTime,
+    /// Fate of each group just before the change.
+    pub before: Vec<Fate>,
+    /// (time, group, new fate), in time order.
+    pub changes: Vec<(crate::time::SimTime, usize, Fate)>,
+    /// The protocol's convergence.
+    pub convergence: crate::bgp::dynamic::Convergence,
+}
+
+impl Timeline {
+    /// Fate of each group after quiescence.
+    pub fn after(&self) -> Vec<Fate> {
+        let mut f = self.before.clone();
+        for &(_, g, x) in &self.changes {
+            f[g] = x;
+        }
+        f
+    }
+    /// Time from the change until groups holding `share` of the demand
+    /// (weights `w`) keep their final fate [ns].
+    pub fn stable_after(&self, w: &[f64], share: f64) -> crate::time::SimDuration {
+        let total: f64 = w.iter().sum();
+        let mut last: Vec<Option<crate::time::SimTime>> = vec![None; w.len()];
+        for &(t, g, _) in &self.changes {
+            last[g] = Some(t);
+        }
+        let mut times: Vec<(crate::time::SimTime, f64)> = last
+            .iter()
+            .zip(w)
+            .map(|(t, &x)| (t.unwrap_or(self.start), x))
+            .collect();
+        times.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut acc = 0.0;
+        for (t, x) in times {
+            acc += x;
+            if acc >= share * total - 1e-12 {
+                return t.saturating_since(self.start);
+            }
+        }
+        crate::time::SimDuration::ZERO
+    }
+    /// Demand-weighted time spent blackholed and looping during the
+    /// convergence [group-share x s].
+    pub fn lost_share_seconds(&self, w: &[f64]) -> (f64, f64) {
+        let mut cur = self.before.clone();
+        let mut since = vec![self.start; w.len()];
+        let (mut bh, mut lp) = (0.0, 0.0);
+        let mut add = |f: Fate, d: f64, x: f64| match f {
+            Fate::Blackhole => bh += d * x,
+            Fate::Loop => lp += d * x,
+            Fate::Pop(_) => {}
+        };
+        for &(t, g, f) in &self.changes {
+            add(cur[g], t.saturating_since(since[g]).as_secs_f64(), w[g]);
+            cur[g] = f;
+            since[g] = t;
+        }
+        (bh, lp)
+    }
+}
+
+/// Applies `input` at `sched.now()` and runs to quiescence, recording each
+/// group's fate whenever a router changes its forwarding state.
+pub fn timeline(
+    drv: &mut crate::bgp::dynamic::Driver,
+    sched: &mut crate::engine::Scheduler<crate::bgp::dynamic::Event>,
+    world: &World,
+    cfg: &RunConfig,
+    input: crate::bgp::speaker::Input,
+    max_events: u64,
+) -> Result<Timeline, crate::bgp::dynamic::DynError> {
+    use crate::engine::Model;
+    let start = sched.now();
+    let groups = world.access.len();
+    let mut cur: Vec<Fate> = (0..groups)
+        .map(|g| follow_now(&drv.net, world, cfg, g))
+        .collect();
+    let before = cur.clone();
+    let mut changes = Vec::new();
+    drv.fib_log = Some(Vec::new());
+    let c0 = drv.net.counters;
+    let e0 = sched.executed();
+    drv.stats.last_update = start;
+    sched.schedule_at(start, crate::bgp::dynamic::Event::Change(Box::new(input)));
+    while let Some((t, ev)) = sched.pop() {
+        if sched.executed() - e0 > max_events {
+            return Err(crate::bgp::dynamic::DynError::NoConvergence {
+                reason: "event budget exhausted",
+                now: t,
+                processed: drv.net.counters.processed,
+                pending: sched.pending(),
+            });
+        }
+        drv.handle(sched, ev);
+        let touched = drv.fib_log.as_mut().is_some_and(|l| {
+            let any = !l.is_empty();
+            l.clear();
+            any
+        });
+        if touched {
+            for (g, c) in cur.iter_mut().enumerate() {
+                let f = follow_now(&drv.net, world, cfg, g);
+                if f != *c {
+                    *c = f;
+                    changes.push((t, g, f));
+                }
+            }
+        }
+    }
+    drv.fib_log = None;
+    let c1 = drv.net.counters;
+    Ok(Timeline {
+        start,
+        before,
+        changes,
+        convergence: crate::bgp::dynamic::Convergence {
+            start,
+            time: drv.stats.last_update.saturating_since(start),
+            counters: crate::bgp::speaker::Counters {
+                advertisements: c1.advertisements - c0.advertisements,
+                withdrawals: c1.withdrawals - c0.withdrawals,
+                processed: c1.processed - c0.processed,
+                best_changes: c1.best_changes - c0.best_changes,
+                scanned: c1.scanned - c0.scanned,
+                exported: c1.exported - c0.exported,
+            },
+            events: sched.executed() - e0,
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +328,85 @@ mod tests {
             set(&mut drv, &mut sched, &all);
             check(&drv.net, &cfg, &format!("PoP {k} re-announced"));
         }
+    }
+
+    /// The busiest PoP of the quickstart world withdraws under a warm
+    /// start: each group's fate is followed through the routers' FIBs; at
+    /// quiescence every group is where the static catchment puts it, the
+    /// withdrawn PoP serves nobody, and 99% of the demand is stable no
+    /// later than the last UPDATE.
+    #[test]
+    fn catchment_timeline_of_a_pop_withdrawal_ends_at_the_static_catchment() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        let cfg = validate(&load_file(&path, &[]).unwrap()).unwrap();
+        let locate = |p: &str, m: String| crate::InputError::new("q", p, m);
+        let world = super::super::build(&cfg, &locate).unwrap();
+        let before = crate::world::catchment::compute(&world, &cfg).unwrap();
+        let w: Vec<f64> = cfg.groups.iter().map(|g| g.share).collect();
+        let mut load = vec![0.0; cfg.pops.len()];
+        for (g, p) in before.anycast.iter().enumerate() {
+            if let Some(p) = p.pop {
+                load[p] += w[g];
+            }
+        }
+        let busiest = (0..load.len())
+            .max_by(|&a, &b| load[a].total_cmp(&load[b]))
+            .unwrap();
+        let net = warm_anycast(&world, &cfg, SpeakerConfig::default()).unwrap();
+        let mut drv = Driver::new(net, Delays::default(), &Streams::new(7));
+        let mut sched = Scheduler::new();
+        let mut live = vec![true; cfg.pops.len()];
+        live[busiest] = false;
+        let tl = timeline(
+            &mut drv,
+            &mut sched,
+            &world,
+            &cfg,
+            Input::SetOrigin {
+                origin: world.cdn,
+                sessions: Some(anycast_sessions(&world, &cfg, &live)),
+            },
+            10_000_000,
+        )
+        .unwrap();
+        let expect_before: Vec<Fate> = before
+            .anycast
+            .iter()
+            .map(|p| p.pop.map_or(Fate::Blackhole, Fate::Pop))
+            .collect();
+        assert_eq!(tl.before, expect_before);
+        let mut cfg_k = cfg.clone();
+        cfg_k.pops[busiest].announce = Announce::None;
+        let after = crate::world::catchment::compute(&world, &cfg_k).unwrap();
+        let expect_after: Vec<Fate> = after
+            .anycast
+            .iter()
+            .map(|p| p.pop.map_or(Fate::Blackhole, Fate::Pop))
+            .collect();
+        assert_eq!(tl.after(), expect_after);
+        assert!(tl.after().iter().all(|f| *f != Fate::Pop(busiest)));
+        assert!(tl.changes.windows(2).all(|x| x[0].0 <= x[1].0));
+        let moved = expect_before
+            .iter()
+            .zip(&expect_after)
+            .filter(|(a, b)| a != b)
+            .count();
+        assert!(moved > 0 && tl.changes.len() >= moved);
+        let s99 = tl.stable_after(&w, 0.99);
+        assert!(
+            s99 <= tl.convergence.time,
+            "{s99} vs {}",
+            tl.convergence.time
+        );
+        eprintln!(
+            "withdrew PoP {busiest} ({:.0}% of demand): {} groups moved, {} fate changes, converged in {}, 99% stable after {}, blackholed/looping {:?} share-s",
+            100.0 * load[busiest],
+            moved,
+            tl.changes.len(),
+            tl.convergence.time,
+            s99,
+            tl.lost_share_seconds(&w)
+        );
     }
 }
