@@ -138,7 +138,7 @@ impl Timeline {
             .zip(w)
             .map(|(t, &x)| (t.unwrap_or(self.start), x))
             .collect();
-        times.sort_by(|a, b| a.0.cmp(&b.0));
+        times.sort_by_key(|a| a.0);
         let mut acc = 0.0;
         for (t, x) in times {
             acc += x;
