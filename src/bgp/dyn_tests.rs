@@ -658,3 +658,105 @@ fn same_seed_same_run() {
     let (c, _) = run(6);
     assert_ne!(a, c, "the processing-delay stream depends on the seed");
 }
+
+/// Clock-free use of the speakers (no engine): MRAI is per session, so a
+/// new per-city session of the origin advertises at once even while the
+/// timer of another session with the same neighbour runs; a second
+/// advertisement on one session waits for its timer (an `Arm` effect).
+#[test]
+fn mrai_is_per_session_and_a_timer_is_data() {
+    use super::speaker::{Effect, NO_CITY, OriginSession, Timer};
+    use crate::geo::CityId;
+    let mut b = AsGraphBuilder::new();
+    b.add_link(Asn(2), Asn(1), LinkRel::ProviderToCustomer);
+    let (g, _) = b.build();
+    let (o, p) = (g.idx(Asn(1)).unwrap(), g.idx(Asn(2)).unwrap());
+    let ses = |city: u32, prepend: u32| OriginSession {
+        neighbour: p,
+        city: Some(CityId(city)),
+        prepend,
+        no_export: false,
+        local_pref: None,
+    };
+    let mut net = Network::new(&g, SpeakerConfig::default());
+    let sends = |eff: &[Effect]| -> Vec<(u32, bool)> {
+        eff.iter()
+            .filter_map(|e| match e {
+                Effect::Send(u) => Some((u.city, u.advert.is_withdrawal())),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    net.handle(
+        0,
+        Input::SetOrigin {
+            origin: o,
+            sessions: Some(vec![ses(5, 0)]),
+        },
+        &mut out,
+    );
+    assert_eq!(sends(&out), vec![(5, false)]);
+    out.clear();
+    net.handle(
+        1_000_000,
+        Input::SetOrigin {
+            origin: o,
+            sessions: Some(vec![ses(5, 0), ses(6, 0)]),
+        },
+        &mut out,
+    );
+    assert_eq!(
+        sends(&out),
+        vec![(6, false)],
+        "another session: its own timer"
+    );
+    out.clear();
+    net.handle(
+        2_000_000,
+        Input::SetOrigin {
+            origin: o,
+            sessions: Some(vec![ses(5, 2), ses(6, 0)]),
+        },
+        &mut out,
+    );
+    assert_eq!(sends(&out), vec![]);
+    let armed: Vec<_> = out
+        .iter()
+        .filter_map(|e| {
+            if let Effect::Arm { after, timer } = e {
+                Some((*after, *timer))
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(armed.len(), 1);
+    let (after, timer) = armed[0];
+    let Timer::Mrai { edge, city } = timer;
+    assert_eq!(city, 5);
+    // Fires between 0.75 and 1.0 MRAI after the first advertisement.
+    assert!(
+        (22_500_000_000 - 2_000_000..=30_000_000_000 - 2_000_000).contains(&after),
+        "{after}"
+    );
+    out.clear();
+    net.handle(
+        2_000_000 + after,
+        Input::MraiExpired { edge, city },
+        &mut out,
+    );
+    assert_eq!(sends(&out), vec![(5, false)]);
+    // Withdrawals are not rate-limited (RFC 4271).
+    out.clear();
+    net.handle(
+        2_000_000 + after + 1,
+        Input::SetOrigin {
+            origin: o,
+            sessions: Some(vec![ses(6, 0)]),
+        },
+        &mut out,
+    );
+    assert_eq!(sends(&out), vec![(5, true)]);
+    assert_ne!(city, NO_CITY);
+}

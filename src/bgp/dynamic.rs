@@ -263,7 +263,7 @@ impl Model for Driver<'_> {
         let input = match event {
             Event::Wake => return,
             Event::Deliver(u) => Input::Deliver(u),
-            Event::Timer(Timer::Mrai { edge }) => Input::MraiExpired { edge },
+            Event::Timer(Timer::Mrai { edge, city }) => Input::MraiExpired { edge, city },
             Event::Change(i) => *i,
         };
         self.apply(sched, input);

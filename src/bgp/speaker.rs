@@ -220,7 +220,7 @@ pub enum Input {
     /// An UPDATE arrives (after propagation and processing).
     Deliver(Update),
     /// The MRAI timer of an edge expired.
-    MraiExpired { edge: u32 },
+    MraiExpired { edge: u32, city: u32 },
     /// An AS starts or changes originating the prefix (`Some`), or stops (`None`).
     SetOrigin {
         origin: AsIdx,
@@ -233,7 +233,9 @@ pub enum Input {
 /// Timers, as data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timer {
-    Mrai { edge: u32 },
+    /// The MRAI timer of a session: edge `edge`, per-city session `city`
+    /// ([`NO_CITY`]: the AS-level session).
+    Mrai { edge: u32, city: u32 },
 }
 
 /// What the speakers ask the driver to do.
@@ -388,6 +390,8 @@ pub struct Network<'g> {
     city_sent: FxHashMap<u32, Vec<(u32, Advert)>>,
     /// The origin's sessions (sorted), per originating AS.
     origins: Vec<Option<Vec<OriginSession>>>,
+    /// MRAI of per-city sessions: (edge, city) -> (timer runs until, pending).
+    city_mrai: FxHashMap<(u32, u32), (u64, bool)>,
     pub counters: Counters,
     /// Scratch: the ASes of a path being exported.
     scratch: Vec<u32>,
@@ -452,6 +456,7 @@ impl<'g> Network<'g> {
             best: vec![Best::NO_ROUTE; n],
             city_sent: FxHashMap::default(),
             origins: vec![None; n],
+            city_mrai: FxHashMap::default(),
             counters: Counters::default(),
             scratch: Vec::new(),
         };
@@ -501,6 +506,17 @@ impl<'g> Network<'g> {
         }
     }
 
+    /// MRAI interval of the per-city session (edge `e`, `city`) [ns].
+    fn city_mrai_of(&self, e: u32, city: u32) -> u64 {
+        if self.cfg.mrai_ns == 0 {
+            return 0;
+        }
+        let h = crate::rng::Streams::new(self.cfg.jitter_seed)
+            .hash("bgp/mrai-jitter/city", (e as u64) << 32 | city as u64);
+        let u = (h >> 11) as f64 / (1u64 << 53) as f64;
+        (self.cfg.mrai_ns as f64 * (MRAI_JITTER_MIN + (1.0 - MRAI_JITTER_MIN) * u)) as u64
+    }
+
     fn jitter_of(&self, e: u32) -> u64 {
         if self.cfg.mrai_ns == 0 {
             return 0;
@@ -543,7 +559,7 @@ impl<'g> Network<'g> {
 
     /// True while some advertisement waits for an MRAI timer.
     pub fn pending_mrai(&self) -> bool {
-        self.es.iter().any(|x| x.mrai_pending)
+        self.es.iter().any(|x| x.mrai_pending) || self.city_mrai.values().any(|x| x.1)
     }
 
     fn candidate(&self, _v: u32, e: u32) -> Option<Candidate> {
@@ -661,7 +677,7 @@ impl<'g> Network<'g> {
     pub fn handle(&mut self, now: u64, input: Input, out: &mut Vec<Effect>) {
         match input {
             Input::Deliver(u) => self.deliver(now, u, out),
-            Input::MraiExpired { edge } => self.mrai_expired(now, edge, out),
+            Input::MraiExpired { edge, city } => self.mrai_expired(now, edge, city, out),
             Input::SetOrigin { origin, sessions } => self.set_origin(now, origin, sessions, out),
             Input::Link { a, b, up } => self.link(now, a, b, up, out),
         }
@@ -891,17 +907,33 @@ impl<'g> Network<'g> {
         out: &mut Vec<Effect>,
     ) -> bool {
         let limited = !want.is_withdrawal() || self.cfg.mrai_withdrawals;
-        if limited && now < self.es[f as usize].mrai_until {
+        if limited && city != NO_CITY {
+            // A per-city session has its own MRAI timer.
+            let iv = self.city_mrai_of(f, city);
+            let st = self.city_mrai.entry((f, city)).or_insert((0, false));
+            if now < st.0 {
+                if !st.1 {
+                    st.1 = true;
+                    out.push(Effect::Arm {
+                        after: st.0 - now,
+                        timer: Timer::Mrai { edge: f, city },
+                    });
+                }
+                return false;
+            }
+            if iv > 0 {
+                st.0 = now + iv;
+            }
+        } else if limited && now < self.es[f as usize].mrai_until {
             if !self.es[f as usize].mrai_pending {
                 self.es[f as usize].mrai_pending = true;
                 out.push(Effect::Arm {
                     after: self.es[f as usize].mrai_until - now,
-                    timer: Timer::Mrai { edge: f },
+                    timer: Timer::Mrai { edge: f, city },
                 });
             }
             return false;
-        }
-        if limited {
+        } else if limited {
             let iv = self.mrai_of(f);
             if iv > 0 {
                 self.es[f as usize].mrai_until = now + iv;
@@ -1007,12 +1039,19 @@ impl<'g> Network<'g> {
         }
     }
 
-    fn mrai_expired(&mut self, now: u64, f: u32, out: &mut Vec<Effect>) {
-        if !self.es[f as usize].mrai_pending {
-            return;
+    fn mrai_expired(&mut self, now: u64, f: u32, city: u32, out: &mut Vec<Effect>) {
+        if city == NO_CITY {
+            if !self.es[f as usize].mrai_pending {
+                return;
+            }
+            self.es[f as usize].mrai_pending = false;
+            self.es[f as usize].mrai_until = 0;
+        } else {
+            match self.city_mrai.remove(&(f, city)) {
+                Some((_, true)) => {}
+                _ => return,
+            }
         }
-        self.es[f as usize].mrai_pending = false;
-        self.es[f as usize].mrai_until = 0;
         let v = self.es[f as usize].me;
         self.load_scratch(v);
         self.export_edge(v, f, now, out);
@@ -1082,6 +1121,7 @@ impl<'g> Network<'g> {
             self.es[e as usize].sent = Advert::WITHDRAWN;
             self.city_sent.remove(&e);
             self.es[e as usize].has_city_sent = false;
+            self.city_mrai.retain(|k, _| k.0 != e);
             if !up {
                 self.es[e as usize].rib = Advert::WITHDRAWN;
                 self.city_rib.remove(&e);
@@ -1154,6 +1194,7 @@ impl<'g> Network<'g> {
             x.mrai_until = 0;
             x.mrai_pending = false;
         }
+        self.city_mrai.clear();
         self.counters = Counters::default();
         // The installed best's local-pref / no-export follow the aggregates.
         for v in 0..n as u32 {
