@@ -1,4 +1,5 @@
-//! BGP path selection: the static (converged-state) solver.
+//! BGP path selection: the static (converged-state) solvers and the
+//! event-driven protocol.
 //!
 //! One prefix, announced by one or more origin ASes ([`Announcement`], with
 //! per-origin and per-neighbour policy), is propagated over an [`AsGraph`]
@@ -13,6 +14,13 @@
 //!   used for local-pref overrides and as the fast solver's oracle.
 //! - [`egress`] picks each (AS, city) router's egress by hot-potato and
 //!   follows a client's data-plane path to the answering origin.
+//! - [`speaker`] is event-driven BGP, clock-free: every AS's speaker with
+//!   an Adj-RIB-In per session, the same [`compare`], the same export
+//!   rules, MRAI timers as data; `handle(now, input) -> effects`.
+//! - [`dynamic`] drives the speakers on the engine (propagation, iBGP and
+//!   processing delays), under an event / time budget, with counters.
+//!   After quiescence its state equals the static solvers' (property
+//!   tests in `dyn_tests.rs`).
 //!
 //! Modelling choices (see docs/bgp.md): routes are computed per AS and
 //! hot-potato only moves traffic between equal-best neighbours; siblings
@@ -21,6 +29,9 @@
 //! policy (0 mismatches on the CAIDA 2025 graph).
 
 pub mod decision;
+#[cfg(test)]
+mod dyn_tests;
+pub mod dynamic;
 pub mod egress;
 pub mod policy;
 #[cfg(test)]
@@ -28,6 +39,7 @@ mod proptests;
 pub mod reference;
 pub mod routes;
 pub mod solver;
+pub mod speaker;
 
 pub use decision::{Candidate, Learned, Step, TieBreak, compare};
 pub use policy::{AnnounceTo, Announcement, NeighbourOverride, OriginPolicy, Sessions};

@@ -12,18 +12,18 @@ use crate::topology::{AsGraphBuilder, AsIdx, LinkRel, Rel};
 use proptest::prelude::*;
 
 /// (origin, prepend, announce-to kind, no-export, (neighbour pick, prepend)).
-type RandomOrigin = (u32, u8, u8, bool, Option<(u32, u8)>);
+pub(super) type RandomOrigin = (u32, u8, u8, bool, Option<(u32, u8)>);
 
 #[derive(Clone, Debug)]
-struct Case {
-    n: u32,
+pub(super) struct Case {
+    pub n: u32,
     /// (a, b, kind): kind 0 = a provider of b (a < b), 1 = peers, 2 = siblings.
-    links: Vec<(u32, u32, u8)>,
-    origins: Vec<RandomOrigin>,
-    router_id: Option<u64>,
+    pub links: Vec<(u32, u32, u8)>,
+    pub origins: Vec<RandomOrigin>,
+    pub router_id: Option<u64>,
 }
 
-fn case() -> impl Strategy<Value = Case> {
+pub(super) fn case() -> impl Strategy<Value = Case> {
     (2u32..30)
         .prop_flat_map(|n| {
             let link = (
@@ -53,7 +53,7 @@ fn case() -> impl Strategy<Value = Case> {
         })
 }
 
-fn build(c: &Case) -> (AsGraph, Announcement) {
+pub(super) fn build(c: &Case) -> (AsGraph, Announcement) {
     let mut b = AsGraphBuilder::new();
     for a in 0..c.n {
         b.add_as(Asn(a + 1));

@@ -1,0 +1,1296 @@
+//! Event-driven BGP: the protocol state of every AS's speaker, clock-free.
+//!
+//! [`Network`] holds, for one prefix, the BGP state of every AS of an
+//! [`AsGraph`] and reacts to one [`Input`] at a time, returning its
+//! [`Effect`]s (updates to send, timers to arm, FIB changes): it never
+//! reads a clock and schedules nothing itself. [`super::dynamic`] drives it
+//! on the engine, adding propagation and processing delays.
+//!
+//! # What one AS holds (RFC 4271 §3.2)
+//!
+//! - **Adj-RIB-In per eBGP session.** A session is (neighbour,
+//!   interconnection city). Sessions of an origin carry a city (the CDN's
+//!   session at each PoP, each with its own prepend and NO_EXPORT); a
+//!   transit AS has one AS-level route and no per-city policy, so the
+//!   parallel sessions of one of its links always carry identical updates
+//!   and are carried as one AS-level session ([`NO_CITY`]). The per-session
+//!   routes of one neighbour are aggregated into the best of them (fewest
+//!   prepends; NO_EXPORT only when every such session carries it), exactly
+//!   as `world::prefix` does for the static solver.
+//! - **Loc-RIB**: the best route, chosen by the same [`compare`] as the
+//!   static solvers (local-pref by class or by the origin's session
+//!   override, then AS-path length, then the tie-break key of the
+//!   neighbour). Origins keep their own route while they originate.
+//! - **Adj-RIB-Out per session**: what was last sent, so that only changes
+//!   are sent. Export follows the static rules: valley-free
+//!   ([`Learned::exports_to`]), NO_EXPORT routes are not exported, only
+//!   origins prepend (per session), a route is not sent to an AS already on
+//!   its path (sender-side loop prevention; the receiver also drops looped
+//!   paths, RFC 4271 §9.1.2).
+//! - **MRAI per session** (RFC 4271 §9.2.1.1): after an advertisement on a
+//!   session, further advertisements on it wait until the timer expires;
+//!   then the *current* route is sent if it differs from the last sent (so
+//!   intermediate routes are never sent). The interval is `mrai` times a
+//!   jitter factor fixed per session, uniform in \[0.75, 1.0\]. Withdrawals
+//!   are not rate-limited unless `mrai_withdrawals` is set (RFC 4271 applies
+//!   MRAI to advertisements; some implementations also delay withdrawals).
+//!
+//! # iBGP
+//!
+//! Full-mesh iBGP is abstracted as one AS-level RIB: every router of an AS
+//! sees every eBGP route of the AS (after the driver's `ibgp_delay`), so
+//! the AS-level class, path length and exported route are those of the
+//! static model, and each router's forwarding entry (its egress) is the
+//! hot-potato choice among the equal-best sessions ([`Network::egress`]),
+//! exactly as [`super::egress`] picks it on the static routes.
+//!
+//! AS paths are interned ([`Paths`]): a path is (head AS, tail path), so a
+//! route is one `u32` and two routes are equal iff their ids are.
+
+use super::decision::{Candidate, Learned, Step, TieBreak, compare};
+use super::egress::Interconnects;
+use super::policy::Sessions;
+use crate::geo::{Cities, CityId};
+use crate::topology::{AsGraph, AsIdx, Rel};
+use rustc_hash::FxHashMap;
+use std::cmp::Ordering;
+
+/// No path / no edge / no route.
+pub const NONE: u32 = u32::MAX;
+/// The AS-level session of a link (all its parallel sessions at once).
+pub const NO_CITY: u32 = u32::MAX;
+/// "Local-pref by relationship" in a session's override field.
+pub const LP_BY_REL: u32 = u32::MAX;
+
+/// Interned AS paths: node `i` is (head, tail, length).
+#[derive(Clone, Debug, Default)]
+pub struct Paths {
+    nodes: Vec<(u32, u32, u32)>,
+    index: FxHashMap<(u32, u32), u32>,
+}
+
+impl Paths {
+    /// The path `head` followed by `tail` (`NONE`: just `head`).
+    pub fn cons(&mut self, head: u32, tail: u32) -> u32 {
+        if let Some(&id) = self.index.get(&(head, tail)) {
+            return id;
+        }
+        let len = if tail == NONE {
+            1
+        } else {
+            self.nodes[tail as usize].2 + 1
+        };
+        let id = self.nodes.len() as u32;
+        self.nodes.push((head, tail, len));
+        self.index.insert((head, tail), id);
+        id
+    }
+    /// Number of entries in the path (prepends included).
+    #[inline]
+    pub fn len(&self, id: u32) -> u32 {
+        self.nodes[id as usize].2
+    }
+    #[inline]
+    pub fn head(&self, id: u32) -> u32 {
+        self.nodes[id as usize].0
+    }
+    /// True when `asn` is on the path.
+    #[inline]
+    pub fn contains(&self, mut id: u32, asn: u32) -> bool {
+        while id != NONE {
+            let (h, t, _) = self.nodes[id as usize];
+            if h == asn {
+                return true;
+            }
+            id = t;
+        }
+        false
+    }
+    /// The path as indices, first AS first.
+    pub fn to_vec(&self, mut id: u32) -> Vec<AsIdx> {
+        let mut v = Vec::new();
+        while id != NONE {
+            let (h, t, _) = self.nodes[id as usize];
+            v.push(AsIdx(h));
+            id = t;
+        }
+        v
+    }
+    /// The last AS of the path (the origin).
+    pub fn last(&self, mut id: u32) -> u32 {
+        let mut last = NONE;
+        while id != NONE {
+            let (h, t, _) = self.nodes[id as usize];
+            last = h;
+            id = t;
+        }
+        last
+    }
+    /// Interned nodes.
+    pub fn interned(&self) -> usize {
+        self.nodes.len()
+    }
+}
+
+/// One origin's session toward one neighbour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OriginSession {
+    pub neighbour: AsIdx,
+    /// The interconnection city of the session (`None`: the AS-level
+    /// session, handed over at every interconnection city of the link).
+    pub city: Option<CityId>,
+    /// Extra copies of the origin's ASN.
+    pub prepend: u32,
+    pub no_export: bool,
+    /// Local-pref the neighbour assigns (None: by relationship).
+    pub local_pref: Option<u32>,
+}
+
+impl OriginSession {
+    fn city_key(&self) -> u32 {
+        self.city.map_or(NO_CITY, |c| c.0)
+    }
+}
+
+/// The AS-level sessions of a compiled announcement, per origin.
+pub fn origin_sessions(sessions: &Sessions) -> Vec<(AsIdx, Vec<OriginSession>)> {
+    sessions
+        .origins
+        .iter()
+        .map(|o| {
+            let v = o
+                .sessions
+                .iter()
+                .map(|s| OriginSession {
+                    neighbour: s.neighbour,
+                    city: None,
+                    prepend: s.prepend,
+                    no_export: s.no_export,
+                    local_pref: s.local_pref,
+                })
+                .collect();
+            (o.idx, v)
+        })
+        .collect()
+}
+
+/// A route as carried on one session: the announced path (starting with
+/// the sender, prepends included), the receiver's local-pref override and
+/// NO_EXPORT. `path == NONE` is a withdrawal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Advert {
+    pub path: u32,
+    /// Entries in `path` (kept here so that the decision process never
+    /// walks the path arena).
+    pub len: u32,
+    pub local_pref: u32,
+    pub no_export: bool,
+}
+
+impl Advert {
+    pub const WITHDRAWN: Advert = Advert {
+        path: NONE,
+        len: 0,
+        local_pref: LP_BY_REL,
+        no_export: false,
+    };
+    #[inline]
+    pub fn is_withdrawal(&self) -> bool {
+        self.path == NONE
+    }
+}
+
+/// One BGP UPDATE for the prefix on one session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Update {
+    /// Sending edge (index into the sender's adjacency).
+    pub from_edge: u32,
+    /// Receiving edge (index into the receiver's adjacency).
+    pub to_edge: u32,
+    /// Session city ([`NO_CITY`]: the AS-level session).
+    pub city: u32,
+    /// The edge's epoch when sent: updates from before a session reset are dropped.
+    pub epoch: u32,
+    pub advert: Advert,
+}
+
+/// What the speakers react to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// An UPDATE arrives (after propagation and processing).
+    Deliver(Update),
+    /// The MRAI timer of an edge expired.
+    MraiExpired { edge: u32, city: u32 },
+    /// An AS starts or changes originating the prefix (`Some`), or stops (`None`).
+    SetOrigin {
+        origin: AsIdx,
+        sessions: Option<Vec<OriginSession>>,
+    },
+    /// The link between two ASes goes down (all its sessions) or up.
+    Link { a: AsIdx, b: AsIdx, up: bool },
+}
+
+/// Timers, as data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// The MRAI timer of a session: edge `edge`, per-city session `city`
+    /// ([`NO_CITY`]: the AS-level session).
+    Mrai { edge: u32, city: u32 },
+}
+
+/// What the speakers ask the driver to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Send an UPDATE now (the driver adds the delays).
+    Send(Update),
+    /// Fire `timer` after `after` [ns] (from `now`).
+    Arm { after: u64, timer: Timer },
+    /// The forwarding state of `asn` may have changed (its best route or
+    /// its set of equal-best sessions).
+    Fib { asn: AsIdx },
+    /// The best route (Loc-RIB) of `asn` changed.
+    Best { asn: AsIdx },
+}
+
+/// Counters of one [`Network`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// UPDATEs carrying a route.
+    pub advertisements: u64,
+    /// UPDATEs withdrawing it.
+    pub withdrawals: u64,
+    /// UPDATEs received and processed.
+    pub processed: u64,
+    /// Loc-RIB changes (best route changed at some AS).
+    pub best_changes: u64,
+    /// Sessions scanned by full decision runs (work counter).
+    pub scanned: u64,
+    /// Sessions visited by exports (work counter).
+    pub exported: u64,
+}
+
+/// Protocol parameters of the speakers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpeakerConfig {
+    /// MinRouteAdvertisementInterval for eBGP \[ns\] (0: off).
+    pub mrai_ns: u64,
+    /// Also rate-limit withdrawals.
+    pub mrai_withdrawals: bool,
+    /// Seed of the per-session MRAI jitter factors.
+    pub jitter_seed: u64,
+    pub tiebreak: TieBreak,
+}
+
+/// RFC 4271 §10 suggested MinRouteAdvertisementIntervalTimer for eBGP.
+pub const DEFAULT_MRAI_SECS: u64 = 30;
+/// RFC 4271 §9.2.1.1 jitter: the interval times a factor in [0.75, 1.0].
+pub const MRAI_JITTER_MIN: f64 = 0.75;
+
+impl Default for SpeakerConfig {
+    fn default() -> Self {
+        SpeakerConfig {
+            mrai_ns: DEFAULT_MRAI_SECS * crate::time::NANOS_PER_SEC,
+            mrai_withdrawals: false,
+            jitter_seed: 0,
+            tiebreak: TieBreak::LowestAsn,
+        }
+    }
+}
+
+/// One entry of an AS's adjacency.
+#[derive(Clone, Copy, Debug)]
+struct Adj {
+    nb: u32,
+    /// What `nb` is to this AS.
+    rel: Rel,
+    /// Index of this AS in `nb`'s adjacency.
+    rev: u32,
+}
+
+/// One directed edge's session state (see `Network::es`).
+#[derive(Clone, Copy, Debug)]
+struct EdgeState {
+    adj: Adj,
+    /// The AS owning the edge.
+    me: u32,
+    /// Adj-RIB-In of the AS-level session.
+    rib: Advert,
+    /// Aggregate over the edge's sessions (what the decision sees).
+    agg: Advert,
+    /// Adj-RIB-Out of the AS-level session.
+    sent: Advert,
+    /// MRAI: the timer runs while `now < mrai_until` \[ns\].
+    mrai_until: u64,
+    /// MRAI interval, jitter applied \[ns\].
+    mrai_iv: u64,
+    /// Bumped at each session reset: older UPDATEs are dropped.
+    epoch: u32,
+    up: bool,
+    /// An advertisement waits for the MRAI timer.
+    mrai_pending: bool,
+    /// Entries exist in `city_rib` / `city_sent` (saves hashing).
+    has_city_rib: bool,
+    has_city_sent: bool,
+}
+
+/// An AS's best route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Best {
+    /// Edge it was learned on (`NONE`: origin or no route).
+    edge: u32,
+    /// This AS's path (itself first); `NONE`: no route.
+    path: u32,
+    local_pref: u32,
+    /// Entries in `path`.
+    len: u32,
+    /// Tie-break key of the neighbour it was learned from.
+    key: u64,
+    class: u8,
+    no_export: bool,
+}
+
+impl Best {
+    const NO_ROUTE: Best = Best {
+        edge: NONE,
+        path: NONE,
+        local_pref: 0,
+        len: 0,
+        key: 0,
+        class: 0,
+        no_export: false,
+    };
+}
+
+/// A converged (or transient) route of one AS, for inspection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DynRoute {
+    pub learned: Learned,
+    /// This AS first, the origin last, prepends repeated.
+    pub path: Vec<AsIdx>,
+    pub origin: AsIdx,
+    pub next_hop: Option<AsIdx>,
+    pub no_export: bool,
+}
+
+/// The BGP state of every AS for one prefix.
+pub struct Network<'g> {
+    graph: &'g AsGraph,
+    cfg: SpeakerConfig,
+    keys: Vec<u64>,
+    start: Vec<u32>,
+    /// Per directed edge (v -> neighbour, in v's adjacency order): the
+    /// session's state on v's side, in one record so that an UPDATE
+    /// touches one or two cache lines.
+    es: Vec<EdgeState>,
+    pub paths: Paths,
+    /// Adj-RIB-In of per-city sessions (sorted by city), per edge that has any.
+    city_rib: FxHashMap<u32, Vec<(u32, Advert)>>,
+    best: Vec<Best>,
+    /// Adj-RIB-Out of per-city sessions, per edge that has any.
+    city_sent: FxHashMap<u32, Vec<(u32, Advert)>>,
+    /// The origin's sessions (sorted), per originating AS.
+    origins: Vec<Option<Vec<OriginSession>>>,
+    /// MRAI of per-city sessions: (edge, city) -> (timer runs until, pending).
+    city_mrai: FxHashMap<(u32, u32), (u64, bool)>,
+    pub counters: Counters,
+    /// Scratch: the ASes of a path being exported.
+    scratch: Vec<u32>,
+}
+
+impl<'g> Network<'g> {
+    /// Every AS without a route, every session up, no timer running.
+    pub fn new(graph: &'g AsGraph, cfg: SpeakerConfig) -> Self {
+        let n = graph.len();
+        let mut start = Vec::with_capacity(n + 1);
+        let mut adj = Vec::new();
+        start.push(0u32);
+        for v in graph.indices() {
+            let mut row: Vec<(AsIdx, Rel)> = graph.neighbours(v).collect();
+            row.sort_unstable_by_key(|(u, _)| *u);
+            adj.extend(row.into_iter().map(|(u, rel)| Adj {
+                nb: u.0,
+                rel,
+                rev: NONE,
+            }));
+            start.push(adj.len() as u32);
+        }
+        for v in 0..n {
+            for e in start[v]..start[v + 1] {
+                let u = adj[e as usize].nb as usize;
+                let row = &adj[start[u] as usize..start[u + 1] as usize];
+                let k = row
+                    .binary_search_by_key(&(v as u32), |a| a.nb)
+                    .expect("links are symmetric");
+                adj[e as usize].rev = start[u] + k as u32;
+            }
+        }
+        let m = adj.len();
+        let mut es = Vec::with_capacity(m);
+        for v in 0..n {
+            for e in start[v]..start[v + 1] {
+                es.push(EdgeState {
+                    adj: adj[e as usize],
+                    me: v as u32,
+                    rib: Advert::WITHDRAWN,
+                    agg: Advert::WITHDRAWN,
+                    sent: Advert::WITHDRAWN,
+                    mrai_until: 0,
+                    mrai_iv: 0,
+                    epoch: 0,
+                    up: true,
+                    mrai_pending: false,
+                    has_city_rib: false,
+                    has_city_sent: false,
+                });
+            }
+        }
+        drop(adj);
+        let mut net = Network {
+            graph,
+            cfg,
+            keys: cfg.tiebreak.keys(graph),
+            start,
+            es,
+            paths: Paths::default(),
+            city_rib: FxHashMap::default(),
+            best: vec![Best::NO_ROUTE; n],
+            city_sent: FxHashMap::default(),
+            origins: vec![None; n],
+            city_mrai: FxHashMap::default(),
+            counters: Counters::default(),
+            scratch: Vec::new(),
+        };
+        for e in 0..m as u32 {
+            net.es[e as usize].mrai_iv = net.jitter_of(e);
+        }
+        net
+    }
+
+    pub fn graph(&self) -> &'g AsGraph {
+        self.graph
+    }
+    /// Directed edges (twice the links).
+    pub fn edges(&self) -> usize {
+        self.es.len()
+    }
+    /// Edge range of `v`.
+    #[inline]
+    fn edges_of(&self, v: u32) -> std::ops::Range<u32> {
+        self.start[v as usize]..self.start[v as usize + 1]
+    }
+    /// The AS that owns edge `e` (binary search).
+    pub fn owner(&self, e: u32) -> AsIdx {
+        AsIdx((self.start.partition_point(|&s| s <= e) - 1) as u32)
+    }
+    /// The neighbour at the far end of edge `e`.
+    pub fn far(&self, e: u32) -> AsIdx {
+        AsIdx(self.es[e as usize].adj.nb)
+    }
+    /// The edge from `a` to `b`, if linked.
+    pub fn edge(&self, a: AsIdx, b: AsIdx) -> Option<u32> {
+        let r = self.edges_of(a.0);
+        let row = &self.es[r.start as usize..r.end as usize];
+        row.binary_search_by_key(&b.0, |x| x.adj.nb)
+            .ok()
+            .map(|k| r.start + k as u32)
+    }
+
+    /// MRAI interval of edge `e` [ns]: `mrai` times a per-session jitter
+    /// factor uniform in [0.75, 1.0] (a stable hash of (seed, edge)).
+    #[inline]
+    pub fn mrai_of(&self, e: u32) -> u64 {
+        if self.cfg.mrai_ns == 0 {
+            0
+        } else {
+            self.es[e as usize].mrai_iv
+        }
+    }
+
+    /// MRAI interval of the per-city session (edge `e`, `city`) [ns].
+    fn city_mrai_of(&self, e: u32, city: u32) -> u64 {
+        if self.cfg.mrai_ns == 0 {
+            return 0;
+        }
+        let h = crate::rng::Streams::new(self.cfg.jitter_seed)
+            .hash("bgp/mrai-jitter/city", (e as u64) << 32 | city as u64);
+        let u = (h >> 11) as f64 / (1u64 << 53) as f64;
+        (self.cfg.mrai_ns as f64 * (MRAI_JITTER_MIN + (1.0 - MRAI_JITTER_MIN) * u)) as u64
+    }
+
+    fn jitter_of(&self, e: u32) -> u64 {
+        if self.cfg.mrai_ns == 0 {
+            return 0;
+        }
+        let h = crate::rng::Streams::new(self.cfg.jitter_seed).hash("bgp/mrai-jitter", e as u64);
+        let u = (h >> 11) as f64 / (1u64 << 53) as f64;
+        let f = MRAI_JITTER_MIN + (1.0 - MRAI_JITTER_MIN) * u;
+        (self.cfg.mrai_ns as f64 * f) as u64
+    }
+
+    // ---- inspection -------------------------------------------------
+
+    /// The current best route of `v`.
+    pub fn route(&self, v: AsIdx) -> Option<DynRoute> {
+        let b = self.best[v.ix()];
+        if b.path == NONE {
+            return None;
+        }
+        let learned = match b.class {
+            1 => Learned::Provider,
+            2 => Learned::Peer,
+            3 => Learned::Customer,
+            _ => Learned::Origin,
+        };
+        let path = self.paths.to_vec(b.path);
+        Some(DynRoute {
+            learned,
+            origin: *path.last().expect("non-empty"),
+            next_hop: (b.edge != NONE).then(|| AsIdx(self.es[b.edge as usize].adj.nb)),
+            no_export: b.no_export,
+            path,
+        })
+    }
+
+    /// The origin AS `v`'s traffic ends at, if it has a route.
+    pub fn origin_of(&self, v: AsIdx) -> Option<AsIdx> {
+        let b = self.best[v.ix()];
+        (b.path != NONE).then(|| AsIdx(self.paths.last(b.path)))
+    }
+
+    /// True while some advertisement waits for an MRAI timer.
+    pub fn pending_mrai(&self) -> bool {
+        self.es.iter().any(|x| x.mrai_pending) || self.city_mrai.values().any(|x| x.1)
+    }
+
+    fn candidate(&self, _v: u32, e: u32) -> Option<Candidate> {
+        let a = self.es[e as usize].agg;
+        if a.path == NONE {
+            return None;
+        }
+        let ad = self.es[e as usize].adj;
+        let class = Learned::from_rel(ad.rel);
+        Some(Candidate {
+            local_pref: if a.local_pref == LP_BY_REL {
+                class.local_pref()
+            } else {
+                a.local_pref
+            },
+            path_len: a.len + 1,
+            key: self.keys[ad.nb as usize],
+            neighbour: Some(AsIdx(ad.nb)),
+        })
+    }
+
+    #[inline]
+    fn best_candidate(&self, v: u32) -> Option<Candidate> {
+        let b = self.best[v as usize];
+        if b.path == NONE || b.edge == NONE {
+            return None;
+        }
+        Some(Candidate {
+            local_pref: b.local_pref,
+            path_len: b.len,
+            key: b.key,
+            neighbour: Some(AsIdx(self.es[b.edge as usize].adj.nb)),
+        })
+    }
+
+    /// The equal-best edges of `v` (tied with its best on local-pref and
+    /// AS-path length), with their tie-break keys. Empty at an origin or
+    /// without a route.
+    pub fn equal_best(&self, v: AsIdx) -> Vec<(u32, u64)> {
+        let Some(b) = self.best_candidate(v.0) else {
+            return Vec::new();
+        };
+        self.edges_of(v.0)
+            .filter_map(|e| {
+                let c = self.candidate(v.0, e)?;
+                matches!(compare(&b, &c), (_, None) | (_, Some(Step::TieBreak)))
+                    .then_some((e, c.key))
+            })
+            .collect()
+    }
+
+    /// Cities where the equal-best session(s) of edge `e` hand traffic over:
+    /// the per-city sessions tied with the edge's aggregate, or every
+    /// interconnection city of the link for the AS-level session.
+    pub fn handover_cities(&self, e: u32, geo: &(impl Interconnects + ?Sized)) -> Vec<CityId> {
+        let a = self.es[e as usize].agg;
+        let mut out = Vec::new();
+        if self.es[e as usize].rib == a && a.path != NONE {
+            let v = self.es[e as usize].me;
+            out.extend_from_slice(geo.cities(AsIdx(v), AsIdx(self.es[e as usize].adj.nb)));
+        }
+        if let Some(list) = self
+            .city_rib
+            .get(&e)
+            .filter(|_| self.es[e as usize].has_city_rib)
+        {
+            for &(c, ad) in list {
+                if ad.path == a.path && ad.local_pref == a.local_pref {
+                    out.push(CityId(c));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The egress of the router of `v` in `city`: among the equal-best
+    /// sessions, the nearest handover city, then the tie-break key, then the
+    /// lower city id (as [`super::egress::egress`]). Returns (neighbour,
+    /// city, km).
+    pub fn egress(
+        &self,
+        geo: &(impl Interconnects + ?Sized),
+        cities: &Cities,
+        v: AsIdx,
+        city: CityId,
+    ) -> Option<(AsIdx, CityId, f64)> {
+        let here = cities.get(city).loc;
+        let mut best: Option<(f64, u64, CityId, AsIdx)> = None;
+        for (e, key) in self.equal_best(v) {
+            let nb = AsIdx(self.es[e as usize].adj.nb);
+            for ic in self.handover_cities(e, geo) {
+                let km = here.distance_km(cities.get(ic).loc);
+                let cand = (km, key, ic, nb);
+                let better = match &best {
+                    None => true,
+                    Some(b) => match cand.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal) {
+                        Ordering::Less => true,
+                        Ordering::Greater => false,
+                        Ordering::Equal => (cand.1, cand.2) < (b.1, b.2),
+                    },
+                };
+                if better {
+                    best = Some(cand);
+                }
+            }
+        }
+        best.map(|(km, _, c, nb)| (nb, c, km))
+    }
+
+    // ---- protocol ---------------------------------------------------
+
+    /// Handles one input at `now` [ns], appending effects to `out`.
+    pub fn handle(&mut self, now: u64, input: Input, out: &mut Vec<Effect>) {
+        match input {
+            Input::Deliver(u) => self.deliver(now, u, out),
+            Input::MraiExpired { edge, city } => self.mrai_expired(now, edge, city, out),
+            Input::SetOrigin { origin, sessions } => self.set_origin(now, origin, sessions, out),
+            Input::Link { a, b, up } => self.link(now, a, b, up, out),
+        }
+    }
+
+    fn deliver(&mut self, now: u64, u: Update, out: &mut Vec<Effect>) {
+        let e = u.to_edge;
+        if !self.es[e as usize].up || self.es[e as usize].epoch != u.epoch {
+            return;
+        }
+        self.counters.processed += 1;
+        let v = self.es[e as usize].me;
+        let ad = u.advert;
+        // RFC 4271 §9.1.2: a path holding our own AS is unfeasible. Senders
+        // never send one (sender-side check in `desired`), so the walk is
+        // only a debug check.
+        debug_assert!(ad.path == NONE || !self.paths.contains(ad.path, v));
+        if u.city == NO_CITY {
+            self.es[e as usize].rib = ad;
+        } else {
+            let list = self.city_rib.entry(e).or_default();
+            match list.binary_search_by_key(&u.city, |x| x.0) {
+                Ok(k) if ad.is_withdrawal() => {
+                    list.remove(k);
+                }
+                Ok(k) => list[k].1 = ad,
+                Err(_) if ad.is_withdrawal() => {}
+                Err(k) => list.insert(k, (u.city, ad)),
+            }
+            self.es[e as usize].has_city_rib = true;
+        }
+        self.reaggregate(v, e, now, out);
+    }
+
+    /// The aggregate of edge `e`'s sessions: the best by (local-pref
+    /// override, fewest prepends); NO_EXPORT only if every such session has it.
+    fn compute_agg(&self, e: u32) -> Advert {
+        let mut agg = self.es[e as usize].rib;
+        if !self.es[e as usize].has_city_rib {
+            return agg;
+        }
+        let Some(list) = self.city_rib.get(&e) else {
+            return agg;
+        };
+        let class_lp = Learned::from_rel(self.es[e as usize].adj.rel).local_pref();
+        let lp = |a: &Advert| {
+            if a.local_pref == LP_BY_REL {
+                class_lp
+            } else {
+                a.local_pref
+            }
+        };
+        for (_, a) in list {
+            if agg.path == NONE {
+                agg = *a;
+                continue;
+            }
+            // `Greater`: `a` is better (higher local-pref, then shorter).
+            let ord = lp(a).cmp(&lp(&agg)).then(agg.len.cmp(&a.len));
+            match ord {
+                Ordering::Greater => agg = *a,
+                Ordering::Equal if a.path == agg.path => agg.no_export &= a.no_export,
+                _ => {}
+            }
+        }
+        agg
+    }
+
+    /// Recomputes edge `e`'s aggregate and, if it changed, `v`'s decision.
+    fn reaggregate(&mut self, v: u32, e: u32, now: u64, out: &mut Vec<Effect>) {
+        if self.es[e as usize].has_city_rib && self.city_rib.get(&e).is_none_or(|l| l.is_empty()) {
+            self.city_rib.remove(&e);
+            self.es[e as usize].has_city_rib = false;
+        }
+        let agg = self.compute_agg(e);
+        let old = self.es[e as usize].agg;
+        if old == agg {
+            // Per-city change only (a handover city appeared or left).
+            if self.best[v as usize].path != NONE && self.is_tied(v, e) {
+                out.push(Effect::Fib { asn: AsIdx(v) });
+            }
+            return;
+        }
+        let was_tied = self.is_tied(v, e);
+        self.es[e as usize].agg = agg;
+        self.decide(v, Some(e), now, out);
+        if was_tied || self.is_tied(v, e) {
+            out.push(Effect::Fib { asn: AsIdx(v) });
+        }
+    }
+
+    fn is_tied(&self, v: u32, e: u32) -> bool {
+        let (Some(b), Some(c)) = (self.best_candidate(v), self.candidate(v, e)) else {
+            return false;
+        };
+        matches!(compare(&b, &c), (_, None) | (_, Some(Step::TieBreak)))
+    }
+
+    /// Runs the decision process at `v` after edge `changed` changed (None:
+    /// anything may have changed); exports on change.
+    fn decide(&mut self, v: u32, changed: Option<u32>, now: u64, out: &mut Vec<Effect>) {
+        if self.origins[v as usize].is_some() {
+            return; // an origin keeps its own route
+        }
+        let old = self.best[v as usize];
+        let cur = self.best_candidate(v);
+        let pick = match (changed, cur) {
+            // The changed edge is not the best one: it wins or nothing moves.
+            (Some(e), Some(c)) if e != old.edge => match self.candidate(v, e) {
+                Some(n) if compare(&n, &c).0 == Ordering::Less => Some(e),
+                _ => return,
+            },
+            _ => {
+                let mut pick: Option<(u32, Candidate)> = None;
+                self.counters.scanned += self.edges_of(v).len() as u64;
+                for e in self.edges_of(v) {
+                    if let Some(c) = self.candidate(v, e)
+                        && pick
+                            .as_ref()
+                            .is_none_or(|(_, p)| compare(&c, p).0 == Ordering::Less)
+                    {
+                        pick = Some((e, c));
+                    }
+                }
+                pick.map(|(e, _)| e)
+            }
+        };
+        let new = match pick {
+            None => Best::NO_ROUTE,
+            Some(e) => {
+                let a = self.es[e as usize].agg;
+                let c = self.candidate(v, e).expect("picked");
+                Best {
+                    edge: e,
+                    path: self.paths.cons(v, a.path),
+                    local_pref: c.local_pref,
+                    len: c.path_len,
+                    key: c.key,
+                    class: Learned::from_rel(self.es[e as usize].adj.rel) as u8,
+                    no_export: a.no_export,
+                }
+            }
+        };
+        if new == old {
+            return;
+        }
+        self.best[v as usize] = new;
+        self.counters.best_changes += 1;
+        out.push(Effect::Best { asn: AsIdx(v) });
+        if new.edge != old.edge {
+            out.push(Effect::Fib { asn: AsIdx(v) });
+        }
+        self.export_all(v, now, out);
+    }
+
+    /// What `v` should have sent on edge `f` now (AS-level session).
+    fn desired(&self, v: u32, f: u32) -> Advert {
+        let b = self.best[v as usize];
+        if b.path == NONE || b.no_export || self.origins[v as usize].is_some() {
+            return Advert::WITHDRAWN;
+        }
+        let ad = self.es[f as usize].adj;
+        let class = match b.class {
+            1 => Learned::Provider,
+            2 => Learned::Peer,
+            _ => Learned::Customer,
+        };
+        // What v is to the neighbour is the converse of `ad.rel`; export
+        // is decided by what the neighbour is to v.
+        if !class.exports_to(ad.rel) || self.scratch.contains(&ad.nb) {
+            return Advert::WITHDRAWN;
+        }
+        Advert {
+            path: b.path,
+            len: b.len,
+            local_pref: LP_BY_REL,
+            no_export: false,
+        }
+    }
+
+    fn export_all(&mut self, v: u32, now: u64, out: &mut Vec<Effect>) {
+        self.load_scratch(v);
+        self.counters.exported += self.edges_of(v).len() as u64;
+        for f in self.edges_of(v) {
+            self.export_edge(v, f, now, out);
+        }
+    }
+
+    fn load_scratch(&mut self, v: u32) {
+        self.scratch.clear();
+        let mut id = self.best[v as usize].path;
+        while id != NONE {
+            let (h, t, _) = self.paths.nodes[id as usize];
+            self.scratch.push(h);
+            id = t;
+        }
+    }
+
+    /// Brings edge `f`'s Adj-RIB-Out up to date, under MRAI. Needs
+    /// `load_scratch(v)`.
+    fn export_edge(&mut self, v: u32, f: u32, now: u64, out: &mut Vec<Effect>) {
+        if !self.es[f as usize].up {
+            return;
+        }
+        // Per-city sessions of an origin, or leftovers of one.
+        if self.origins[v as usize].is_some() || self.es[f as usize].has_city_sent {
+            self.export_origin_edge(v, f, now, out);
+            if self.origins[v as usize].is_some() {
+                return;
+            }
+        }
+        let want = self.desired(v, f);
+        if want == self.es[f as usize].sent {
+            return;
+        }
+        self.transmit(f, NO_CITY, want, now, out);
+    }
+
+    /// Sends `want` on (edge `f`, `city`) unless MRAI holds it back.
+    /// Returns false when held back.
+    fn transmit(
+        &mut self,
+        f: u32,
+        city: u32,
+        want: Advert,
+        now: u64,
+        out: &mut Vec<Effect>,
+    ) -> bool {
+        let limited = !want.is_withdrawal() || self.cfg.mrai_withdrawals;
+        if limited && city != NO_CITY {
+            // A per-city session has its own MRAI timer.
+            let iv = self.city_mrai_of(f, city);
+            let st = self.city_mrai.entry((f, city)).or_insert((0, false));
+            if now < st.0 {
+                if !st.1 {
+                    st.1 = true;
+                    out.push(Effect::Arm {
+                        after: st.0 - now,
+                        timer: Timer::Mrai { edge: f, city },
+                    });
+                }
+                return false;
+            }
+            if iv > 0 {
+                st.0 = now + iv;
+            }
+        } else if limited && now < self.es[f as usize].mrai_until {
+            if !self.es[f as usize].mrai_pending {
+                self.es[f as usize].mrai_pending = true;
+                out.push(Effect::Arm {
+                    after: self.es[f as usize].mrai_until - now,
+                    timer: Timer::Mrai { edge: f, city },
+                });
+            }
+            return false;
+        } else if limited {
+            let iv = self.mrai_of(f);
+            if iv > 0 {
+                self.es[f as usize].mrai_until = now + iv;
+            }
+        }
+        if city == NO_CITY {
+            self.es[f as usize].sent = want;
+        } else {
+            let list = self.city_sent.entry(f).or_default();
+            match list.binary_search_by_key(&city, |x| x.0) {
+                Ok(k) if want.is_withdrawal() => {
+                    list.remove(k);
+                }
+                Ok(k) => list[k].1 = want,
+                Err(_) if want.is_withdrawal() => {}
+                Err(k) => list.insert(k, (city, want)),
+            }
+            self.es[f as usize].has_city_sent = !list.is_empty();
+            if list.is_empty() {
+                self.city_sent.remove(&f);
+            }
+        }
+        if want.is_withdrawal() {
+            self.counters.withdrawals += 1;
+        } else {
+            self.counters.advertisements += 1;
+        }
+        let ad = self.es[f as usize].adj;
+        out.push(Effect::Send(Update {
+            from_edge: f,
+            to_edge: ad.rev,
+            city,
+            epoch: self.es[ad.rev as usize].epoch,
+            advert: want,
+        }));
+        true
+    }
+
+    /// The origin's announcements on edge `f`: one per session (city).
+    fn origin_wants(&mut self, v: u32, f: u32) -> Vec<(u32, Advert)> {
+        let nb = AsIdx(self.es[f as usize].adj.nb);
+        let Some(list) = &self.origins[v as usize] else {
+            return Vec::new();
+        };
+        let k0 = list.partition_point(|s| s.neighbour < nb);
+        let ses: Vec<OriginSession> = list[k0..]
+            .iter()
+            .take_while(|s| s.neighbour == nb)
+            .copied()
+            .collect();
+        let mut wants: Vec<(u32, Advert)> = Vec::with_capacity(ses.len());
+        for s in ses {
+            let city = s.city_key();
+            if wants.last().is_some_and(|w| w.0 == city) {
+                continue; // first session of a (neighbour, city) wins
+            }
+            let mut p = self.paths.cons(v, NONE);
+            for _ in 0..s.prepend {
+                p = self.paths.cons(v, p);
+            }
+            wants.push((
+                city,
+                Advert {
+                    path: p,
+                    len: s.prepend + 1,
+                    local_pref: s.local_pref.unwrap_or(LP_BY_REL),
+                    no_export: s.no_export,
+                },
+            ));
+        }
+        wants
+    }
+
+    fn export_origin_edge(&mut self, v: u32, f: u32, now: u64, out: &mut Vec<Effect>) {
+        let wants = self.origin_wants(v, f);
+        // Per-city sessions: withdraw those no longer wanted, send changes.
+        let had: Vec<(u32, Advert)> = self.city_sent.get(&f).cloned().unwrap_or_default();
+        for &(c, _) in &had {
+            if !wants.iter().any(|w| w.0 == c) {
+                self.transmit(f, c, Advert::WITHDRAWN, now, out);
+            }
+        }
+        for &(c, w) in &wants {
+            if c == NO_CITY {
+                if self.es[f as usize].sent != w {
+                    self.transmit(f, NO_CITY, w, now, out);
+                }
+            } else {
+                let cur = had
+                    .iter()
+                    .find(|h| h.0 == c)
+                    .map_or(Advert::WITHDRAWN, |h| h.1);
+                if cur != w {
+                    self.transmit(f, c, w, now, out);
+                }
+            }
+        }
+        if self.origins[v as usize].is_some()
+            && !wants.iter().any(|w| w.0 == NO_CITY)
+            && !self.es[f as usize].sent.is_withdrawal()
+        {
+            self.transmit(f, NO_CITY, Advert::WITHDRAWN, now, out);
+        }
+    }
+
+    fn mrai_expired(&mut self, now: u64, f: u32, city: u32, out: &mut Vec<Effect>) {
+        if city == NO_CITY {
+            if !self.es[f as usize].mrai_pending {
+                return;
+            }
+            self.es[f as usize].mrai_pending = false;
+            self.es[f as usize].mrai_until = 0;
+        } else {
+            match self.city_mrai.remove(&(f, city)) {
+                Some((_, true)) => {}
+                _ => return,
+            }
+        }
+        let v = self.es[f as usize].me;
+        self.load_scratch(v);
+        self.export_edge(v, f, now, out);
+    }
+
+    fn set_origin(
+        &mut self,
+        now: u64,
+        o: AsIdx,
+        sessions: Option<Vec<OriginSession>>,
+        out: &mut Vec<Effect>,
+    ) {
+        let v = o.0;
+        let was = self.origins[v as usize].is_some();
+        self.origins[v as usize] = sessions.map(|mut s| {
+            s.sort_by_key(|x| (x.neighbour, x.city_key()));
+            s
+        });
+        if self.origins[v as usize].is_some() {
+            let path = self.paths.cons(v, NONE);
+            let new = Best {
+                edge: NONE,
+                path,
+                local_pref: Learned::Origin.local_pref(),
+                len: 1,
+                key: 0,
+                class: Learned::Origin as u8,
+                no_export: false,
+            };
+            if self.best[v as usize] != new {
+                self.best[v as usize] = new;
+                self.counters.best_changes += 1;
+                out.push(Effect::Best { asn: o });
+                out.push(Effect::Fib { asn: o });
+            }
+            // Origin state replaces whatever the AS-level session carried.
+            self.load_scratch(v);
+            for f in self.edges_of(v) {
+                self.export_edge(v, f, now, out);
+            }
+        } else {
+            if was {
+                self.best[v as usize] = Best::NO_ROUTE;
+                self.counters.best_changes += 1;
+                out.push(Effect::Best { asn: o });
+                out.push(Effect::Fib { asn: o });
+            }
+            // Back to an ordinary AS: withdraw origin sessions, decide, export.
+            self.decide(v, None, now, out);
+            self.export_all(v, now, out);
+        }
+    }
+
+    fn link(&mut self, now: u64, a: AsIdx, b: AsIdx, up: bool, out: &mut Vec<Effect>) {
+        let (Some(ab), Some(ba)) = (self.edge(a, b), self.edge(b, a)) else {
+            return;
+        };
+        if self.es[ab as usize].up == up {
+            return;
+        }
+        for (v, e) in [(a.0, ab), (b.0, ba)] {
+            self.es[e as usize].up = up;
+            self.es[e as usize].epoch = self.es[e as usize].epoch.wrapping_add(1);
+            self.es[e as usize].mrai_until = 0;
+            self.es[e as usize].mrai_pending = false;
+            // The session's state is gone on both sides.
+            self.es[e as usize].sent = Advert::WITHDRAWN;
+            self.city_sent.remove(&e);
+            self.es[e as usize].has_city_sent = false;
+            self.city_mrai.retain(|k, _| k.0 != e);
+            if !up {
+                self.es[e as usize].rib = Advert::WITHDRAWN;
+                self.city_rib.remove(&e);
+                self.reaggregate(v, e, now, out);
+            }
+        }
+        if up {
+            // Session establishment: each side sends its current routes.
+            for (v, e) in [(a.0, ab), (b.0, ba)] {
+                self.load_scratch(v);
+                self.export_edge(v, e, now, out);
+            }
+        }
+    }
+
+    /// Warm start: installs a converged state as if the protocol had run to
+    /// quiescence long ago (no timer running). `next_hop(v)` gives each AS's
+    /// best as (next-hop neighbour, None at an origin; class), e.g. from the
+    /// static solver; `origins` are the originating ASes' sessions. Every
+    /// Adj-RIB-In and Adj-RIB-Out is then filled with what is exported.
+    pub fn install(
+        &mut self,
+        origins: &[(AsIdx, Vec<OriginSession>)],
+        next_hop: impl Fn(AsIdx) -> Option<(Option<AsIdx>, Learned)>,
+    ) {
+        for (o, s) in origins {
+            let mut s = s.clone();
+            s.sort_by_key(|x| (x.neighbour, x.city_key()));
+            self.origins[o.ix()] = Some(s);
+        }
+        // Paths in order of dependence: resolve by memoised recursion.
+        let n = self.graph.len();
+        let mut state = vec![0u8; n]; // 0 todo, 1 in progress, 2 done
+        for v in 0..n as u32 {
+            self.install_one(v, &next_hop, &mut state);
+        }
+        // Adj-RIB-Out and Adj-RIB-In from the installed bests (no MRAI).
+        let mrai = std::mem::replace(&mut self.cfg.mrai_ns, 0);
+        let mut sink = Vec::new();
+        for v in 0..n as u32 {
+            self.load_scratch(v);
+            for f in self.edges_of(v) {
+                self.export_edge(v, f, 0, &mut sink);
+            }
+        }
+        for eff in sink {
+            if let Effect::Send(u) = eff {
+                let e = u.to_edge;
+                let v = self.es[e as usize].me;
+                let mut ad = u.advert;
+                if ad.path != NONE && self.paths.contains(ad.path, v) {
+                    ad = Advert::WITHDRAWN;
+                }
+                if u.city == NO_CITY {
+                    self.es[e as usize].rib = ad;
+                } else {
+                    let list = self.city_rib.entry(e).or_default();
+                    if let Err(k) = list.binary_search_by_key(&u.city, |x| x.0) {
+                        list.insert(k, (u.city, ad));
+                    }
+                    self.es[e as usize].has_city_rib = true;
+                }
+            }
+        }
+        for e in 0..self.es.len() as u32 {
+            self.es[e as usize].agg = self.compute_agg(e);
+        }
+        self.cfg.mrai_ns = mrai;
+        for x in &mut self.es {
+            x.mrai_until = 0;
+            x.mrai_pending = false;
+        }
+        self.city_mrai.clear();
+        self.counters = Counters::default();
+        // The installed best's local-pref / no-export follow the aggregates.
+        for v in 0..n as u32 {
+            let b = self.best[v as usize];
+            if b.edge != NONE {
+                let a = self.es[b.edge as usize].agg;
+                let c = self.candidate(v, b.edge);
+                if let Some(c) = c {
+                    self.best[v as usize].local_pref = c.local_pref;
+                    self.best[v as usize].no_export = a.no_export;
+                }
+            }
+        }
+    }
+
+    fn install_one(
+        &mut self,
+        v: u32,
+        next_hop: &impl Fn(AsIdx) -> Option<(Option<AsIdx>, Learned)>,
+        state: &mut [u8],
+    ) {
+        // Iterative: walk down the next-hop chain, then build back up.
+        let mut stack = vec![v];
+        while let Some(&x) = stack.last() {
+            if state[x as usize] == 2 {
+                stack.pop();
+                continue;
+            }
+            let Some((nh, learned)) = next_hop(AsIdx(x)) else {
+                state[x as usize] = 2;
+                stack.pop();
+                continue;
+            };
+            match nh {
+                None => {
+                    let path = self.paths.cons(x, NONE);
+                    self.best[x as usize] = Best {
+                        edge: NONE,
+                        path,
+                        local_pref: Learned::Origin.local_pref(),
+                        len: 1,
+                        key: 0,
+                        class: Learned::Origin as u8,
+                        no_export: false,
+                    };
+                    state[x as usize] = 2;
+                    stack.pop();
+                }
+                Some(u) => {
+                    if state[u.ix()] != 2 {
+                        if state[u.ix()] == 1 {
+                            // A next-hop cycle cannot come from a solver; drop it.
+                            state[x as usize] = 2;
+                            stack.pop();
+                            continue;
+                        }
+                        state[x as usize] = 1;
+                        stack.push(u.0);
+                        continue;
+                    }
+                    let e = self.edge(AsIdx(x), u).expect("next hop is a neighbour");
+                    let bu = self.best[u.ix()];
+                    let tail = if bu.class == Learned::Origin as u8 {
+                        // The origin's announcement toward x, prepends included.
+                        let f = self.es[e as usize].adj.rev;
+                        let w = self.origin_wants(u.0, f);
+                        let len = |p: u32, s: &Self| s.paths.len(p);
+                        w.iter()
+                            .map(|w| w.1.path)
+                            .min_by_key(|&p| len(p, self))
+                            .unwrap_or(bu.path)
+                    } else {
+                        bu.path
+                    };
+                    let path = if bu.path == NONE {
+                        NONE
+                    } else {
+                        self.paths.cons(x, tail)
+                    };
+                    self.best[x as usize] = Best {
+                        edge: e,
+                        path,
+                        local_pref: learned.local_pref(),
+                        len: if path == NONE {
+                            0
+                        } else {
+                            self.paths.len(path)
+                        },
+                        key: self.keys[u.ix()],
+                        class: learned as u8,
+                        no_export: false,
+                    };
+                    state[x as usize] = 2;
+                    stack.pop();
+                }
+            }
+        }
+    }
+}
