@@ -13,6 +13,7 @@
 
 pub mod load;
 pub mod raw;
+pub mod tiers;
 pub mod validate;
 
 pub use load::{Loaded, load_file, load_str};

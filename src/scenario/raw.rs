@@ -159,6 +159,9 @@ pub struct Cdn {
     pub peering: Peering,
     pub pops: Vec<Pop>,
     pub edge: EdgeCache,
+    /// Upper tiers, parent choice and request coalescing (docs/caches.md).
+    #[serde(default)]
+    pub tiers: super::tiers::Tiers,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -185,6 +188,10 @@ pub struct Pop {
     /// with NO_EXPORT. The host is a transit provider of the CDN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<u32>,
+    /// Origin site this PoP's edge fetches from when its parent is the
+    /// origin (default: the lowest-RTT origin site).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 fn is_zero(x: &u32) -> bool {
@@ -253,7 +260,13 @@ pub struct EdgeCache {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Origin {
+    /// Name of the origin site at `city`.
+    #[serde(default = "super::tiers::default_origin_name")]
+    pub name: String,
     pub city: String,
+    /// Further origin sites; each cache uses its configured or nearest one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<super::tiers::OriginSite>,
     /// Origin processing time until its first byte.
     #[serde(default = "default_origin_processing")]
     pub processing: Duration,

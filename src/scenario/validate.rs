@@ -34,6 +34,8 @@ pub struct RunConfig {
     pub pops: Vec<PopConfig>,
     pub edge: EdgeConfig,
     pub origin: OriginConfig,
+    /// Upper tiers, coalescing and origin sites (`scenario::tiers`).
+    pub tiers: super::tiers::TierConfig,
     /// Total request rate [1/s].
     pub rate: f64,
     pub groups: Vec<GroupConfig>,
@@ -269,6 +271,8 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         processing: s.origin.processing.get(),
     };
 
+    let tiers = super::tiers::validate(s, &|p, q| city(&cities, loc, p, q), loc)?;
+
     let rate = s.clients.rate.0;
     if rate <= 0.0 {
         return Err(err(
@@ -370,6 +374,7 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         pops,
         edge,
         origin,
+        tiers,
         rate,
         groups,
         catalogs: workload.catalogs,

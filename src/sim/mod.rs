@@ -7,35 +7,39 @@
 //! 2. steering picks the PoP (`nearest`: the geographically nearest PoP);
 //! 3. the request reaches the edge at `t + rtt/2`, where the cache is
 //!    looked up (event `AtEdge`);
-//! 4. a hit answers after the edge processing time; a miss is fetched from
-//!    the origin over an already-open connection (one edge-origin RTT plus
-//!    origin processing) and inserted into the edge cache when the response
-//!    arrives (event `Fill`). Misses for an object already being fetched are
-//!    fetched again: request coalescing is not modelled yet.
+//! 4. a hit answers after the edge processing time; a miss goes up the
+//!    cache hierarchy ([`tiers`]: none, shield, regional, consistent-hash)
+//!    over already-open connections, each hop one RTT of the latency model
+//!    plus jitter, until a cache hits or an origin site answers; the
+//!    response fills every cache on the way back ([`fetch`]). With request
+//!    coalescing (default), a miss for an object already being fetched by
+//!    that cache waits for that fetch instead of sending another.
 //!
-//! Time to first byte = client-PoP RTT + edge processing, plus edge-origin
-//! RTT and origin processing on a miss. The client-PoP RTT of a request is
+//! Time to first byte = client-PoP RTT + edge processing, plus on a miss
+//! each hop's processing and RTT up to where the object was found (origin
+//! processing when that is the origin), or the wait for the fetch a
+//! coalesced request joined. The client-PoP RTT of a request is
 //! the path RTT plus twice a last-mile access delay drawn per request (each
 //! request comes from a different user of the group) plus per-request jitter;
-//! the edge-origin RTT gets its own jitter draw. Distributions and fitted
+//! each fetch between tiers gets its own jitter draw. Distributions and fitted
 //! parameters: docs/latency-model.md. Transport setup (TCP/TLS handshakes) and
 //! transfer time are not modelled yet: this is the "warm connection" view
 //! of a request, stated in the outputs as `transport = "warm-connection"`.
 
+pub mod fetch;
 pub mod plan;
+pub mod tiers;
 
 pub use plan::{GroupRoute, plan};
 
-use crate::cache::{Cache, TinyLfu};
+use crate::cache::Cache;
 use crate::engine::{self, Budget, Control, Model, Outcome, Scheduler};
-use crate::geo::CityId;
 use crate::http::CacheConfig as HttpCacheConfig;
 use crate::http::freshness::Policy as HttpPolicy;
 use crate::http::key::KeyConfig;
 use crate::metrics::{CacheCounters, LatencyHistogram, TimeSeries};
 use crate::rng::{StreamRng, Streams};
 use crate::scenario::RunConfig;
-use crate::scenario::raw::Admission;
 use crate::time::{SimDuration, SimTime};
 use crate::workload::{BUST_PARAM, RequestSource, Synthetic};
 use rand_distr::{Distribution, Gamma, LogNormal};
@@ -63,11 +67,38 @@ pub struct RunMetrics {
     /// Measured requests whose response headers forbid storing them
     /// (no-store, private, Set-Cookie by default): always fetched.
     pub uncacheable: u64,
+    /// Per cache node (edges in PoP order, then upper tiers).
+    pub tiers: Vec<TierMetrics>,
+    /// All upper tiers together.
+    pub upper: CacheCounters,
+    /// Measured requests (at any tier) that joined another's fetch.
+    pub coalesced: u64,
+    /// Per origin site.
+    pub origins: Vec<OriginMetrics>,
+}
+
+/// One cache node's counters (measured requests only).
+#[derive(Clone, Debug, Default)]
+pub struct TierMetrics {
+    /// Requests reaching the node; coalesced ones count as misses.
+    pub cache: CacheCounters,
+    /// Misses that joined a fetch already in flight at this node.
+    pub coalesced: u64,
+    /// Fetches sent to the parent, and their bytes.
+    pub fetches: u64,
+    pub fetch_bytes: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OriginMetrics {
+    pub requests: u64,
+    pub bytes: u64,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct PopMetrics {
     pub edge: CacheCounters,
+    /// Fetches this edge sent to its parent (the origin without tiers).
     pub origin_requests: u64,
     pub origin_bytes: u64,
     pub ttfb: LatencyHistogram,
@@ -86,6 +117,9 @@ struct Request {
     rtt: SimDuration,
     group: u32,
     pop: u32,
+    catalog: u32,
+    object: u64,
+    profile: u16,
     /// Cache key (object, after cache-key normalisation).
     key: u64,
     size: u64,
@@ -97,7 +131,10 @@ struct Request {
 enum Event {
     Arrival(crate::workload::Request),
     AtEdge(Request),
-    Fill { pop: u32, key: u64, size: u64 },
+    /// A fetch (by its id) reaches an upper-tier node.
+    AtTier { node: u32, fetch: u32 },
+    /// The response to a fetch reaches the node that sent it.
+    Response { fetch: u32 },
 }
 
 struct RequestModel<'a> {
@@ -107,8 +144,10 @@ struct RequestModel<'a> {
     policies: Vec<Vec<HttpPolicy>>,
     keys: KeyConfig,
     routes: &'a [GroupRoute],
-    pop_origin_rtt: Vec<SimDuration>,
-    edges: Vec<Cache<Box<dyn crate::cache::Policy>>>,
+    hier: tiers::Hierarchy,
+    /// One cache per node of `hier`.
+    caches: Vec<Cache<Box<dyn crate::cache::Policy>>>,
+    fetches: fetch::Fetches,
     noise: PathNoise,
     m: RunMetrics,
 }
@@ -151,6 +190,9 @@ impl Model for RequestModel<'_> {
                     rtt,
                     group: w.group,
                     pop: route.pop as u32,
+                    catalog: w.catalog,
+                    object: w.object,
+                    profile: w.profile,
                     // The cache key: the object, or a distinct key when a
                     // cache-busting parameter survives key normalisation.
                     key: self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0,
@@ -162,74 +204,9 @@ impl Model for RequestModel<'_> {
                     Event::AtEdge(req),
                 );
             }
-            Event::AtEdge(r) => {
-                let pop = r.pop as usize;
-                // Responses the headers forbid storing go to the origin.
-                let hit = r.storable && self.edges[pop].lookup(r.key);
-                let mut ttfb = r.rtt + self.cfg.edge.processing;
-                if !hit {
-                    let jitter = SimDuration::from_millis_f64(self.noise.jitter_ms());
-                    let origin_rtt = self.pop_origin_rtt[pop] + jitter;
-                    let fetch = self.cfg.edge.processing + origin_rtt + self.cfg.origin.processing;
-                    ttfb = r.rtt + fetch;
-                    if r.storable {
-                        let fill = Event::Fill {
-                            pop: r.pop,
-                            key: r.key,
-                            size: r.size,
-                        };
-                        s.schedule_in(fetch, fill);
-                    } else {
-                        self.m.uncacheable +=
-                            u64::from(r.arrived >= SimTime::ZERO + self.cfg.warmup);
-                    }
-                }
-                let bucket = self.m.series.at(r.arrived);
-                bucket.requests += 1;
-                bucket.bytes += r.size;
-                if hit {
-                    bucket.edge_hits += 1;
-                } else {
-                    bucket.origin_requests += 1;
-                    bucket.origin_bytes += r.size;
-                }
-                if r.arrived < SimTime::ZERO + self.cfg.warmup {
-                    return;
-                }
-                let m = &mut self.m;
-                m.ttfb.record(ttfb);
-                m.edge.record(hit, r.size);
-                let p = &mut m.per_pop[pop];
-                p.edge.record(hit, r.size);
-                p.ttfb.record(ttfb);
-                if !hit {
-                    m.origin_requests += 1;
-                    m.origin_bytes += r.size;
-                    p.origin_requests += 1;
-                    p.origin_bytes += r.size;
-                }
-                let gm = &mut m.per_group[r.group as usize];
-                gm.requests += 1;
-                gm.ttfb.record(ttfb);
-            }
-            Event::Fill { pop, key, size } => {
-                self.edges[pop as usize].insert(key, size);
-            }
-        }
-    }
-}
-
-/// One PoP's edge cache as the scenario configures it.
-fn edge_cache(cfg: &RunConfig) -> Cache<Box<dyn crate::cache::Policy>> {
-    let cap = cfg.edge.capacity_bytes;
-    let c = Cache::new(cfg.edge.policy.kind().build(cap), cap);
-    match cfg.edge.admission {
-        Admission::None => c,
-        // The sketch is sized to the catalog (an upper bound on the
-        // objects the cache can hold), capped to bound memory.
-        Admission::TinyLfu => {
-            let objects: u64 = cfg.catalogs.iter().map(|k| k.objects).sum();
-            c.with_admission(TinyLfu::new(objects.min(TINYLFU_MAX_OBJECTS) as usize))
+            Event::AtEdge(r) => self.at_edge(s, r),
+            Event::AtTier { node, fetch } => self.at_tier(s, node, fetch),
+            Event::Response { fetch } => self.response(s, fetch),
         }
     }
 }
@@ -242,8 +219,6 @@ pub fn run(
     observe: impl FnMut(SimTime) -> Control,
 ) -> crate::Result<Option<RunMetrics>> {
     let streams = Streams::new(cfg.seed);
-    let loc = |c: CityId| cfg.cities.get(c).loc;
-    let origin = loc(cfg.origin.city);
     let source = Synthetic::from_config(cfg);
     let http = HttpCacheConfig::default();
     let policies = source
@@ -258,18 +233,15 @@ pub fn run(
         })
         .collect();
     let horizon = cfg.duration + DRAIN_LIMIT;
+    let hier = tiers::Hierarchy::new(cfg);
     let mut model = RequestModel {
         cfg,
         source,
         policies,
         keys: KeyConfig::default(),
         routes,
-        pop_origin_rtt: cfg
-            .pops
-            .iter()
-            .map(|p| cfg.latency.rtt_direct(loc(p.city), origin))
-            .collect(),
-        edges: cfg.pops.iter().map(|_| edge_cache(cfg)).collect(),
+        caches: (0..hier.nodes.len()).map(|i| hier.cache(i, cfg)).collect(),
+        fetches: fetch::Fetches::default(),
         noise: PathNoise {
             rng: streams.stream("latency/noise"),
             access: cfg.latency.access_distribution(),
@@ -286,7 +258,12 @@ pub fn run(
             events: 0,
             issued: 0,
             uncacheable: 0,
+            tiers: vec![TierMetrics::default(); hier.nodes.len()],
+            upper: CacheCounters::default(),
+            coalesced: 0,
+            origins: vec![OriginMetrics::default(); cfg.tiers.origins.len()],
         },
+        hier,
     };
     let mut sched = Scheduler::new();
     if let Some(first) = model.source.next_request() {

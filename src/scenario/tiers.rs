@@ -1,0 +1,295 @@
+//! The cache hierarchy of a scenario: `[cdn.tiers]` (upper tiers, how edges
+//! pick their parent, request coalescing) and the origin sites, as written
+//! ([`Tiers`], [`OriginSite`]) and validated ([`TierConfig`]).
+//!
+//! The keys are built to be swept with `--set`: one list of upper-tier
+//! sites, and `cdn.tiers.mode` decides which of them are used (`none`:
+//! none, `shield`: the one named by `cdn.tiers.shield`, `regional` and
+//! `consistent-hash`: all). Every upper tier's capacity and eviction policy
+//! default to `cdn.tiers.capacity` / `cdn.tiers.policy`, so one key sizes
+//! them all. The model: docs/caches.md, "Tiers".
+
+use super::load::Locator;
+use super::raw::{Policy, Scenario};
+use crate::error::InputError;
+use crate::geo::CityId;
+use crate::time::SimDuration;
+use crate::units::{Bytes, Duration};
+use serde::{Deserialize, Serialize};
+
+/// Default byte capacity of each upper-tier cache.
+pub const DEFAULT_TIER_CAPACITY: u64 = 100_000_000_000;
+/// Default eviction policy of the upper tiers.
+pub const DEFAULT_TIER_POLICY: Policy = Policy::Lru;
+/// Default name of the primary origin (`origin.city`).
+pub const DEFAULT_ORIGIN_NAME: &str = "origin";
+/// Request coalescing is on unless a scenario turns it off.
+pub const DEFAULT_COALESCING: bool = true;
+
+/// How an edge finds the parent of its misses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TierMode {
+    /// Edge misses go straight to the origin.
+    #[default]
+    None,
+    /// Every edge's misses go to one upper tier (the origin shield).
+    Shield,
+    /// Each edge has one upper tier, chosen by `regional_choice`.
+    Regional,
+    /// Each object has one upper tier, by rendezvous hashing of its cache
+    /// key over the upper tiers' names (docs/caches.md).
+    ConsistentHash,
+}
+
+/// Which upper tier a `regional` edge uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegionalChoice {
+    /// The upper tier with the lowest RTT from the edge.
+    #[default]
+    Nearest,
+    /// The upper tier with the lowest edge -> tier -> origin RTT.
+    LowestOriginRtt,
+}
+
+fn default_tier_capacity() -> Bytes {
+    Bytes(DEFAULT_TIER_CAPACITY)
+}
+fn default_tier_policy() -> Policy {
+    DEFAULT_TIER_POLICY
+}
+fn default_coalescing() -> bool {
+    DEFAULT_COALESCING
+}
+fn default_tier_processing() -> Duration {
+    Duration(super::DEFAULT_EDGE_PROCESSING)
+}
+
+/// `[cdn.tiers]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tiers {
+    #[serde(default)]
+    pub mode: TierMode,
+    /// With `mode = "regional"`.
+    #[serde(default)]
+    pub regional_choice: RegionalChoice,
+    /// Concurrent misses for one object at one cache wait for one fetch.
+    #[serde(default = "default_coalescing")]
+    pub coalescing: bool,
+    /// The upper tier used with `mode = "shield"` (default: the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shield: Option<String>,
+    /// Capacity of every upper tier that gives none.
+    #[serde(default = "default_tier_capacity")]
+    pub capacity: Bytes,
+    /// Eviction policy of every upper tier that gives none.
+    #[serde(default = "default_tier_policy")]
+    pub policy: Policy,
+    /// Server processing time per request at an upper tier.
+    #[serde(default = "default_tier_processing")]
+    pub processing: Duration,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upper: Vec<UpperTier>,
+}
+
+impl Default for Tiers {
+    fn default() -> Self {
+        Tiers {
+            mode: TierMode::None,
+            regional_choice: RegionalChoice::Nearest,
+            coalescing: DEFAULT_COALESCING,
+            shield: None,
+            capacity: default_tier_capacity(),
+            policy: DEFAULT_TIER_POLICY,
+            processing: default_tier_processing(),
+            upper: Vec::new(),
+        }
+    }
+}
+
+/// One upper-tier site.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpperTier {
+    pub name: String,
+    /// City name, `Name,CC` or IATA code.
+    pub city: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Bytes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+    /// Origin site it fetches from (default: the lowest-RTT one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
+/// A further origin site (`[[origin.sites]]`), beside `origin.city`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OriginSite {
+    pub name: String,
+    pub city: String,
+}
+
+pub fn default_origin_name() -> String {
+    DEFAULT_ORIGIN_NAME.to_string()
+}
+
+/// The validated hierarchy.
+#[derive(Clone, Debug)]
+pub struct TierConfig {
+    pub mode: TierMode,
+    pub regional_choice: RegionalChoice,
+    pub coalescing: bool,
+    /// Index into `upper` of the shield (mode `shield`).
+    pub shield: usize,
+    pub processing: SimDuration,
+    pub upper: Vec<UpperConfig>,
+    /// Origin sites; `[0]` is `origin.city`.
+    pub origins: Vec<OriginConfig>,
+    /// Configured origin site per PoP (index into `origins`).
+    pub pop_origin: Vec<Option<usize>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct UpperConfig {
+    pub name: String,
+    pub city: CityId,
+    pub capacity_bytes: u64,
+    pub policy: Policy,
+    pub origin: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OriginConfig {
+    pub name: String,
+    pub city: CityId,
+}
+
+/// Validates `[cdn.tiers]`, the origin sites and the PoPs' `origin` keys.
+pub fn validate(
+    s: &Scenario,
+    city: &dyn Fn(&str, &str) -> Result<CityId, InputError>,
+    loc: &Locator,
+) -> Result<TierConfig, InputError> {
+    let t = &s.cdn.tiers;
+    let err = |path: &str, msg: String| loc.error_at(path, msg);
+
+    let mut origins = vec![OriginConfig {
+        name: s.origin.name.clone(),
+        city: city("origin.city", &s.origin.city)?,
+    }];
+    if s.origin.name.is_empty() {
+        return Err(err("origin.name", "must not be empty".into()));
+    }
+    for (i, o) in s.origin.sites.iter().enumerate() {
+        let path = format!("origin.sites[{i}]");
+        if o.name.is_empty() {
+            return Err(err(&format!("{path}.name"), "must not be empty".into()));
+        }
+        if let Some(j) = origins.iter().position(|p| p.name == o.name) {
+            let other = if j == 0 { "origin.name".to_string() } else { format!("origin.sites[{}]", j - 1) };
+            return Err(err(
+                &format!("{path}.name"),
+                format!("duplicate origin name {:?} (also {other})", o.name),
+            ));
+        }
+        origins.push(OriginConfig {
+            name: o.name.clone(),
+            city: city(&format!("{path}.city"), &o.city)?,
+        });
+    }
+    let names = || {
+        origins
+            .iter()
+            .map(|o| format!("{:?}", o.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let origin_ref = |path: &str, name: &Option<String>| -> Result<Option<usize>, InputError> {
+        match name {
+            None => Ok(None),
+            Some(n) => origins.iter().position(|o| &o.name == n).map(Some).ok_or_else(|| {
+                err(path, format!("unknown origin {n:?} (expected one of {})", names()))
+            }),
+        }
+    };
+    let pop_origin = s
+        .cdn
+        .pops
+        .iter()
+        .enumerate()
+        .map(|(i, p)| origin_ref(&format!("cdn.pops[{i}].origin"), &p.origin))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    if t.capacity.0 == 0 {
+        return Err(err(
+            "cdn.tiers.capacity",
+            "must be positive, e.g. \"100GB\"".into(),
+        ));
+    }
+    let mut upper: Vec<UpperConfig> = Vec::with_capacity(t.upper.len());
+    for (i, u) in t.upper.iter().enumerate() {
+        let path = format!("cdn.tiers.upper[{i}]");
+        if u.name.is_empty() {
+            return Err(err(&format!("{path}.name"), "must not be empty".into()));
+        }
+        if let Some(j) = upper.iter().position(|v| v.name == u.name) {
+            return Err(err(
+                &format!("{path}.name"),
+                format!("duplicate upper-tier name {:?} (also cdn.tiers.upper[{j}])", u.name),
+            ));
+        }
+        if u.capacity.is_some_and(|c| c.0 == 0) {
+            return Err(err(
+                &format!("{path}.capacity"),
+                "must be positive, e.g. \"100GB\" (or omit it for cdn.tiers.capacity)".into(),
+            ));
+        }
+        upper.push(UpperConfig {
+            name: u.name.clone(),
+            city: city(&format!("{path}.city"), &u.city)?,
+            capacity_bytes: u.capacity.unwrap_or(t.capacity).0,
+            policy: u.policy.unwrap_or(t.policy),
+            origin: origin_ref(&format!("{path}.origin"), &u.origin)?,
+        });
+    }
+    if t.mode != TierMode::None && upper.is_empty() {
+        let mode = serde_json::to_value(t.mode)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        return Err(err(
+            "cdn.tiers.mode",
+            format!(
+                "{mode:?} needs at least one upper tier: add [[cdn.tiers.upper]] name = \"...\" city = \"...\" (or use mode = \"none\")"
+            ),
+        ));
+    }
+    let shield = match &t.shield {
+        None => 0,
+        Some(n) => upper.iter().position(|u| &u.name == n).ok_or_else(|| {
+            let valid = upper
+                .iter()
+                .map(|u| format!("{:?}", u.name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            err(
+                "cdn.tiers.shield",
+                format!("unknown upper tier {n:?} (expected one of cdn.tiers.upper's names: {valid})"),
+            )
+        })?,
+    };
+    Ok(TierConfig {
+        mode: t.mode,
+        regional_choice: t.regional_choice,
+        coalescing: t.coalescing,
+        shield,
+        processing: t.processing.get(),
+        upper,
+        origins,
+        pop_origin,
+    })
+}
