@@ -41,6 +41,31 @@ pub struct Summary {
     pub uncacheable_requests: u64,
     pub bytes_served: u64,
     pub events: u64,
+    /// The cache hierarchy and its figures (docs/caches.md).
+    pub tiers: TierSummary,
+}
+
+#[derive(Serialize)]
+pub struct TierSummary {
+    /// `none`, `shield`, `regional` or `consistent-hash`.
+    pub mode: String,
+    pub coalescing: bool,
+    /// Requests reaching the upper tiers (edge misses) and their hits.
+    pub upper_requests: u64,
+    pub upper_hit_ratio: HitRatio,
+    /// Measured requests (at any tier) that waited for a fetch in flight.
+    pub coalesced_requests: u64,
+    /// Highest origin load in one measured `output.interval` bucket.
+    pub origin_peak: OriginPeak,
+}
+
+#[derive(Serialize)]
+pub struct OriginPeak {
+    pub requests_per_s: f64,
+    /// Start of the bucket with the most origin requests.
+    pub requests_at_s: f64,
+    pub bytes_per_s: f64,
+    pub bytes_at_s: f64,
 }
 
 #[derive(Serialize)]
@@ -128,6 +153,45 @@ struct SeriesRow {
     bytes: u64,
     origin_requests: u64,
     origin_bytes: u64,
+    upper_requests: u64,
+    upper_hits: u64,
+    coalesced: u64,
+}
+
+/// One row of tiers.csv: a cache node.
+#[derive(Serialize)]
+struct TierRow<'a> {
+    tier: &'static str,
+    name: &'a str,
+    city: &'a str,
+    country: &'a str,
+    lat: f64,
+    lon: f64,
+    capacity_bytes: u64,
+    policy: &'static str,
+    parent: &'a str,
+    origin: &'a str,
+    requests: u64,
+    hits: u64,
+    hit_ratio: f64,
+    bytes: u64,
+    hit_bytes: u64,
+    byte_hit_ratio: f64,
+    coalesced: u64,
+    fetches: u64,
+    fetch_bytes: u64,
+}
+
+/// One row of origins.csv.
+#[derive(Serialize)]
+struct OriginRow<'a> {
+    origin: &'a str,
+    city: &'a str,
+    country: &'a str,
+    lat: f64,
+    lon: f64,
+    requests: u64,
+    bytes: u64,
 }
 
 pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
@@ -156,6 +220,43 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
         uncacheable_requests: m.uncacheable,
         bytes_served: m.edge.bytes,
         events: m.events,
+        tiers: TierSummary {
+            mode: serde_json::to_value(cfg.tiers.mode)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            coalescing: cfg.tiers.coalescing,
+            upper_requests: m.upper.requests,
+            upper_hit_ratio: HitRatio {
+                requests: round(m.upper.hit_ratio(), 6),
+                bytes: round(m.upper.byte_hit_ratio(), 6),
+            },
+            coalesced_requests: m.coalesced,
+            origin_peak: origin_peak(cfg, m),
+        },
+    }
+}
+
+/// The measured buckets (starting at or after warmup) with the most origin
+/// requests and bytes; the earliest on ties.
+fn origin_peak(cfg: &RunConfig, m: &RunMetrics) -> OriginPeak {
+    let step = m.series.interval.as_secs_f64();
+    let first = cfg.warmup.as_nanos().div_ceil(m.series.interval.as_nanos()) as usize;
+    let peak = |f: fn(&crate::metrics::Bucket) -> u64| {
+        m.series
+            .buckets
+            .iter()
+            .enumerate()
+            .skip(first)
+            .fold((0u64, first), |best, (i, b)| if f(b) > best.0 { (f(b), i) } else { best })
+    };
+    let (r, ri) = peak(|b| b.origin_requests);
+    let (b, bi) = peak(|b| b.origin_bytes);
+    OriginPeak {
+        requests_per_s: round(r as f64 / step, 6),
+        requests_at_s: round(ri as f64 * step, 6),
+        bytes_per_s: round(b as f64 / step, 3),
+        bytes_at_s: round(bi as f64 * step, 6),
     }
 }
 
@@ -251,9 +352,58 @@ pub fn write_all<'d>(
             bytes: b.bytes,
             origin_requests: b.origin_requests,
             origin_bytes: b.origin_bytes,
+            upper_requests: b.upper_requests,
+            upper_hits: b.upper_hits,
+            coalesced: b.coalesced,
         })
         .collect();
     dir.write("timeseries.csv", &csv_bytes(&series)?)?;
+
+    let hier = crate::sim::tiers::Hierarchy::new(cfg);
+    let tiers: Vec<TierRow> = hier
+        .nodes
+        .iter()
+        .zip(&m.tiers)
+        .enumerate()
+        .map(|(i, (n, tm))| TierRow {
+            tier: n.tier.name(),
+            name: &n.name,
+            city: &city(n.city).name,
+            country: &city(n.city).country,
+            lat: round(city(n.city).loc.lat, 4),
+            lon: round(city(n.city).loc.lon, 4),
+            capacity_bytes: n.capacity_bytes,
+            policy: n.policy.kind().name(),
+            parent: hier.parent_name(i, cfg),
+            origin: &cfg.tiers.origins[n.origin].name,
+            requests: tm.cache.requests,
+            hits: tm.cache.hits,
+            hit_ratio: round(tm.cache.hit_ratio(), 6),
+            bytes: tm.cache.bytes,
+            hit_bytes: tm.cache.hit_bytes,
+            byte_hit_ratio: round(tm.cache.byte_hit_ratio(), 6),
+            coalesced: tm.coalesced,
+            fetches: tm.fetches,
+            fetch_bytes: tm.fetch_bytes,
+        })
+        .collect();
+    dir.write("tiers.csv", &csv_bytes(&tiers)?)?;
+    let origins: Vec<OriginRow> = cfg
+        .tiers
+        .origins
+        .iter()
+        .zip(&m.origins)
+        .map(|(o, om)| OriginRow {
+            origin: &o.name,
+            city: &city(o.city).name,
+            country: &city(o.city).country,
+            lat: round(city(o.city).loc.lat, 4),
+            lon: round(city(o.city).loc.lon, 4),
+            requests: om.requests,
+            bytes: om.bytes,
+        })
+        .collect();
+    dir.write("origins.csv", &csv_bytes(&origins)?)?;
     dir.write("latency_cdf.csv", &csv_bytes(&latency_cdf(cfg, routes, m))?)?;
     Ok(dir)
 }
