@@ -9,6 +9,7 @@ mod geo;
 mod http;
 mod report;
 mod scenarios;
+mod tiers;
 mod topology;
 mod workload;
 

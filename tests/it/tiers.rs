@@ -1,0 +1,245 @@
+//! Cache tiers in runs: Che's approximation, request coalescing, the shield.
+//!
+//! Scenarios are built in the test as text and run through the library
+//! (`scenario::load_str` + `validate` + `sim::plan` + `sim::run`), as
+//! `cdnsim run` does.
+
+use cdnsim::engine::Control;
+use cdnsim::scenario::{load_str, validate};
+use cdnsim::sim::{self, RunMetrics};
+
+fn run_text(text: &str, sets: &[&str]) -> RunMetrics {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let loaded = load_str("test.toml", text.to_string(), false, &sets).unwrap();
+    let cfg = validate(&loaded).unwrap();
+    let (routes, _) = sim::plan(&cfg, &|p, m| loaded.locator.error_at(p, m)).unwrap();
+    sim::run(&cfg, &routes, |_| Control::Continue)
+        .unwrap()
+        .unwrap()
+}
+
+/// `pops` = (name, city) and one client group per PoP, in the PoP's city.
+fn scenario(pops: &[(&str, &str)], origin: &str, rest: &str) -> String {
+    let pop_list: Vec<String> = pops
+        .iter()
+        .map(|(n, c)| format!("{{ name = \"{n}\", city = \"{c}\" }}"))
+        .collect();
+    let groups: Vec<String> = pops
+        .iter()
+        .map(|(_, c)| format!("{{ city = \"{c}\" }}"))
+        .collect();
+    format!(
+        r#"
+name = "t"
+seed = 3
+duration = "50ms"
+
+[output]
+interval = "10ms"
+
+[latency]
+jitter_mean = "0ms"
+
+[cdn]
+steering = "nearest"
+pops = [{}]
+
+[cdn.edge]
+capacity = "1GB"
+policy = "lru"
+
+[origin]
+city = "{origin}"
+
+[clients]
+rate = "10k/s"
+groups = [{}]
+
+{rest}
+"#,
+        pop_list.join(", "),
+        groups.join(", ")
+    )
+}
+
+/// One object of 10 kB.
+const ONE_OBJECT: &str = r#"
+[[workload.catalogs]]
+name = "one"
+objects = 1
+zipf_alpha = 0
+size = { dist = "fixed", size = "10kB" }
+"#;
+
+/// N requests for one object at one PoP within 50 ms, the origin in Sydney
+/// (over 100 ms away from Frankfurt): every request arrives before the first
+/// response, so all are misses.
+///
+/// ```text
+///   N clients --> [fra edge] ---- ~300 ms RTT ----> (origin SYD)
+/// ```
+///
+/// With coalescing, the first miss fetches and the N - 1 others wait for
+/// it: one origin request. Without, N origin requests.
+#[test]
+fn coalescing_turns_n_simultaneous_misses_into_one_origin_fetch() {
+    let text = scenario(&[("fra", "FRA")], "SYD", ONE_OBJECT);
+    let on = run_text(&text, &[]);
+    let n = on.edge.requests;
+    assert!(n > 100, "{n} requests");
+    assert_eq!(on.edge.hits, 0, "every request arrived before the fill");
+    assert_eq!(on.origin_requests, 1);
+    assert_eq!(on.coalesced, n - 1);
+    assert_eq!(on.tiers[0].fetches, 1);
+    // Everyone waited for the same fetch: TTFBs lie within the 50 ms
+    // arrival window of each other (access delay and the client RTT vary).
+    let off = run_text(&text, &["cdn.tiers.coalescing=false"]);
+    assert_eq!(off.edge.requests, n, "same arrivals");
+    assert_eq!(off.origin_requests, n);
+    assert_eq!(off.coalesced, 0);
+}
+
+/// K edges each see a burst of misses for one object; one shield in
+/// Ashburn, origin in Sydney.
+///
+/// ```text
+///   clients -> [fra] \
+///   clients -> [lhr]  \
+///   clients -> [iad] ---> [shield IAD] ---> (origin SYD)
+///   clients -> [ord]  /
+///   clients -> [lax] /
+/// ```
+///
+/// Each edge coalesces its own burst into one fetch (K = 5 upper-tier
+/// requests); the shield coalesces those into one origin request. Without
+/// the shield, each edge goes to the origin: K origin requests.
+#[test]
+fn one_shield_collapses_k_edges_misses_into_one_origin_request() {
+    let pops = [
+        ("fra", "FRA"),
+        ("lhr", "LHR"),
+        ("iad", "IAD"),
+        ("ord", "ORD"),
+        ("lax", "LAX"),
+    ];
+    let tiers = format!(
+        "{ONE_OBJECT}\n[cdn.tiers]\nmode = \"shield\"\nupper = [{{ name = \"shield\", city = \"IAD\" }}]\n"
+    );
+    let text = scenario(&pops, "SYD", &tiers);
+    let m = run_text(&text, &[]);
+    let k = pops.len() as u64;
+    assert!(m.edge.requests > 100);
+    assert_eq!(m.edge.hits, 0);
+    for (i, t) in m.tiers[..pops.len()].iter().enumerate() {
+        assert!(t.cache.requests > 0, "edge {i} saw requests");
+        assert_eq!(t.fetches, 1, "edge {i} sent one fetch");
+    }
+    assert_eq!(m.upper.requests, k);
+    assert_eq!(m.tiers[pops.len()].coalesced, k - 1);
+    assert_eq!(m.origin_requests, 1);
+    // Edge requests beyond each edge's first, plus K - 1 at the shield.
+    assert_eq!(m.coalesced, (m.edge.requests - k) + (k - 1));
+
+    let none = run_text(&text, &["cdn.tiers.mode=none"]);
+    assert_eq!(none.origin_requests, k);
+    assert_eq!(none.upper.requests, 0);
+    // Coalescing off everywhere: every request reaches the origin.
+    let off = run_text(&text, &["cdn.tiers.coalescing=false"]);
+    assert_eq!(off.origin_requests, off.edge.requests);
+}
+
+/// Che's approximation (Che, Tung, Wang 2002; Fricker, Robert, Roberts
+/// 2012) for LRU under the independent reference model: with popularities
+/// `p_i` and a cache of `C` equal-size objects, the characteristic time `T`
+/// solves `sum_i (1 - exp(-p_i T)) = C` and the hit ratio is
+/// `sum_i p_i (1 - exp(-p_i T))`. `T` is found here by bisection.
+///
+/// The run: one PoP, one client group, Zipf(0.8) over 20,000 objects of
+/// 1,000 bytes, an LRU edge of 2,000 objects (2 MB), the origin in the same
+/// city (fills arrive within milliseconds, at 100 requests/s: hardly any
+/// request sees an object in flight), coalescing off, 250,000 measured
+/// requests after 50,000 of warmup. The simulated edge hit ratio must be
+/// within 2% (relative) of Che's prediction.
+#[test]
+fn che_approximation_predicts_the_lru_hit_ratio() {
+    let (n, alpha, c) = (20_000u64, 0.8f64, 2_000f64);
+    let text = format!(
+        r#"
+name = "che"
+seed = 11
+duration = "3000s"
+warmup = "500s"
+
+[latency]
+jitter_mean = "0ms"
+
+[cdn]
+steering = "nearest"
+pops = [{{ name = "fra", city = "FRA" }}]
+
+[cdn.edge]
+capacity = "2000000B"
+policy = "lru"
+processing = "0ms"
+
+[cdn.tiers]
+coalescing = false
+
+[origin]
+city = "FRA"
+processing = "0ms"
+
+[clients]
+rate = "100/s"
+groups = [{{ city = "FRA" }}]
+
+[[workload.catalogs]]
+name = "irm"
+objects = {n}
+zipf_alpha = {alpha}
+size = {{ dist = "fixed", size = "1000B" }}
+"#
+    );
+    let m = run_text(&text, &[]);
+    let h_sim = m.edge.hit_ratio();
+
+    let w: Vec<f64> = (1..=n).map(|i| (i as f64).powf(-alpha)).collect();
+    let total: f64 = w.iter().sum();
+    let p: Vec<f64> = w.iter().map(|x| x / total).collect();
+    let occupancy = |t: f64| p.iter().map(|&q| 1.0 - (-q * t).exp()).sum::<f64>();
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    while occupancy(hi) < c {
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if occupancy(mid) < c { lo = mid } else { hi = mid }
+    }
+    let t = 0.5 * (lo + hi);
+    let h_che: f64 = p.iter().map(|&q| q * (1.0 - (-q * t).exp())).sum();
+    assert!(m.edge.requests > 240_000, "{}", m.edge.requests);
+    println!("LRU hit ratio: simulated {h_sim:.4}, Che {h_che:.4} (T = {t:.0} requests)");
+    let rel = (h_sim - h_che).abs() / h_che;
+    assert!(
+        rel < 0.02,
+        "simulated {h_sim:.4} vs Che {h_che:.4} (T = {t:.0} requests): {:.2}% apart",
+        rel * 100.0
+    );
+}
+
+/// Consistent hashing sends each object to one upper tier, whichever edge
+/// asks: with coalescing off, the upper tiers' requests for one object all
+/// land on one of them.
+#[test]
+fn consistent_hash_sends_an_object_to_one_upper_tier_from_every_edge() {
+    let pops = [("fra", "FRA"), ("iad", "IAD"), ("sin", "SIN")];
+    let tiers = format!(
+        "{ONE_OBJECT}\n[cdn.tiers]\nmode = \"consistent-hash\"\nupper = [{{ name = \"a\", city = \"FRA\" }}, {{ name = \"b\", city = \"IAD\" }}, {{ name = \"c\", city = \"SIN\" }}]\n"
+    );
+    let m = run_text(&scenario(&pops, "SYD", &tiers), &[]);
+    let upper = &m.tiers[pops.len()..];
+    let used: Vec<usize> = (0..3).filter(|&i| upper[i].cache.requests > 0).collect();
+    assert_eq!(used.len(), 1, "{:?}", upper.iter().map(|t| t.cache.requests).collect::<Vec<_>>());
+    assert_eq!(upper[used[0]].cache.requests, 3, "one fetch per edge");
+    assert_eq!(m.origin_requests, 1);
+}
