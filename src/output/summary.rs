@@ -24,8 +24,9 @@ pub struct Summary {
     pub cdnsim_version: &'static str,
     pub steering: String,
     pub transport: &'static str,
-    /// How HTTP freshness is applied: `not-enforced` (a stored object stays
-    /// fresh until evicted; storability from headers is applied).
+    /// How HTTP freshness is applied (`cdn.freshness`): `enforced` (RFC 9111
+    /// expiry, revalidation, stale-while-revalidate, stale-if-error) or
+    /// `not-enforced` (a stored object stays fresh until evicted).
     pub freshness: &'static str,
     pub duration_s: f64,
     pub warmup_s: f64,
@@ -57,6 +58,19 @@ pub struct TierSummary {
     pub coalesced_requests: u64,
     /// Highest origin load in one measured `output.interval` bucket.
     pub origin_peak: OriginPeak,
+    /// Stale serves, revalidations and errors.
+    pub freshness: FreshnessSummary,
+}
+
+#[derive(Serialize)]
+pub struct FreshnessSummary {
+    pub stale_while_revalidate_serves: u64,
+    pub background_revalidations: u64,
+    pub conditional_requests: u64,
+    pub origin_not_modified: u64,
+    pub stale_if_error_serves: u64,
+    pub origin_errors: u64,
+    pub failed_requests: u64,
 }
 
 #[derive(Serialize)]
@@ -204,7 +218,7 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default(),
         transport: "warm-connection",
-        freshness: "not-enforced",
+        freshness: cfg.tiers.freshness.name(),
         duration_s: cfg.duration.as_secs_f64(),
         warmup_s: cfg.warmup.as_secs_f64(),
         warmup_excluded: true,
@@ -233,6 +247,15 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
             },
             coalesced_requests: m.coalesced,
             origin_peak: origin_peak(cfg, m),
+            freshness: FreshnessSummary {
+                stale_while_revalidate_serves: m.stale_served,
+                background_revalidations: m.background_revalidations,
+                conditional_requests: m.revalidations,
+                origin_not_modified: m.not_modified,
+                stale_if_error_serves: m.stale_if_error_served,
+                origin_errors: m.origin_errors,
+                failed_requests: m.errors,
+            },
         },
     }
 }

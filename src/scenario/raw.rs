@@ -162,6 +162,9 @@ pub struct Cdn {
     /// Upper tiers, parent choice and request coalescing (docs/caches.md).
     #[serde(default)]
     pub tiers: super::tiers::Tiers,
+    /// `enforced` (RFC 9111 expiry and revalidation) or `not-enforced`.
+    #[serde(default)]
+    pub freshness: super::tiers::Freshness,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -267,6 +270,9 @@ pub struct Origin {
     /// Further origin sites; each cache uses its configured or nearest one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sites: Vec<super::tiers::OriginSite>,
+    /// Windows in which origin sites answer with errors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outages: Vec<super::tiers::RawOutage>,
     /// Origin processing time until its first byte.
     #[serde(default = "default_origin_processing")]
     pub processing: Duration,
@@ -416,6 +422,10 @@ pub struct Catalog {
     pub churn: Option<Churn>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flash_crowds: Vec<FlashCrowd>,
+    /// Every object changes once per this interval, at a per-object phase
+    /// (absent: objects never change). Decides 304 vs full responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_every: Option<Duration>,
 }
 
 /// Object size distribution; each object's size is drawn once.

@@ -26,6 +26,41 @@ pub const DEFAULT_ORIGIN_NAME: &str = "origin";
 /// Request coalescing is on unless a scenario turns it off.
 pub const DEFAULT_COALESCING: bool = true;
 
+/// Whether stored objects expire (`cdn.freshness`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Freshness {
+    /// RFC 9111 freshness from each object's header profile: expired
+    /// objects are revalidated (conditionally when they have validators),
+    /// stale-while-revalidate and stale-if-error apply.
+    #[default]
+    Enforced,
+    /// A stored object stays fresh until evicted (storability from headers
+    /// still applies).
+    NotEnforced,
+}
+
+impl Freshness {
+    pub fn name(self) -> &'static str {
+        match self {
+            Freshness::Enforced => "enforced",
+            Freshness::NotEnforced => "not-enforced",
+        }
+    }
+}
+
+/// An origin outage window (`[[origin.outages]]`): requests reaching the
+/// origin site in `[at, at + duration)` get an error.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutage {
+    pub at: Duration,
+    pub duration: Duration,
+    /// Origin site name (default: every site).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+}
+
 /// How an edge finds the parent of its misses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -151,6 +186,29 @@ pub struct TierConfig {
     pub origins: Vec<OriginConfig>,
     /// Configured origin site per PoP (index into `origins`).
     pub pop_origin: Vec<Option<usize>>,
+    pub freshness: Freshness,
+    /// Per catalog: every object changes once per this interval (at a
+    /// per-object phase); `None`: objects never change.
+    pub change_every: Vec<Option<SimDuration>>,
+    pub outages: Vec<Outage>,
+}
+
+/// A validated outage window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outage {
+    /// Origin site, or every site.
+    pub site: Option<usize>,
+    pub from: crate::time::SimTime,
+    pub until: crate::time::SimTime,
+}
+
+impl TierConfig {
+    /// Whether origin site `o` fails requests reaching it at `t`.
+    pub fn origin_down(&self, o: usize, t: crate::time::SimTime) -> bool {
+        self.outages
+            .iter()
+            .any(|w| w.site.is_none_or(|s| s == o) && w.from <= t && t < w.until)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -282,7 +340,35 @@ pub fn validate(
             )
         })?,
     };
+    let mut outages = Vec::new();
+    for (i, w) in s.origin.outages.iter().enumerate() {
+        if w.duration.get() == SimDuration::ZERO {
+            return Err(err(
+                &format!("origin.outages[{i}].duration"),
+                "must be positive, e.g. \"2m\"".into(),
+            ));
+        }
+        let from = crate::time::SimTime::ZERO + w.at.get();
+        outages.push(Outage {
+            site: origin_ref(&format!("origin.outages[{i}].site"), &w.site)?,
+            from,
+            until: from + w.duration.get(),
+        });
+    }
+    let mut change_every = Vec::new();
+    for (i, c) in s.workload.catalogs.iter().enumerate() {
+        if c.change_every.is_some_and(|d| d.get() == SimDuration::ZERO) {
+            return Err(err(
+                &format!("workload.catalogs[{i}].change_every"),
+                "must be positive, e.g. \"1h\" (omit it for objects that never change)".into(),
+            ));
+        }
+        change_every.push(c.change_every.map(|d| d.get()));
+    }
     Ok(TierConfig {
+        freshness: s.cdn.freshness,
+        change_every,
+        outages,
         mode: t.mode,
         regional_choice: t.regional_choice,
         coalescing: t.coalescing,

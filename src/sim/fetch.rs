@@ -27,6 +27,8 @@
 use super::tiers::Parent;
 use super::{Event, Request, RequestModel};
 use crate::engine::Scheduler;
+use crate::http::freshness::{Decision, OnError, Stored, decide, on_origin_error};
+use crate::scenario::tiers::Freshness;
 use crate::time::{SimDuration, SimTime};
 use rustc_hash::FxHashMap;
 
@@ -53,6 +55,55 @@ pub(super) struct Fetch {
     /// Registered for coalescing at `node`.
     coalescing: bool,
     waiters: Vec<Waiter>,
+    catalog: u32,
+    profile: u16,
+    object: u64,
+    /// Conditional request: the version `node` holds (its validator).
+    held: Option<u64>,
+    /// When it left `node` (the request time of RFC 9111 §4.2.3).
+    sent: SimTime,
+    /// A stale-while-revalidate background revalidation.
+    background: bool,
+    /// The response, set before its `Response` event is scheduled.
+    status: Status,
+    version: u64,
+    /// `Age` of the response.
+    age: SimDuration,
+}
+
+/// What a fetch's response is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Status {
+    /// 200 with the body.
+    Full,
+    /// 304: the held version is current.
+    NotModified,
+    /// The origin failed (outage); passed down unless a cache may serve
+    /// stale (stale-if-error).
+    Error,
+}
+
+/// Freshness facts of one stored object at one node.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Meta {
+    stored: Stored,
+    version: u64,
+}
+
+/// What a lookup found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Look {
+    /// Not storable: pass to the parent.
+    Pass,
+    Miss {
+        held: Option<u64>,
+    },
+    Fresh,
+    /// Served stale (stale-while-revalidate); `start`: this request starts
+    /// the one background revalidation.
+    Stale {
+        start: bool,
+    },
 }
 
 /// The fetches in flight: a slab by id, and per (node, key) the fetch that
@@ -98,11 +149,32 @@ struct Want {
     storable: bool,
     measured: bool,
     cause: SimTime,
+    catalog: u32,
+    profile: u16,
+    object: u64,
+}
+
+/// The version of `object` at `t` when its catalog changes every `every`:
+/// `floor((t + phase) / every)`, the phase drawn from the object id (so
+/// objects do not all change at once). Version 0 forever without changes.
+pub fn version_at(object: u64, every: Option<SimDuration>, t: SimTime) -> u64 {
+    match every {
+        None => 0,
+        Some(p) => {
+            let p = p.as_nanos().max(1);
+            let phase = crate::rng::splitmix64(&mut (object ^ 0x5eed_c4a9_e000_0001)) % p;
+            (t.as_nanos() + phase) / p
+        }
+    }
 }
 
 impl RequestModel<'_> {
     fn measured(&self, arrived: SimTime) -> bool {
         arrived >= SimTime::ZERO + self.cfg.warmup
+    }
+
+    fn enforced(&self) -> bool {
+        self.cfg.tiers.freshness == Freshness::Enforced
     }
 
     /// Counts one request reaching `node` (metrics and time series).
@@ -129,6 +201,55 @@ impl RequestModel<'_> {
         }
     }
 
+    /// Looks `w` up at `node` at `now`, applying freshness (RFC 9111 §4,
+    /// RFC 5861) when enforced.
+    fn look(&mut self, node: u32, w: &Want, now: SimTime) -> Look {
+        if !w.storable {
+            return Look::Pass;
+        }
+        if !self.caches[node as usize].lookup(w.key) {
+            return Look::Miss { held: None };
+        }
+        if !self.enforced() {
+            return Look::Fresh;
+        }
+        let p = self.policies[w.catalog as usize][w.profile as usize];
+        let busy = self.fetches.pending.contains_key(&(node, w.key));
+        let Some(meta) = self.metas[node as usize].get_mut(&w.key) else {
+            return Look::Fresh;
+        };
+        match decide(&p, &meta.stored, now) {
+            Decision::Fresh => Look::Fresh,
+            Decision::StaleWhileRevalidate { start_revalidation } => {
+                let start = start_revalidation && !busy;
+                if start {
+                    meta.stored.revalidating = true;
+                }
+                Look::Stale { start }
+            }
+            Decision::Validate { conditional } => Look::Miss {
+                held: conditional.then_some(meta.version),
+            },
+        }
+    }
+
+    /// Counts a lookup's freshness outcome and starts a background
+    /// revalidation when the lookup says so.
+    fn after_hit(&mut self, s: &mut Scheduler<Event>, node: u32, w: Want, look: Look) {
+        if let Look::Stale { start } = look {
+            self.m.stale_served += u64::from(w.measured);
+            if start {
+                let held = self.policies[w.catalog as usize][w.profile as usize]
+                    .validators
+                    .then(|| self.metas[node as usize].get(&w.key).map(|m| m.version))
+                    .flatten();
+                let id = self.new_fetch(node, w, held, Vec::new(), true);
+                self.m.background_revalidations += u64::from(w.measured);
+                self.send(s, id);
+            }
+        }
+    }
+
     /// A client request reaches its PoP's edge.
     pub(super) fn at_edge(&mut self, s: &mut Scheduler<Event>, r: Request) {
         let now = s.now();
@@ -139,23 +260,32 @@ impl RequestModel<'_> {
             storable: r.storable,
             measured: self.measured(r.arrived),
             cause: r.arrived,
+            catalog: r.catalog,
+            profile: r.profile,
+            object: r.object,
         };
-        // Responses the headers forbid storing go to the parent.
-        let hit = r.storable && self.caches[node as usize].lookup(r.key);
+        let look = self.look(node, &w, now);
+        let hit = matches!(look, Look::Fresh | Look::Stale { .. });
         self.count(node, w, hit);
         if hit {
             let done = now + self.hier.nodes[node as usize].processing;
             self.answer_client(&r, done);
+            self.after_hit(s, node, w, look);
             return;
         }
-        if !r.storable {
+        let held = match look {
+            Look::Miss { held } => held,
+            _ => None,
+        };
+        if look == Look::Pass {
             self.m.uncacheable += u64::from(w.measured);
         }
-        self.miss(s, node, Waiter::Client(r), w);
+        self.miss(s, node, Waiter::Client(r), w, held);
     }
 
     /// A child's fetch reaches upper tier `node`.
     pub(super) fn at_tier(&mut self, s: &mut Scheduler<Event>, node: u32, child: u32) {
+        let now = s.now();
         let c = self.fetches.get(child);
         let w = Want {
             key: c.key,
@@ -163,20 +293,94 @@ impl RequestModel<'_> {
             storable: c.storable,
             measured: c.measured,
             cause: c.cause,
+            catalog: c.catalog,
+            profile: c.profile,
+            object: c.object,
         };
         let back = c.back;
-        let hit = w.storable && self.caches[node as usize].lookup(w.key);
+        let look = self.look(node, &w, now);
+        let hit = matches!(look, Look::Fresh | Look::Stale { .. });
         self.count(node, w, hit);
         if hit {
+            self.respond_from_store(node, child, now);
             let d = self.hier.nodes[node as usize].processing + back;
             s.schedule_in(d, Event::Response { fetch: child });
+            self.after_hit(s, node, w, look);
             return;
         }
-        self.miss(s, node, Waiter::Child(child), w);
+        let held = match look {
+            Look::Miss { held } => held,
+            _ => None,
+        };
+        self.miss(s, node, Waiter::Child(child), w, held);
+    }
+
+    /// Sets child fetch `child`'s response from `node`'s stored copy at
+    /// `now`: 304 when the child holds the same version, else 200.
+    fn respond_from_store(&mut self, node: u32, child: u32, now: SimTime) {
+        let (version, age) = match self.metas[node as usize].get(&self.fetches.get(child).key) {
+            Some(m) if self.enforced() => (m.version, m.stored.current_age(now)),
+            Some(m) => (m.version, SimDuration::ZERO),
+            None => (0, SimDuration::ZERO),
+        };
+        self.set_result(child, version, age);
+    }
+
+    fn set_result(&mut self, id: u32, version: u64, age: SimDuration) {
+        let f = self.fetches.get_mut(id);
+        f.version = version;
+        f.age = age;
+        f.status = if f.held == Some(version) {
+            Status::NotModified
+        } else {
+            Status::Full
+        };
+    }
+
+    fn new_fetch(
+        &mut self,
+        node: u32,
+        w: Want,
+        held: Option<u64>,
+        waiters: Vec<Waiter>,
+        background: bool,
+    ) -> u32 {
+        let coalescing = self.cfg.tiers.coalescing && w.storable;
+        let id = self.fetches.alloc(Fetch {
+            node,
+            key: w.key,
+            size: w.size,
+            storable: w.storable,
+            measured: w.measured,
+            cause: w.cause,
+            back: SimDuration::ZERO,
+            coalescing,
+            waiters,
+            catalog: w.catalog,
+            profile: w.profile,
+            object: w.object,
+            held,
+            sent: SimTime::ZERO,
+            background,
+            status: Status::Full,
+            version: 0,
+            age: SimDuration::ZERO,
+        });
+        if coalescing {
+            self.fetches.pending.insert((node, w.key), id);
+        }
+        id
     }
 
     /// A miss at `node`: join the fetch in flight or start one.
-    fn miss(&mut self, s: &mut Scheduler<Event>, node: u32, waiter: Waiter, w: Want) {
+    fn miss(
+        &mut self,
+        s: &mut Scheduler<Event>,
+        node: u32,
+        waiter: Waiter,
+        w: Want,
+        held: Option<u64>,
+    ) {
         let coalescing = self.cfg.tiers.coalescing && w.storable;
         if coalescing && let Some(&f) = self.fetches.pending.get(&(node, w.key)) {
             self.fetches.get_mut(f).waiters.push(waiter);
@@ -187,35 +391,29 @@ impl RequestModel<'_> {
             }
             return;
         }
-        let id = self.fetches.alloc(Fetch {
-            node,
-            key: w.key,
-            size: w.size,
-            storable: w.storable,
-            measured: w.measured,
-            cause: w.cause,
-            back: SimDuration::ZERO,
-            coalescing,
-            waiters: vec![waiter],
-        });
-        if coalescing {
-            self.fetches.pending.insert((node, w.key), id);
-        }
+        let id = self.new_fetch(node, w, held, vec![waiter], false);
         self.send(s, id);
     }
 
     /// Sends fetch `id` from its node to the node's parent.
     fn send(&mut self, s: &mut Scheduler<Event>, id: u32) {
+        let now = s.now();
         let f = self.fetches.get(id);
         let (node, key, size, measured, cause) = (f.node, f.key, f.size, f.measured, f.cause);
+        let (held, object, catalog) = (f.held, f.object, f.catalog);
         let parent = self.hier.parent(node, key);
         let n = &self.hier.nodes[node as usize];
         let processing = n.processing;
         let jitter = SimDuration::from_millis_f64(self.noise.jitter_ms());
         let rtt = self.hier.rtt(node, parent) + jitter;
         let leg = SimDuration::from_nanos(rtt.as_nanos() / 2);
-        self.fetches.get_mut(id).back = rtt - leg;
+        {
+            let f = self.fetches.get_mut(id);
+            f.back = rtt - leg;
+            f.sent = now;
+        }
         if measured {
+            self.m.revalidations += u64::from(held.is_some());
             let t = &mut self.m.tiers[node as usize];
             t.fetches += 1;
             t.fetch_bytes += size;
@@ -230,15 +428,28 @@ impl RequestModel<'_> {
                 s.schedule_in(processing + leg, Event::AtTier { node: p, fetch: id });
             }
             Parent::Origin(o) => {
+                let reaches = now + processing + leg;
+                let body = if self.cfg.tiers.origin_down(o, reaches) {
+                    self.fetches.get_mut(id).status = Status::Error;
+                    self.m.origin_errors += u64::from(measured);
+                    0
+                } else {
+                    let every = self.cfg.tiers.change_every[catalog as usize];
+                    let v = if self.enforced() { version_at(object, every, reaches) } else { 0 };
+                    self.set_result(id, v, SimDuration::ZERO);
+                    let nm = self.fetches.get(id).status == Status::NotModified;
+                    self.m.not_modified += u64::from(nm && measured);
+                    if nm { 0 } else { size }
+                };
                 let b = self.m.series.at(cause);
                 b.origin_requests += 1;
-                b.origin_bytes += size;
+                b.origin_bytes += body;
                 if measured {
                     self.m.origin_requests += 1;
-                    self.m.origin_bytes += size;
+                    self.m.origin_bytes += body;
                     let om = &mut self.m.origins[o];
                     om.requests += 1;
-                    om.bytes += size;
+                    om.bytes += body;
                 }
                 s.schedule_in(
                     processing + rtt + self.cfg.origin.processing,
@@ -252,16 +463,69 @@ impl RequestModel<'_> {
     pub(super) fn response(&mut self, s: &mut Scheduler<Event>, id: u32) {
         let now = s.now();
         let f = self.fetches.take(id);
-        if f.coalescing {
+        let node = f.node as usize;
+        if f.coalescing && self.fetches.pending.get(&(f.node, f.key)) == Some(&id) {
             self.fetches.pending.remove(&(f.node, f.key));
         }
-        if f.storable {
-            self.caches[f.node as usize].insert(f.key, f.size);
+        if f.background
+            && let Some(m) = self.metas[node].get_mut(&f.key)
+        {
+            m.stored.revalidating = false;
+        }
+        let mut failed = false;
+        match f.status {
+            Status::Error => {
+                // stale-if-error (RFC 5861 §4): a stored copy may answer.
+                let p = self.policies[f.catalog as usize][f.profile as usize];
+                let stale_ok = f.storable
+                    && self.caches[node].contains(f.key)
+                    && self.metas[node].get(&f.key).is_some_and(|m| {
+                        !self.enforced() || on_origin_error(&p, &m.stored, now) == OnError::ServeStale
+                    });
+                failed = !stale_ok;
+            }
+            Status::NotModified if f.storable => {
+                if !self.caches[node].contains(f.key) {
+                    self.caches[node].insert(f.key, f.size);
+                }
+                let m = self.metas[node].entry(f.key).or_insert(Meta {
+                    stored: Stored::new(f.sent, now, f.age, None),
+                    version: f.version,
+                });
+                m.stored.refreshed(f.sent, now, f.age, None);
+                m.version = f.version;
+            }
+            Status::Full if f.storable => {
+                self.caches[node].insert(f.key, f.size);
+                self.metas[node].insert(
+                    f.key,
+                    Meta {
+                        stored: Stored::new(f.sent, now, f.age, None),
+                        version: f.version,
+                    },
+                );
+            }
+            _ => {}
         }
         for w in f.waiters {
             match w {
-                Waiter::Client(r) => self.answer_client(&r, now),
+                Waiter::Client(r) if failed => {
+                    self.m.errors += u64::from(self.measured(r.arrived));
+                }
+                Waiter::Client(r) => {
+                    if f.status == Status::Error {
+                        self.m.stale_if_error_served += u64::from(self.measured(r.arrived));
+                    }
+                    self.answer_client(&r, now);
+                }
                 Waiter::Child(c) => {
+                    if failed {
+                        self.fetches.get_mut(c).status = Status::Error;
+                    } else if f.storable {
+                        self.respond_from_store(f.node, c, now);
+                    } else {
+                        self.set_result(c, f.version, f.age);
+                    }
                     let back = self.fetches.get(c).back;
                     s.schedule_in(back, Event::Response { fetch: c });
                 }

@@ -75,6 +75,18 @@ pub struct RunMetrics {
     pub coalesced: u64,
     /// Per origin site.
     pub origins: Vec<OriginMetrics>,
+    /// Freshness (measured requests; see `fetch`): requests served stale
+    /// under stale-while-revalidate, background revalidations started,
+    /// conditional requests sent (any tier), 304s from the origin,
+    /// requests served stale because the origin failed (stale-if-error),
+    /// client requests answered with an error, origin requests that failed.
+    pub stale_served: u64,
+    pub background_revalidations: u64,
+    pub revalidations: u64,
+    pub not_modified: u64,
+    pub stale_if_error_served: u64,
+    pub errors: u64,
+    pub origin_errors: u64,
 }
 
 /// One cache node's counters (measured requests only).
@@ -148,6 +160,8 @@ struct RequestModel<'a> {
     /// One cache per node of `hier`.
     caches: Vec<Cache<Box<dyn crate::cache::Policy>>>,
     fetches: fetch::Fetches,
+    /// Freshness facts of stored objects, per node, by cache key.
+    metas: Vec<rustc_hash::FxHashMap<u64, fetch::Meta>>,
     noise: PathNoise,
     m: RunMetrics,
 }
@@ -242,6 +256,7 @@ pub fn run(
         routes,
         caches: (0..hier.nodes.len()).map(|i| hier.cache(i, cfg)).collect(),
         fetches: fetch::Fetches::default(),
+        metas: vec![Default::default(); hier.nodes.len()],
         noise: PathNoise {
             rng: streams.stream("latency/noise"),
             access: cfg.latency.access_distribution(),
@@ -262,6 +277,13 @@ pub fn run(
             upper: CacheCounters::default(),
             coalesced: 0,
             origins: vec![OriginMetrics::default(); cfg.tiers.origins.len()],
+            stale_served: 0,
+            background_revalidations: 0,
+            revalidations: 0,
+            not_modified: 0,
+            stale_if_error_served: 0,
+            errors: 0,
+            origin_errors: 0,
         },
         hier,
     };

@@ -243,3 +243,101 @@ fn consistent_hash_sends_an_object_to_one_upper_tier_from_every_edge() {
     assert_eq!(upper[used[0]].cache.requests, 3, "one fetch per edge");
     assert_eq!(m.origin_requests, 1);
 }
+
+/// One object with the given `Cache-Control` (and an ETag unless
+/// `etag = false`), one PoP in Frankfurt, the origin in Sydney (fetch RTT
+/// about 0.3 s), 200 requests/s for `duration`, no warmup.
+fn fresh_scenario(cc: &str, etag: bool, duration: &str, extra: &str) -> String {
+    let catalog = format!(
+        r#"
+[[workload.catalogs]]
+name = "one"
+objects = 1
+zipf_alpha = 0
+size = {{ dist = "fixed", size = "10kB" }}
+headers = [{{ share = "100%", cache_control = "{cc}", etag = {etag} }}]
+{extra}
+"#
+    );
+    scenario(&[("fra", "FRA")], "SYD", &catalog)
+        .replace("duration = \"50ms\"", &format!("duration = \"{duration}\""))
+        .replace("rate = \"10k/s\"", "rate = \"200/s\"")
+}
+
+/// max-age=1, stale-while-revalidate=60, ETag, the object never changes.
+///
+/// ```text
+///  t=0     first request misses; the fill arrives at ~0.3 s with an age of
+///          ~0.3 s (the response delay, RFC 9111 §4.2.3): fresh until ~1.0 s
+///  ~1.0 s  stale: served stale, and the first stale request starts ONE
+///          background conditional request
+///  ~1.3 s  304: fresh again until ~2.0 s (the run ends at 1.8 s)
+/// ```
+#[test]
+fn stale_while_revalidate_serves_stale_and_revalidates_once() {
+    let text = fresh_scenario("max-age=1, stale-while-revalidate=60", true, "1800ms", "");
+    let m = run_text(&text, &[]);
+    assert_eq!(m.background_revalidations, 1);
+    assert_eq!(m.origin_requests, 2, "the first fill and one revalidation");
+    assert_eq!(m.revalidations, 1);
+    assert_eq!(m.not_modified, 1, "unchanged object: 304");
+    assert!(m.stale_served > 20, "{} stale serves", m.stale_served);
+    assert_eq!(m.errors, 0);
+    // Without stale-while-revalidate the stale requests wait for the
+    // revalidation instead (coalesced onto it): nobody is served stale.
+    let m = run_text(&fresh_scenario("max-age=1", true, "1800ms", ""), &[]);
+    assert_eq!(m.stale_served, 0);
+    assert_eq!(m.origin_requests, 2);
+    assert_eq!(m.not_modified, 1);
+    assert!(m.coalesced > 20 + 50, "initial burst + requests waiting for the 304");
+    // Freshness not enforced: the first fill serves the whole run.
+    let m = run_text(
+        &fresh_scenario("max-age=1", true, "1800ms", ""),
+        &["cdn.freshness=not-enforced"],
+    );
+    assert_eq!(m.origin_requests, 1);
+}
+
+/// Validators decide between a 304 and a full response; the object change
+/// model decides whether it changed.
+#[test]
+fn expired_objects_revalidate_conditionally_or_refetch() {
+    // ETag, unchanged: one 304, its body not counted in origin bytes.
+    let m = run_text(&fresh_scenario("max-age=1", true, "1800ms", ""), &[]);
+    assert_eq!((m.origin_requests, m.revalidations, m.not_modified), (2, 1, 1));
+    assert_eq!(m.origin_bytes, 10_000, "one body; the 304 has none");
+    // No validators: a full fetch, no conditional request.
+    let m = run_text(&fresh_scenario("max-age=1", false, "1800ms", ""), &[]);
+    assert_eq!((m.origin_requests, m.revalidations, m.not_modified), (2, 0, 0));
+    assert_eq!(m.origin_bytes, 20_000);
+    // ETag, but the object changes every 100 ms: the conditional request
+    // gets the new version in full.
+    let m = run_text(
+        &fresh_scenario("max-age=1", true, "1800ms", "change_every = \"100ms\""),
+        &[],
+    );
+    assert_eq!((m.origin_requests, m.revalidations, m.not_modified), (2, 1, 0));
+    assert_eq!(m.origin_bytes, 20_000);
+}
+
+/// max-age=1, stale-if-error=60; the origin is down from 0.9 s on. After
+/// the copy expires (~1.0 s) every revalidation fails, and the stale copy
+/// answers: no client sees an error. Without stale-if-error they do.
+#[test]
+fn stale_if_error_serves_through_an_origin_outage() {
+    let outage = "\n[[origin.outages]]\nat = \"900ms\"\nduration = \"60s\"\n";
+    let text = fresh_scenario("max-age=1, stale-if-error=60", true, "2500ms", "")
+        .replace("\n[clients]", &format!("{outage}\n[clients]"));
+    let m = run_text(&text, &[]);
+    assert_eq!(m.errors, 0);
+    assert!(m.origin_errors >= 2, "{} failed revalidations", m.origin_errors);
+    assert!(m.stale_if_error_served > 100, "{}", m.stale_if_error_served);
+    assert_eq!(m.ttfb.count(), m.edge.requests, "every request answered");
+
+    let text = fresh_scenario("max-age=1", true, "2500ms", "")
+        .replace("\n[clients]", &format!("{outage}\n[clients]"));
+    let m = run_text(&text, &[]);
+    assert_eq!(m.stale_if_error_served, 0);
+    assert!(m.errors > 100, "{} errors", m.errors);
+    assert_eq!(m.ttfb.count() + m.errors, m.edge.requests);
+}
