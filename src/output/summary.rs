@@ -71,6 +71,11 @@ pub struct FreshnessSummary {
     pub stale_if_error_serves: u64,
     pub origin_errors: u64,
     pub failed_requests: u64,
+    /// Objects purged (hard or soft), summed over caches.
+    pub purged_objects: u64,
+    /// Requests that missed or revalidated because a purge took or staled
+    /// the object at that cache.
+    pub purge_misses: u64,
 }
 
 #[derive(Serialize)]
@@ -255,6 +260,8 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
                 stale_if_error_serves: m.stale_if_error_served,
                 origin_errors: m.origin_errors,
                 failed_requests: m.errors,
+                purged_objects: m.purged_objects,
+                purge_misses: m.purge_misses,
             },
         },
     }

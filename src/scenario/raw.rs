@@ -165,6 +165,9 @@ pub struct Cdn {
     /// `enforced` (RFC 9111 expiry and revalidation) or `not-enforced`.
     #[serde(default)]
     pub freshness: super::tiers::Freshness,
+    /// Purges and how they spread.
+    #[serde(default)]
+    pub purge: super::tiers::Purge,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -61,6 +61,89 @@ pub struct RawOutage {
     pub site: Option<String>,
 }
 
+/// Default time of one purge gossip round.
+pub const DEFAULT_PURGE_ROUND: SimDuration = SimDuration::from_millis(50);
+/// Default nodes each informed node tells per round.
+pub const DEFAULT_PURGE_FANOUT: u32 = 2;
+
+fn default_purge_round() -> Duration {
+    Duration(DEFAULT_PURGE_ROUND)
+}
+fn default_purge_fanout() -> u32 {
+    DEFAULT_PURGE_FANOUT
+}
+
+/// `[cdn.purge]`: how purges spread, and the purges of the run.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Purge {
+    /// One gossip round.
+    #[serde(default = "default_purge_round")]
+    pub round: Duration,
+    /// Uninformed caches each informed cache tells per round (>= 1).
+    #[serde(default = "default_purge_fanout")]
+    pub fanout: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<PurgeEvent>,
+}
+
+impl Default for Purge {
+    fn default() -> Self {
+        Purge {
+            round: default_purge_round(),
+            fanout: DEFAULT_PURGE_FANOUT,
+            events: Vec::new(),
+        }
+    }
+}
+
+/// What a purge names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PurgeScope {
+    /// One URL: the catalog's object at popularity rank `rank` at `at`.
+    Url,
+    /// Every URL under the catalog's path prefix: the whole catalog.
+    Prefix,
+    /// A surrogate key tagging `objects` consecutive ranks from
+    /// `first_rank` (at `at`).
+    SurrogateKey,
+}
+
+/// One purge (`[[cdn.purge.events]]`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurgeEvent {
+    /// When the purge is issued.
+    pub at: Duration,
+    /// Catalog name.
+    pub catalog: String,
+    pub scope: PurgeScope,
+    /// `url`: popularity rank of the object (default 1, the hottest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u64>,
+    /// `surrogate-key`: first rank and number of objects tagged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_rank: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objects: Option<u64>,
+    /// Soft purge: mark stale (revalidate) instead of removing.
+    #[serde(default)]
+    pub soft: bool,
+}
+
+/// A validated purge: which objects (global ids) and how.
+#[derive(Clone, Debug)]
+pub struct PurgeConfig {
+    pub at: crate::time::SimTime,
+    pub catalog: usize,
+    pub scope: PurgeScope,
+    /// Ranks `[first, first + count)` (`url`: one; `prefix`: unused).
+    pub first_rank: u64,
+    pub count: u64,
+    pub soft: bool,
+}
+
 /// How an edge finds the parent of its misses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -191,6 +274,9 @@ pub struct TierConfig {
     /// per-object phase); `None`: objects never change.
     pub change_every: Vec<Option<SimDuration>>,
     pub outages: Vec<Outage>,
+    pub purge_round: SimDuration,
+    pub purge_fanout: u32,
+    pub purges: Vec<PurgeConfig>,
 }
 
 /// A validated outage window.
@@ -365,7 +451,60 @@ pub fn validate(
         }
         change_every.push(c.change_every.map(|d| d.get()));
     }
+    let pg = &s.cdn.purge;
+    if pg.fanout == 0 || pg.fanout > 64 {
+        return Err(err(
+            "cdn.purge.fanout",
+            format!("{} is out of range (expected 1 to 64)", pg.fanout),
+        ));
+    }
+    let mut purges = Vec::new();
+    for (i, e) in pg.events.iter().enumerate() {
+        let path = format!("cdn.purge.events[{i}]");
+        let Some(c) = s.workload.catalogs.iter().position(|c| c.name == e.catalog) else {
+            let names: Vec<String> = s.workload.catalogs.iter().map(|c| format!("{:?}", c.name)).collect();
+            return Err(err(
+                &format!("{path}.catalog"),
+                format!("unknown catalog {:?} (expected one of {})", e.catalog, names.join(", ")),
+            ));
+        };
+        if e.at.get() >= s.duration.get() {
+            return Err(err(
+                &format!("{path}.at"),
+                format!("{} is not before the end of arrivals (duration {})", e.at, s.duration),
+            ));
+        }
+        let objects = s.workload.catalogs[c].objects;
+        let (first_rank, count, wrong) = match e.scope {
+            PurgeScope::Url => (e.rank.unwrap_or(1), 1, e.first_rank.is_some() || e.objects.is_some()),
+            PurgeScope::Prefix => (1, objects, e.rank.is_some() || e.first_rank.is_some() || e.objects.is_some()),
+            PurgeScope::SurrogateKey => (e.first_rank.unwrap_or(1), e.objects.unwrap_or(1), e.rank.is_some()),
+        };
+        if wrong {
+            return Err(err(
+                &path,
+                "`url` takes `rank`; `surrogate-key` takes `first_rank` and `objects`; `prefix` takes neither".into(),
+            ));
+        }
+        if first_rank == 0 || count == 0 || first_rank.saturating_add(count - 1) > objects {
+            return Err(err(
+                &path,
+                format!("ranks {first_rank} to {} are outside the catalog's 1 to {objects}", first_rank.saturating_add(count.saturating_sub(1))),
+            ));
+        }
+        purges.push(PurgeConfig {
+            at: crate::time::SimTime::ZERO + e.at.get(),
+            catalog: c,
+            scope: e.scope,
+            first_rank,
+            count,
+            soft: e.soft,
+        });
+    }
     Ok(TierConfig {
+        purge_round: pg.round.get(),
+        purge_fanout: pg.fanout,
+        purges,
         freshness: s.cdn.freshness,
         change_every,
         outages,

@@ -86,8 +86,11 @@ pub(super) enum Status {
 /// Freshness facts of one stored object at one node.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Meta {
-    stored: Stored,
+    pub(super) stored: Stored,
     version: u64,
+    pub(super) object: u64,
+    pub(super) catalog: u32,
+    pub(super) profile: u16,
 }
 
 /// What a lookup found.
@@ -204,6 +207,18 @@ impl RequestModel<'_> {
     /// Looks `w` up at `node` at `now`, applying freshness (RFC 9111 §4,
     /// RFC 5861) when enforced.
     fn look(&mut self, node: u32, w: &Want, now: SimTime) -> Look {
+        let look = self.look_up(node, w, now);
+        if w.measured
+            && matches!(look, Look::Miss { .. } | Look::Stale { .. })
+            && !self.purged.is_empty()
+            && self.purged.contains(&(node, w.key))
+        {
+            self.m.purge_misses += 1;
+        }
+        look
+    }
+
+    fn look_up(&mut self, node: u32, w: &Want, now: SimTime) -> Look {
         if !w.storable {
             return Look::Pass;
         }
@@ -473,6 +488,9 @@ impl RequestModel<'_> {
             m.stored.revalidating = false;
         }
         let mut failed = false;
+        if f.storable && f.status != Status::Error && !self.purged.is_empty() {
+            self.purged.remove(&(f.node, f.key));
+        }
         match f.status {
             Status::Error => {
                 // stale-if-error (RFC 5861 §4): a stored copy may answer.
@@ -491,6 +509,9 @@ impl RequestModel<'_> {
                 let m = self.metas[node].entry(f.key).or_insert(Meta {
                     stored: Stored::new(f.sent, now, f.age, None),
                     version: f.version,
+                    object: f.object,
+                    catalog: f.catalog,
+                    profile: f.profile,
                 });
                 m.stored.refreshed(f.sent, now, f.age, None);
                 m.version = f.version;
@@ -502,6 +523,9 @@ impl RequestModel<'_> {
                     Meta {
                         stored: Stored::new(f.sent, now, f.age, None),
                         version: f.version,
+                        object: f.object,
+                        catalog: f.catalog,
+                        profile: f.profile,
                     },
                 );
             }

@@ -28,6 +28,7 @@
 
 pub mod fetch;
 pub mod plan;
+pub mod purge;
 pub mod tiers;
 
 pub use plan::{GroupRoute, plan};
@@ -87,6 +88,10 @@ pub struct RunMetrics {
     pub stale_if_error_served: u64,
     pub errors: u64,
     pub origin_errors: u64,
+    /// Objects purged (hard or soft) summed over caches, and measured
+    /// requests that missed or revalidated because of a purge.
+    pub purged_objects: u64,
+    pub purge_misses: u64,
 }
 
 /// One cache node's counters (measured requests only).
@@ -147,6 +152,8 @@ enum Event {
     AtTier { node: u32, fetch: u32 },
     /// The response to a fetch reaches the node that sent it.
     Response { fetch: u32 },
+    /// Purge `purge` (index in `TierConfig::purges`) reaches `node`.
+    Purge { purge: u32, node: u32 },
 }
 
 struct RequestModel<'a> {
@@ -162,6 +169,8 @@ struct RequestModel<'a> {
     fetches: fetch::Fetches,
     /// Freshness facts of stored objects, per node, by cache key.
     metas: Vec<rustc_hash::FxHashMap<u64, fetch::Meta>>,
+    /// (node, key) taken or staled by a purge and not stored again since.
+    purged: rustc_hash::FxHashSet<(u32, u64)>,
     noise: PathNoise,
     m: RunMetrics,
 }
@@ -221,6 +230,7 @@ impl Model for RequestModel<'_> {
             Event::AtEdge(r) => self.at_edge(s, r),
             Event::AtTier { node, fetch } => self.at_tier(s, node, fetch),
             Event::Response { fetch } => self.response(s, fetch),
+            Event::Purge { purge, node } => self.purge(s, purge, node),
         }
     }
 }
@@ -257,6 +267,7 @@ pub fn run(
         caches: (0..hier.nodes.len()).map(|i| hier.cache(i, cfg)).collect(),
         fetches: fetch::Fetches::default(),
         metas: vec![Default::default(); hier.nodes.len()],
+        purged: Default::default(),
         noise: PathNoise {
             rng: streams.stream("latency/noise"),
             access: cfg.latency.access_distribution(),
@@ -284,10 +295,13 @@ pub fn run(
             stale_if_error_served: 0,
             errors: 0,
             origin_errors: 0,
+            purged_objects: 0,
+            purge_misses: 0,
         },
         hier,
     };
     let mut sched = Scheduler::new();
+    model.schedule_purges(&mut sched);
     if let Some(first) = model.source.next_request() {
         sched.schedule_at(first.time, Event::Arrival(first));
     }

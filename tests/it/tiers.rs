@@ -341,3 +341,79 @@ fn stale_if_error_serves_through_an_origin_outage() {
     assert!(m.errors > 100, "{} errors", m.errors);
     assert_eq!(m.ttfb.count() + m.errors, m.edge.requests);
 }
+
+/// Five edges and a shield keep one hot object; at 1 s a hard purge
+/// reaches every cache at once (`round = 0ms`). The origin is in Sydney,
+/// so refetches take ~0.3 s and every request in that time misses.
+///
+/// ```text
+///   5 x [edge] --> [shield IAD] --> (origin SYD)       purge at 1 s, all caches
+/// ```
+///
+/// The herd at the origin after the purge: 1 request with shield and
+/// coalescing; 5 (one per edge) without the shield; hundreds without
+/// coalescing.
+#[test]
+fn purge_of_a_hot_object_herds_at_the_origin_unless_shield_and_coalescing() {
+    let pops = [
+        ("fra", "FRA"),
+        ("lhr", "LHR"),
+        ("iad", "IAD"),
+        ("ord", "ORD"),
+        ("lax", "LAX"),
+    ];
+    let body = format!(
+        "{ONE_OBJECT}\n[cdn.tiers]\nmode = \"shield\"\nupper = [{{ name = \"shield\", city = \"IAD\" }}]\n\n[cdn.purge]\nround = \"0ms\"\nevents = [{{ at = \"1s\", catalog = \"one\", scope = \"url\" }}]\n"
+    );
+    let text = scenario(&pops, "SYD", &body)
+        .replace("duration = \"50ms\"", "duration = \"2s\"")
+        .replace("rate = \"10k/s\"", "rate = \"1k/s\"");
+    let herd = |sets: &[&str]| {
+        let mut with_none: Vec<&str> = sets.to_vec();
+        with_none.push("cdn.purge.events=[]");
+        let base = run_text(&text, &with_none);
+        let m = run_text(&text, sets);
+        assert_eq!(m.edge.requests, base.edge.requests, "same arrivals");
+        (m.origin_requests - base.origin_requests, m)
+    };
+    let (extra, m) = herd(&[]);
+    assert_eq!(extra, 1, "shield + coalescing: one origin request");
+    assert_eq!(m.purged_objects, 6, "5 edges + the shield held it");
+    assert!(m.purge_misses > 100, "{}", m.purge_misses);
+    let (extra, _) = herd(&["cdn.tiers.mode=none"]);
+    assert_eq!(extra, 5, "one per edge");
+    let (extra, m) = herd(&["cdn.tiers.coalescing=false"]);
+    assert!(extra > 200, "no coalescing: {extra} origin requests after the purge");
+    assert!(m.purge_misses >= extra);
+}
+
+/// A soft purge marks the object stale: with stale-while-revalidate every
+/// request is still answered from cache at once, and one conditional
+/// request (a 304: the object did not change) reaches the origin.
+#[test]
+fn soft_purge_revalidates_instead_of_refetching() {
+    let catalog = r#"
+[[workload.catalogs]]
+name = "one"
+objects = 1
+zipf_alpha = 0
+size = { dist = "fixed", size = "10kB" }
+headers = [{ share = "100%", cache_control = "max-age=3600, stale-while-revalidate=60", etag = true }]
+
+[cdn.purge]
+round = "0ms"
+events = [{ at = "1s", catalog = "one", scope = "url", soft = true }]
+"#;
+    let text = scenario(&[("fra", "FRA")], "SYD", catalog)
+        .replace("duration = \"50ms\"", "duration = \"2s\"")
+        .replace("rate = \"10k/s\"", "rate = \"1k/s\"");
+    let m = run_text(&text, &[]);
+    assert_eq!(m.origin_requests, 2, "first fill + one revalidation");
+    assert_eq!(m.not_modified, 1);
+    assert_eq!(m.background_revalidations, 1);
+    assert!(m.stale_served > 100, "{}", m.stale_served);
+    // Hard: the copy is gone, requests wait for a full refetch.
+    let m = run_text(&text, &["cdn.purge.events[0].soft=false"]);
+    assert_eq!((m.origin_requests, m.not_modified, m.stale_served), (2, 0, 0));
+    assert_eq!(m.origin_bytes, 20_000);
+}
