@@ -468,12 +468,6 @@ pub fn validate(
                 format!("unknown catalog {:?} (expected one of {})", e.catalog, names.join(", ")),
             ));
         };
-        if e.at.get() >= s.duration.get() {
-            return Err(err(
-                &format!("{path}.at"),
-                format!("{} is not before the end of arrivals (duration {})", e.at, s.duration),
-            ));
-        }
         let objects = s.workload.catalogs[c].objects;
         let (first_rank, count, wrong) = match e.scope {
             PurgeScope::Url => (e.rank.unwrap_or(1), 1, e.first_rank.is_some() || e.objects.is_some()),

@@ -62,9 +62,13 @@ pub fn rounds(j: u64, base: u64) -> u64 {
 }
 
 impl RequestModel<'_> {
-    /// Schedules every purge's arrival at every node.
+    /// Schedules every purge's arrival at every node. Purges issued at or
+    /// after the end of arrivals (`duration`) are ignored.
     pub(super) fn schedule_purges(&self, s: &mut Scheduler<Event>) {
         for i in 0..self.cfg.tiers.purges.len() {
+            if self.cfg.tiers.purges[i].at >= SimTime::ZERO + self.cfg.duration {
+                continue;
+            }
             for (t, node) in arrivals(self.cfg, self.hier.nodes.len(), i) {
                 s.schedule_at(t, Event::Purge { purge: i as u32, node });
             }
