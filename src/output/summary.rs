@@ -60,6 +60,18 @@ pub struct TierSummary {
     pub origin_peak: OriginPeak,
     /// Stale serves, revalidations and errors.
     pub freshness: FreshnessSummary,
+    /// Pre-positioning (cdn.push).
+    pub push: PushSummary,
+}
+
+#[derive(Serialize)]
+pub struct PushSummary {
+    pub windows: usize,
+    /// Copies written into caches.
+    pub placed_objects: u64,
+    /// Origin requests and bytes of the pushes (not in `origin_requests`).
+    pub origin_requests: u64,
+    pub origin_bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -262,6 +274,12 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
                 failed_requests: m.errors,
                 purged_objects: m.purged_objects,
                 purge_misses: m.purge_misses,
+            },
+            push: PushSummary {
+                windows: cfg.tiers.push.len(),
+                placed_objects: m.pushed_objects,
+                origin_requests: m.push_origin_requests,
+                origin_bytes: m.push_origin_bytes,
             },
         },
     }

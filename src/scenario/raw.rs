@@ -168,6 +168,9 @@ pub struct Cdn {
     /// Purges and how they spread.
     #[serde(default)]
     pub purge: super::tiers::Purge,
+    /// Fill windows: objects pushed into caches ahead of demand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub push: Vec<super::tiers::PushWindow>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

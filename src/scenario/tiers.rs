@@ -144,6 +144,51 @@ pub struct PurgeConfig {
     pub soft: bool,
 }
 
+/// Which caches a push fills.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PushTargets {
+    /// Every edge and every upper tier in use.
+    #[default]
+    All,
+    Edges,
+    /// The upper tiers in use (none with mode `none`).
+    Upper,
+}
+
+/// A fill window (`[[cdn.push]]`): objects placed ahead of demand.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushWindow {
+    pub start: Duration,
+    pub end: Duration,
+    pub catalog: String,
+    /// Ranks `first_rank .. first_rank + objects` at `start`.
+    #[serde(default = "one")]
+    pub first_rank: u64,
+    pub objects: u64,
+    #[serde(default)]
+    pub targets: PushTargets,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// A validated fill window.
+#[derive(Clone, Debug)]
+pub struct PushConfig {
+    pub start: crate::time::SimTime,
+    pub end: crate::time::SimTime,
+    pub catalog: usize,
+    pub first_rank: u64,
+    pub objects: u64,
+    pub targets: PushTargets,
+}
+
+/// Largest number of objects in one fill window.
+pub const MAX_PUSH_OBJECTS: u64 = 10_000_000;
+
 /// How an edge finds the parent of its misses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -277,6 +322,7 @@ pub struct TierConfig {
     pub purge_round: SimDuration,
     pub purge_fanout: u32,
     pub purges: Vec<PurgeConfig>,
+    pub push: Vec<PushConfig>,
 }
 
 /// A validated outage window.
@@ -495,7 +541,44 @@ pub fn validate(
             soft: e.soft,
         });
     }
+    let mut push = Vec::new();
+    for (i, w) in s.cdn.push.iter().enumerate() {
+        let path = format!("cdn.push[{i}]");
+        let Some(c) = s.workload.catalogs.iter().position(|c| c.name == w.catalog) else {
+            let names: Vec<String> = s.workload.catalogs.iter().map(|c| format!("{:?}", c.name)).collect();
+            return Err(err(
+                &format!("{path}.catalog"),
+                format!("unknown catalog {:?} (expected one of {})", w.catalog, names.join(", ")),
+            ));
+        };
+        if w.end.get() <= w.start.get() || w.end.get() > s.duration.get() {
+            return Err(err(
+                &format!("{path}.end"),
+                format!("{} must be after start ({}) and at most the duration ({})", w.end, w.start, s.duration),
+            ));
+        }
+        let objects = s.workload.catalogs[c].objects;
+        if w.objects == 0 || w.objects > MAX_PUSH_OBJECTS || w.first_rank == 0 || w.first_rank.saturating_add(w.objects - 1) > objects {
+            return Err(err(
+                &format!("{path}.objects"),
+                format!(
+                    "ranks {} to {} must lie in the catalog's 1 to {objects} (at most {MAX_PUSH_OBJECTS} objects per window)",
+                    w.first_rank,
+                    w.first_rank.saturating_add(w.objects.saturating_sub(1))
+                ),
+            ));
+        }
+        push.push(PushConfig {
+            start: crate::time::SimTime::ZERO + w.start.get(),
+            end: crate::time::SimTime::ZERO + w.end.get(),
+            catalog: c,
+            first_rank: w.first_rank,
+            objects: w.objects,
+            targets: w.targets,
+        });
+    }
     Ok(TierConfig {
+        push,
         purge_round: pg.round.get(),
         purge_fanout: pg.fanout,
         purges,

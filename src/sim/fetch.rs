@@ -93,6 +93,18 @@ pub(super) struct Meta {
     pub(super) profile: u16,
 }
 
+impl Meta {
+    pub(super) fn new(stored: Stored, version: u64, object: u64, catalog: u32, profile: u16) -> Meta {
+        Meta {
+            stored,
+            version,
+            object,
+            catalog,
+            profile,
+        }
+    }
+}
+
 /// What a lookup found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Look {
@@ -176,7 +188,7 @@ impl RequestModel<'_> {
         arrived >= SimTime::ZERO + self.cfg.warmup
     }
 
-    fn enforced(&self) -> bool {
+    pub(super) fn enforced(&self) -> bool {
         self.cfg.tiers.freshness == Freshness::Enforced
     }
 

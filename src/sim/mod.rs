@@ -29,6 +29,7 @@
 pub mod fetch;
 pub mod plan;
 pub mod purge;
+pub mod push;
 pub mod tiers;
 
 pub use plan::{GroupRoute, plan};
@@ -92,6 +93,11 @@ pub struct RunMetrics {
     /// requests that missed or revalidated because of a purge.
     pub purged_objects: u64,
     pub purge_misses: u64,
+    /// Pre-positioning: copies written into caches, and the origin
+    /// requests and bytes the pushes cost (apart from pull's).
+    pub pushed_objects: u64,
+    pub push_origin_requests: u64,
+    pub push_origin_bytes: u64,
 }
 
 /// One cache node's counters (measured requests only).
@@ -154,6 +160,10 @@ enum Event {
     Response { fetch: u32 },
     /// Purge `purge` (index in `TierConfig::purges`) reaches `node`.
     Purge { purge: u32, node: u32 },
+    /// Slot `k` of push window `window` starts.
+    PushSlot { window: u32, k: u64 },
+    /// The object of that slot is written into `node`.
+    Place { window: u32, k: u64, node: u32 },
 }
 
 struct RequestModel<'a> {
@@ -231,6 +241,8 @@ impl Model for RequestModel<'_> {
             Event::AtTier { node, fetch } => self.at_tier(s, node, fetch),
             Event::Response { fetch } => self.response(s, fetch),
             Event::Purge { purge, node } => self.purge(s, purge, node),
+            Event::PushSlot { window, k } => self.push_slot(s, window, k),
+            Event::Place { window, k, node } => self.place(s, window, k, node),
         }
     }
 }
@@ -297,11 +309,15 @@ pub fn run(
             origin_errors: 0,
             purged_objects: 0,
             purge_misses: 0,
+            pushed_objects: 0,
+            push_origin_requests: 0,
+            push_origin_bytes: 0,
         },
         hier,
     };
     let mut sched = Scheduler::new();
     model.schedule_purges(&mut sched);
+    model.schedule_push(&mut sched);
     if let Some(first) = model.source.next_request() {
         sched.schedule_at(first.time, Event::Arrival(first));
     }
