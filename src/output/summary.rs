@@ -296,7 +296,10 @@ fn origin_peak(cfg: &RunConfig, m: &RunMetrics) -> OriginPeak {
             .iter()
             .enumerate()
             .skip(first)
-            .fold((0u64, first), |best, (i, b)| if f(b) > best.0 { (f(b), i) } else { best })
+            .fold(
+                (0u64, first),
+                |best, (i, b)| if f(b) > best.0 { (f(b), i) } else { best },
+            )
     };
     let (r, ri) = peak(|b| b.origin_requests);
     let (b, bi) = peak(|b| b.origin_bytes);

@@ -380,7 +380,11 @@ pub fn validate(
             return Err(err(&format!("{path}.name"), "must not be empty".into()));
         }
         if let Some(j) = origins.iter().position(|p| p.name == o.name) {
-            let other = if j == 0 { "origin.name".to_string() } else { format!("origin.sites[{}]", j - 1) };
+            let other = if j == 0 {
+                "origin.name".to_string()
+            } else {
+                format!("origin.sites[{}]", j - 1)
+            };
             return Err(err(
                 &format!("{path}.name"),
                 format!("duplicate origin name {:?} (also {other})", o.name),
@@ -401,9 +405,16 @@ pub fn validate(
     let origin_ref = |path: &str, name: &Option<String>| -> Result<Option<usize>, InputError> {
         match name {
             None => Ok(None),
-            Some(n) => origins.iter().position(|o| &o.name == n).map(Some).ok_or_else(|| {
-                err(path, format!("unknown origin {n:?} (expected one of {})", names()))
-            }),
+            Some(n) => origins
+                .iter()
+                .position(|o| &o.name == n)
+                .map(Some)
+                .ok_or_else(|| {
+                    err(
+                        path,
+                        format!("unknown origin {n:?} (expected one of {})", names()),
+                    )
+                }),
         }
     };
     let pop_origin = s
@@ -429,7 +440,10 @@ pub fn validate(
         if let Some(j) = upper.iter().position(|v| v.name == u.name) {
             return Err(err(
                 &format!("{path}.name"),
-                format!("duplicate upper-tier name {:?} (also cdn.tiers.upper[{j}])", u.name),
+                format!(
+                    "duplicate upper-tier name {:?} (also cdn.tiers.upper[{j}])",
+                    u.name
+                ),
             ));
         }
         if u.capacity.is_some_and(|c| c.0 == 0) {
@@ -468,7 +482,9 @@ pub fn validate(
                 .join(", ");
             err(
                 "cdn.tiers.shield",
-                format!("unknown upper tier {n:?} (expected one of cdn.tiers.upper's names: {valid})"),
+                format!(
+                    "unknown upper tier {n:?} (expected one of cdn.tiers.upper's names: {valid})"
+                ),
             )
         })?,
     };
@@ -508,17 +524,38 @@ pub fn validate(
     for (i, e) in pg.events.iter().enumerate() {
         let path = format!("cdn.purge.events[{i}]");
         let Some(c) = s.workload.catalogs.iter().position(|c| c.name == e.catalog) else {
-            let names: Vec<String> = s.workload.catalogs.iter().map(|c| format!("{:?}", c.name)).collect();
+            let names: Vec<String> = s
+                .workload
+                .catalogs
+                .iter()
+                .map(|c| format!("{:?}", c.name))
+                .collect();
             return Err(err(
                 &format!("{path}.catalog"),
-                format!("unknown catalog {:?} (expected one of {})", e.catalog, names.join(", ")),
+                format!(
+                    "unknown catalog {:?} (expected one of {})",
+                    e.catalog,
+                    names.join(", ")
+                ),
             ));
         };
         let objects = s.workload.catalogs[c].objects;
         let (first_rank, count, wrong) = match e.scope {
-            PurgeScope::Url => (e.rank.unwrap_or(1), 1, e.first_rank.is_some() || e.objects.is_some()),
-            PurgeScope::Prefix => (1, objects, e.rank.is_some() || e.first_rank.is_some() || e.objects.is_some()),
-            PurgeScope::SurrogateKey => (e.first_rank.unwrap_or(1), e.objects.unwrap_or(1), e.rank.is_some()),
+            PurgeScope::Url => (
+                e.rank.unwrap_or(1),
+                1,
+                e.first_rank.is_some() || e.objects.is_some(),
+            ),
+            PurgeScope::Prefix => (
+                1,
+                objects,
+                e.rank.is_some() || e.first_rank.is_some() || e.objects.is_some(),
+            ),
+            PurgeScope::SurrogateKey => (
+                e.first_rank.unwrap_or(1),
+                e.objects.unwrap_or(1),
+                e.rank.is_some(),
+            ),
         };
         if wrong {
             return Err(err(
@@ -529,7 +566,10 @@ pub fn validate(
         if first_rank == 0 || count == 0 || first_rank.saturating_add(count - 1) > objects {
             return Err(err(
                 &path,
-                format!("ranks {first_rank} to {} are outside the catalog's 1 to {objects}", first_rank.saturating_add(count.saturating_sub(1))),
+                format!(
+                    "ranks {first_rank} to {} are outside the catalog's 1 to {objects}",
+                    first_rank.saturating_add(count.saturating_sub(1))
+                ),
             ));
         }
         purges.push(PurgeConfig {
@@ -545,20 +585,36 @@ pub fn validate(
     for (i, w) in s.cdn.push.iter().enumerate() {
         let path = format!("cdn.push[{i}]");
         let Some(c) = s.workload.catalogs.iter().position(|c| c.name == w.catalog) else {
-            let names: Vec<String> = s.workload.catalogs.iter().map(|c| format!("{:?}", c.name)).collect();
+            let names: Vec<String> = s
+                .workload
+                .catalogs
+                .iter()
+                .map(|c| format!("{:?}", c.name))
+                .collect();
             return Err(err(
                 &format!("{path}.catalog"),
-                format!("unknown catalog {:?} (expected one of {})", w.catalog, names.join(", ")),
+                format!(
+                    "unknown catalog {:?} (expected one of {})",
+                    w.catalog,
+                    names.join(", ")
+                ),
             ));
         };
         if w.end.get() <= w.start.get() || w.end.get() > s.duration.get() {
             return Err(err(
                 &format!("{path}.end"),
-                format!("{} must be after start ({}) and at most the duration ({})", w.end, w.start, s.duration),
+                format!(
+                    "{} must be after start ({}) and at most the duration ({})",
+                    w.end, w.start, s.duration
+                ),
             ));
         }
         let objects = s.workload.catalogs[c].objects;
-        if w.objects == 0 || w.objects > MAX_PUSH_OBJECTS || w.first_rank == 0 || w.first_rank.saturating_add(w.objects - 1) > objects {
+        if w.objects == 0
+            || w.objects > MAX_PUSH_OBJECTS
+            || w.first_rank == 0
+            || w.first_rank.saturating_add(w.objects - 1) > objects
+        {
             return Err(err(
                 &format!("{path}.objects"),
                 format!(

@@ -94,7 +94,13 @@ pub(super) struct Meta {
 }
 
 impl Meta {
-    pub(super) fn new(stored: Stored, version: u64, object: u64, catalog: u32, profile: u16) -> Meta {
+    pub(super) fn new(
+        stored: Stored,
+        version: u64,
+        object: u64,
+        catalog: u32,
+        profile: u16,
+    ) -> Meta {
         Meta {
             stored,
             version,
@@ -462,7 +468,11 @@ impl RequestModel<'_> {
                     0
                 } else {
                     let every = self.cfg.tiers.change_every[catalog as usize];
-                    let v = if self.enforced() { version_at(object, every, reaches) } else { 0 };
+                    let v = if self.enforced() {
+                        version_at(object, every, reaches)
+                    } else {
+                        0
+                    };
                     self.set_result(id, v, SimDuration::ZERO);
                     let nm = self.fetches.get(id).status == Status::NotModified;
                     self.m.not_modified += u64::from(nm && measured);
@@ -510,7 +520,8 @@ impl RequestModel<'_> {
                 let stale_ok = f.storable
                     && self.caches[node].contains(f.key)
                     && self.metas[node].get(&f.key).is_some_and(|m| {
-                        !self.enforced() || on_origin_error(&p, &m.stored, now) == OnError::ServeStale
+                        !self.enforced()
+                            || on_origin_error(&p, &m.stored, now) == OnError::ServeStale
                     });
                 failed = !stale_ok;
             }

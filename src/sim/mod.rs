@@ -155,15 +155,30 @@ enum Event {
     Arrival(crate::workload::Request),
     AtEdge(Request),
     /// A fetch (by its id) reaches an upper-tier node.
-    AtTier { node: u32, fetch: u32 },
+    AtTier {
+        node: u32,
+        fetch: u32,
+    },
     /// The response to a fetch reaches the node that sent it.
-    Response { fetch: u32 },
+    Response {
+        fetch: u32,
+    },
     /// Purge `purge` (index in `TierConfig::purges`) reaches `node`.
-    Purge { purge: u32, node: u32 },
+    Purge {
+        purge: u32,
+        node: u32,
+    },
     /// Slot `k` of push window `window` starts.
-    PushSlot { window: u32, k: u64 },
+    PushSlot {
+        window: u32,
+        k: u64,
+    },
     /// The object of that slot is written into `node`.
-    Place { window: u32, k: u64, node: u32 },
+    Place {
+        window: u32,
+        k: u64,
+        node: u32,
+    },
 }
 
 struct RequestModel<'a> {

@@ -43,7 +43,10 @@ pub fn arrivals(cfg: &RunConfig, nodes: usize, i: usize) -> Vec<(SimTime, u32)> 
         .enumerate()
         .map(|(j, &n)| {
             let r = rounds(j as u64, base);
-            (p.at + SimDuration::from_nanos(cfg.tiers.purge_round.as_nanos() * r), n)
+            (
+                p.at + SimDuration::from_nanos(cfg.tiers.purge_round.as_nanos() * r),
+                n,
+            )
         })
         .collect();
     out.sort_by_key(|&(_, n)| n);
@@ -70,7 +73,13 @@ impl RequestModel<'_> {
                 continue;
             }
             for (t, node) in arrivals(self.cfg, self.hier.nodes.len(), i) {
-                s.schedule_at(t, Event::Purge { purge: i as u32, node });
+                s.schedule_at(
+                    t,
+                    Event::Purge {
+                        purge: i as u32,
+                        node,
+                    },
+                );
             }
         }
     }

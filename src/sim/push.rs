@@ -24,7 +24,13 @@ impl RequestModel<'_> {
     /// next, so a window of N objects holds one event at a time).
     pub(super) fn schedule_push(&self, s: &mut Scheduler<Event>) {
         for (w, p) in self.cfg.tiers.push.iter().enumerate() {
-            s.schedule_at(p.start, Event::PushSlot { window: w as u32, k: 0 });
+            s.schedule_at(
+                p.start,
+                Event::PushSlot {
+                    window: w as u32,
+                    k: 0,
+                },
+            );
         }
     }
 
@@ -40,7 +46,13 @@ impl RequestModel<'_> {
         let c = &self.source.workload.catalogs[p.catalog];
         let id = c.base_id + c.index_at_rank(p.first_rank + k, p.start);
         let key = self.keys.object_key(id, None, BUST_PARAM, 0).0;
-        (id, key, c.wire_size_of(id), p.catalog as u32, c.profile_of(id))
+        (
+            id,
+            key,
+            c.wire_size_of(id),
+            p.catalog as u32,
+            c.profile_of(id),
+        )
     }
 
     /// Slot `k` of window `w`: one origin fetch, then placements.
@@ -48,7 +60,13 @@ impl RequestModel<'_> {
         let p = &self.cfg.tiers.push[w as usize];
         if k + 1 < p.objects {
             let next = self.slot_time(w as usize, k + 1);
-            s.schedule_at(next, Event::PushSlot { window: w, k: k + 1 });
+            s.schedule_at(
+                next,
+                Event::PushSlot {
+                    window: w,
+                    k: k + 1,
+                },
+            );
         }
         let targets = p.targets;
         let (_, _, size, catalog, profile) = self.slot_object(w as usize, k);
@@ -70,7 +88,11 @@ impl RequestModel<'_> {
                 let one_way = SimDuration::from_nanos(rtt.as_nanos() / 2);
                 s.schedule_in(
                     one_way,
-                    Event::Place { window: w, k, node: node as u32 },
+                    Event::Place {
+                        window: w,
+                        k,
+                        node: node as u32,
+                    },
                 );
             }
         }
@@ -93,7 +115,13 @@ impl RequestModel<'_> {
         };
         self.metas[n].insert(
             key,
-            super::fetch::Meta::new(Stored::new(now, now, SimDuration::ZERO, None), version, object, catalog, profile),
+            super::fetch::Meta::new(
+                Stored::new(now, now, SimDuration::ZERO, None),
+                version,
+                object,
+                catalog,
+                profile,
+            ),
         );
     }
 }

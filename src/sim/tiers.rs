@@ -235,7 +235,7 @@ impl Hierarchy {
                 // objects the cache can hold), capped to bound memory.
                 let objects: u64 = cfg.catalogs.iter().map(|k| k.objects).sum();
                 c.with_admission(TinyLfu::new(
-                    objects.min(super::TINYLFU_MAX_OBJECTS) as usize,
+                    objects.min(super::TINYLFU_MAX_OBJECTS) as usize
                 ))
             }
             _ => c,
@@ -258,7 +258,10 @@ mod tests {
             let i = rendezvous(k, &seeds);
             counts[i] += 1;
             let j = rendezvous(k, &without_c);
-            let j_name = names.iter().position(|n| fnv1a64(n) == without_c[j]).unwrap();
+            let j_name = names
+                .iter()
+                .position(|n| fnv1a64(n) == without_c[j])
+                .unwrap();
             if i != 2 {
                 assert_eq!(i, j_name, "key {k} moved although its tier stayed");
             }

@@ -213,7 +213,11 @@ size = {{ dist = "fixed", size = "1000B" }}
     }
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
-        if occupancy(mid) < c { lo = mid } else { hi = mid }
+        if occupancy(mid) < c {
+            lo = mid
+        } else {
+            hi = mid
+        }
     }
     let t = 0.5 * (lo + hi);
     let h_che: f64 = p.iter().map(|&q| q * (1.0 - (-q * t).exp())).sum();
@@ -239,7 +243,12 @@ fn consistent_hash_sends_an_object_to_one_upper_tier_from_every_edge() {
     let m = run_text(&scenario(&pops, "SYD", &tiers), &[]);
     let upper = &m.tiers[pops.len()..];
     let used: Vec<usize> = (0..3).filter(|&i| upper[i].cache.requests > 0).collect();
-    assert_eq!(used.len(), 1, "{:?}", upper.iter().map(|t| t.cache.requests).collect::<Vec<_>>());
+    assert_eq!(
+        used.len(),
+        1,
+        "{:?}",
+        upper.iter().map(|t| t.cache.requests).collect::<Vec<_>>()
+    );
     assert_eq!(upper[used[0]].cache.requests, 3, "one fetch per edge");
     assert_eq!(m.origin_requests, 1);
 }
@@ -289,7 +298,10 @@ fn stale_while_revalidate_serves_stale_and_revalidates_once() {
     assert_eq!(m.stale_served, 0);
     assert_eq!(m.origin_requests, 2);
     assert_eq!(m.not_modified, 1);
-    assert!(m.coalesced > 20 + 50, "initial burst + requests waiting for the 304");
+    assert!(
+        m.coalesced > 20 + 50,
+        "initial burst + requests waiting for the 304"
+    );
     // Freshness not enforced: the first fill serves the whole run.
     let m = run_text(
         &fresh_scenario("max-age=1", true, "1800ms", ""),
@@ -304,11 +316,17 @@ fn stale_while_revalidate_serves_stale_and_revalidates_once() {
 fn expired_objects_revalidate_conditionally_or_refetch() {
     // ETag, unchanged: one 304, its body not counted in origin bytes.
     let m = run_text(&fresh_scenario("max-age=1", true, "1800ms", ""), &[]);
-    assert_eq!((m.origin_requests, m.revalidations, m.not_modified), (2, 1, 1));
+    assert_eq!(
+        (m.origin_requests, m.revalidations, m.not_modified),
+        (2, 1, 1)
+    );
     assert_eq!(m.origin_bytes, 10_000, "one body; the 304 has none");
     // No validators: a full fetch, no conditional request.
     let m = run_text(&fresh_scenario("max-age=1", false, "1800ms", ""), &[]);
-    assert_eq!((m.origin_requests, m.revalidations, m.not_modified), (2, 0, 0));
+    assert_eq!(
+        (m.origin_requests, m.revalidations, m.not_modified),
+        (2, 0, 0)
+    );
     assert_eq!(m.origin_bytes, 20_000);
     // ETag, but the object changes every 100 ms: the conditional request
     // gets the new version in full.
@@ -316,7 +334,10 @@ fn expired_objects_revalidate_conditionally_or_refetch() {
         &fresh_scenario("max-age=1", true, "1800ms", "change_every = \"100ms\""),
         &[],
     );
-    assert_eq!((m.origin_requests, m.revalidations, m.not_modified), (2, 1, 0));
+    assert_eq!(
+        (m.origin_requests, m.revalidations, m.not_modified),
+        (2, 1, 0)
+    );
     assert_eq!(m.origin_bytes, 20_000);
 }
 
@@ -330,7 +351,11 @@ fn stale_if_error_serves_through_an_origin_outage() {
         .replace("\n[clients]", &format!("{outage}\n[clients]"));
     let m = run_text(&text, &[]);
     assert_eq!(m.errors, 0);
-    assert!(m.origin_errors >= 2, "{} failed revalidations", m.origin_errors);
+    assert!(
+        m.origin_errors >= 2,
+        "{} failed revalidations",
+        m.origin_errors
+    );
     assert!(m.stale_if_error_served > 100, "{}", m.stale_if_error_served);
     assert_eq!(m.ttfb.count(), m.edge.requests, "every request answered");
 
@@ -383,7 +408,10 @@ fn purge_of_a_hot_object_herds_at_the_origin_unless_shield_and_coalescing() {
     let (extra, _) = herd(&["cdn.tiers.mode=none"]);
     assert_eq!(extra, 5, "one per edge");
     let (extra, m) = herd(&["cdn.tiers.coalescing=false"]);
-    assert!(extra > 200, "no coalescing: {extra} origin requests after the purge");
+    assert!(
+        extra > 200,
+        "no coalescing: {extra} origin requests after the purge"
+    );
     assert!(m.purge_misses >= extra);
 }
 
@@ -414,7 +442,10 @@ events = [{ at = "1s", catalog = "one", scope = "url", soft = true }]
     assert!(m.stale_served > 100, "{}", m.stale_served);
     // Hard: the copy is gone, requests wait for a full refetch.
     let m = run_text(&text, &["cdn.purge.events[0].soft=false"]);
-    assert_eq!((m.origin_requests, m.not_modified, m.stale_served), (2, 0, 0));
+    assert_eq!(
+        (m.origin_requests, m.not_modified, m.stale_served),
+        (2, 0, 0)
+    );
     assert_eq!(m.origin_bytes, 20_000);
 }
 
@@ -460,9 +491,17 @@ size = { dist = "fixed", size = "10kB" }
     assert!(pushed.pushed_objects >= 950, "{}", pushed.pushed_objects);
     assert_eq!(pushed.push_origin_requests, 1000);
     assert_eq!(pushed.push_origin_bytes, 10_000_000);
-    assert!(pushed.origin_requests < 100, "pull: {}", pushed.origin_requests);
+    assert!(
+        pushed.origin_requests < 100,
+        "pull: {}",
+        pushed.origin_requests
+    );
     let pull = run_text(text, &["cdn.push=[]"]);
-    assert!((800..930).contains(&pull.origin_requests), "pull only: {}", pull.origin_requests);
+    assert!(
+        (800..930).contains(&pull.origin_requests),
+        "pull only: {}",
+        pull.origin_requests
+    );
     assert_eq!(pull.push_origin_requests, 0);
     // An object pulled before its slot is already there when its push
     // arrives (left as it is); every other object is placed, and never
@@ -471,5 +510,8 @@ size = { dist = "fixed", size = "10kB" }
     // when the push was placed: both counted.
     let both = pushed.pushed_objects + pushed.origin_requests;
     assert!((1000..=1005).contains(&both), "{both}");
-    assert_eq!(pushed.edge.hits + pushed.origin_requests + pushed.coalesced, pushed.edge.requests);
+    assert_eq!(
+        pushed.edge.hits + pushed.origin_requests + pushed.coalesced,
+        pushed.edge.requests
+    );
 }
