@@ -59,6 +59,9 @@ pub fn effective_for_output(
             *g = rebase(g);
         }
     }
+    if let Some(t) = &mut e.workload.trace {
+        t.file = rebase(&t.file);
+    }
     for c in &mut e.workload.catalogs {
         if let raw::SizeDist::Empirical { file } = &mut c.size {
             *file = rebase(file);

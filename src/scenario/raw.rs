@@ -316,6 +316,34 @@ pub struct Workload {
     /// UTC time of day at t = 0 (e.g. "18h").
     #[serde(default)]
     pub start_utc: Duration,
+    /// Replay a request trace instead of drawing from the catalogs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceSpec>,
+}
+
+/// Trace file formats in a scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub enum TraceFileFormat {
+    #[serde(rename = "csv")]
+    Csv,
+    /// libCacheSim oracleGeneral binary.
+    #[serde(rename = "oracleGeneral", alias = "oracle-general")]
+    OracleGeneral,
+}
+
+/// `workload.trace`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceSpec {
+    /// Relative to the scenario's folder.
+    pub file: String,
+    /// Default: `csv` for `*.csv`, else `oracleGeneral`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<TraceFileFormat>,
+    /// Simulated time of one trace time unit (default 1s, the unit of
+    /// oracleGeneral timestamps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_unit: Option<Duration>,
 }
 
 /// Diurnal arrival profile; its mean over a day is scaled to 1, so

@@ -184,6 +184,8 @@ enum Event {
 struct RequestModel<'a> {
     cfg: &'a RunConfig,
     source: Synthetic,
+    /// Trace replay (`workload.trace`) instead of `source`'s draws.
+    replay: Option<crate::workload::replay::Replay>,
     /// Caching policy per (catalog, header profile), from its headers.
     policies: Vec<Vec<HttpPolicy>>,
     keys: KeyConfig,
@@ -225,7 +227,7 @@ impl Model for RequestModel<'_> {
         let now = s.now();
         match ev {
             Event::Arrival(w) => {
-                if let Some(next) = self.source.next_request() {
+                if let Some(next) = self.next_arrival() {
                     s.schedule_at(next.time, Event::Arrival(next));
                 }
                 let route = &self.routes[w.group as usize];
@@ -262,6 +264,16 @@ impl Model for RequestModel<'_> {
     }
 }
 
+impl RequestModel<'_> {
+    /// The next request: from the trace when replaying one, else drawn.
+    fn next_arrival(&mut self) -> Option<crate::workload::Request> {
+        match &mut self.replay {
+            Some(r) => r.next_request(),
+            None => self.source.next_request(),
+        }
+    }
+}
+
 /// Runs the request model. `observe` gets the simulated time now and then
 /// and may stop the run (Ctrl-C); a stopped run returns `Ok(None)`.
 pub fn run(
@@ -285,9 +297,14 @@ pub fn run(
         .collect();
     let horizon = cfg.duration + DRAIN_LIMIT;
     let hier = tiers::Hierarchy::new(cfg);
+    let replay = match &cfg.trace {
+        Some(t) => Some(crate::workload::replay::Replay::open(cfg, t)?),
+        None => None,
+    };
     let mut model = RequestModel {
         cfg,
         source,
+        replay,
         policies,
         keys: KeyConfig::default(),
         routes,
@@ -333,7 +350,7 @@ pub fn run(
     let mut sched = Scheduler::new();
     model.schedule_purges(&mut sched);
     model.schedule_push(&mut sched);
-    if let Some(first) = model.source.next_request() {
+    if let Some(first) = model.next_arrival() {
         sched.schedule_at(first.time, Event::Arrival(first));
     }
     let outcome = engine::run(

@@ -515,3 +515,72 @@ size = { dist = "fixed", size = "10kB" }
         pushed.edge.requests
     );
 }
+
+/// `workload.trace` replays a CSV trace through the run: time in trace
+/// units (here 1 ms), labels matched to client groups by city name, rows
+/// after `duration` and zero-size rows dropped, one object per id.
+///
+/// ```text
+///   time  object  size  region
+///   0     a       1000  London      -> miss (London group, lhr)
+///   10    b       2000  Paris       -> miss (Paris group, cdg)
+///   500   a       1000  London      -> hit
+///   600   a       1000  Paris       -> miss at cdg
+///   700   c       0     London      -> dropped (zero size)
+///   900   b       2000  Paris       -> hit
+///   5000  a       1000  London      -> dropped (after duration = 2s)
+/// ```
+#[test]
+fn trace_replay_drives_a_run_from_a_csv_trace() {
+    let dir = super::tmp("trace-replay");
+    let trace = dir.join("t.csv");
+    std::fs::write(
+        &trace,
+        "time,object,size,region\n0,a,1000,London\n10,b,2000,Paris\n500,a,1000,London\n600,a,1000,Paris\n700,c,0,London\n900,b,2000,Paris\n5000,a,1000,London\n",
+    )
+    .unwrap();
+    let text = format!(
+        r#"
+name = "replay"
+seed = 1
+duration = "2s"
+
+[output]
+interval = "1s"
+
+[cdn]
+steering = "nearest"
+pops = [{{ name = "lhr", city = "London" }}, {{ name = "cdg", city = "Paris" }}]
+
+[cdn.edge]
+capacity = "1GB"
+policy = "lru"
+
+[origin]
+city = "Ashburn"
+
+[clients]
+rate = "1/s"
+groups = [{{ city = "London" }}, {{ city = "Paris" }}]
+
+[workload]
+trace = {{ file = "{}", time_unit = "1ms" }}
+
+[[workload.catalogs]]
+name = "unused"
+objects = 10
+zipf_alpha = 1
+size = {{ dist = "fixed", size = "1kB" }}
+"#,
+        trace.display()
+    );
+    let m = run_text(&text, &[]);
+    assert_eq!(m.edge.requests, 5);
+    assert_eq!(m.edge.hits, 2);
+    assert_eq!(m.origin_requests, 3);
+    assert_eq!(m.origin_bytes, 1000 + 2000 + 1000);
+    assert_eq!(m.per_group[0].requests, 2, "London");
+    assert_eq!(m.per_group[1].requests, 3, "Paris");
+    assert_eq!((m.per_pop[0].edge.requests, m.per_pop[1].edge.requests), (2, 3));
+    std::fs::remove_dir_all(dir).unwrap();
+}
