@@ -68,7 +68,8 @@ impl Replay {
                 Some(i) => i as u32,
                 None => {
                     let h = crate::sim::tiers::fnv1a64(label);
-                    let u = (crate::rng::splitmix64(&mut h.clone()) >> 11) as f64 / (1u64 << 53) as f64;
+                    let u =
+                        (crate::rng::splitmix64(&mut h.clone()) >> 11) as f64 / (1u64 << 53) as f64;
                     by_weight(&cum, u)
                 }
             }

@@ -581,6 +581,9 @@ size = {{ dist = "fixed", size = "1kB" }}
     assert_eq!(m.origin_bytes, 1000 + 2000 + 1000);
     assert_eq!(m.per_group[0].requests, 2, "London");
     assert_eq!(m.per_group[1].requests, 3, "Paris");
-    assert_eq!((m.per_pop[0].edge.requests, m.per_pop[1].edge.requests), (2, 3));
+    assert_eq!(
+        (m.per_pop[0].edge.requests, m.per_pop[1].edge.requests),
+        (2, 3)
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
