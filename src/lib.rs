@@ -14,8 +14,9 @@
 //!   applies `--set` overrides, and validates it once into a typed run
 //!   configuration. Errors name the file, line:column and field path.
 //! - **`sim`** builds the world a scenario describes and runs its request
-//!   model on the engine, feeding **`metrics`**, which **`output`** writes
-//!   atomically into the run folder.
+//!   model on the engine (steering, then the cache hierarchy: edges, upper
+//!   tiers, coalescing, freshness, purge, push), feeding **`metrics`**,
+//!   which **`output`** writes atomically into the run folder.
 //! - The models below are clock-free: they take `now` and return effects.
 //!   **`geo`** holds cities, great-circle distance and the latency model;
 //!   **`workload`** the object catalogs and arrival processes; **`cache`**
