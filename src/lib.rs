@@ -14,8 +14,9 @@
 //!   applies `--set` overrides, and validates it once into a typed run
 //!   configuration. Errors name the file, line:column and field path.
 //! - **`sim`** builds the world a scenario describes and runs its request
-//!   model on the engine, feeding **`metrics`**, which **`output`** writes
-//!   atomically into the run folder.
+//!   model on the engine (steering, then the cache hierarchy: edges, upper
+//!   tiers, coalescing, freshness, purge, push), feeding **`metrics`**,
+//!   which **`output`** writes atomically into the run folder.
 //! - **`sweep`** runs many points of one scenario (axes of `--set` values ×
 //!   seeds) in parallel, each an ordinary run, and tabulates and plots
 //!   their headline metrics; shards of a sweep run as a Slurm job array.

@@ -93,11 +93,20 @@ pub fn ratio(a: u64, b: u64) -> f64 {
 /// One time-series bucket.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Bucket {
+    /// Client requests by arrival time, their edge hits and bytes.
     pub requests: u64,
     pub edge_hits: u64,
     pub bytes: u64,
+    /// Requests reaching an origin site and their bytes, by the arrival
+    /// time of the client request that caused them.
     pub origin_requests: u64,
     pub origin_bytes: u64,
+    /// Requests reaching an upper tier and its hits, by the arrival time of
+    /// the client request that caused them.
+    pub upper_requests: u64,
+    pub upper_hits: u64,
+    /// Misses (any tier) that joined a fetch in flight, by client arrival.
+    pub coalesced: u64,
 }
 
 /// Fixed-width buckets from t = 0.

@@ -24,8 +24,9 @@ pub struct Summary {
     pub cdnsim_version: &'static str,
     pub steering: String,
     pub transport: &'static str,
-    /// How HTTP freshness is applied: `not-enforced` (a stored object stays
-    /// fresh until evicted; storability from headers is applied).
+    /// How HTTP freshness is applied (`cdn.freshness`): `enforced` (RFC 9111
+    /// expiry, revalidation, stale-while-revalidate, stale-if-error) or
+    /// `not-enforced` (a stored object stays fresh until evicted).
     pub freshness: &'static str,
     pub duration_s: f64,
     pub warmup_s: f64,
@@ -49,6 +50,8 @@ pub struct Summary {
     pub capacity: CapacitySummary,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edge_compute: Option<ComputeSummary>,
+    /// The cache hierarchy and its figures (docs/caches.md).
+    pub tiers: TierSummary,
 }
 
 #[derive(Serialize)]
@@ -193,6 +196,59 @@ fn capacity_summary(cfg: &RunConfig, m: &RunMetrics) -> CapacitySummary {
 }
 
 #[derive(Serialize)]
+pub struct TierSummary {
+    /// `none`, `shield`, `regional` or `consistent-hash`.
+    pub mode: String,
+    pub coalescing: bool,
+    /// Requests reaching the upper tiers (edge misses) and their hits.
+    pub upper_requests: u64,
+    pub upper_hit_ratio: HitRatio,
+    /// Measured requests (at any tier) that waited for a fetch in flight.
+    pub coalesced_requests: u64,
+    /// Highest origin load in one measured `output.interval` bucket.
+    pub origin_peak: OriginPeak,
+    /// Stale serves, revalidations and errors.
+    pub freshness: FreshnessSummary,
+    /// Pre-positioning (cdn.push).
+    pub push: PushSummary,
+}
+
+#[derive(Serialize)]
+pub struct PushSummary {
+    pub windows: usize,
+    /// Copies written into caches.
+    pub placed_objects: u64,
+    /// Origin requests and bytes of the pushes (not in `origin_requests`).
+    pub origin_requests: u64,
+    pub origin_bytes: u64,
+}
+
+#[derive(Serialize)]
+pub struct FreshnessSummary {
+    pub stale_while_revalidate_serves: u64,
+    pub background_revalidations: u64,
+    pub conditional_requests: u64,
+    pub origin_not_modified: u64,
+    pub stale_if_error_serves: u64,
+    pub origin_errors: u64,
+    pub failed_requests: u64,
+    /// Objects purged (hard or soft), summed over caches.
+    pub purged_objects: u64,
+    /// Requests that missed or revalidated because a purge took or staled
+    /// the object at that cache.
+    pub purge_misses: u64,
+}
+
+#[derive(Serialize)]
+pub struct OriginPeak {
+    pub requests_per_s: f64,
+    /// Start of the bucket with the most origin requests.
+    pub requests_at_s: f64,
+    pub bytes_per_s: f64,
+    pub bytes_at_s: f64,
+}
+
+#[derive(Serialize)]
 pub struct Latency {
     pub p50: f64,
     pub p90: f64,
@@ -277,6 +333,45 @@ struct SeriesRow {
     bytes: u64,
     origin_requests: u64,
     origin_bytes: u64,
+    upper_requests: u64,
+    upper_hits: u64,
+    coalesced: u64,
+}
+
+/// One row of tiers.csv: a cache node.
+#[derive(Serialize)]
+struct TierRow<'a> {
+    tier: &'static str,
+    name: &'a str,
+    city: &'a str,
+    country: &'a str,
+    lat: f64,
+    lon: f64,
+    capacity_bytes: u64,
+    policy: &'static str,
+    parent: &'a str,
+    origin: &'a str,
+    requests: u64,
+    hits: u64,
+    hit_ratio: f64,
+    bytes: u64,
+    hit_bytes: u64,
+    byte_hit_ratio: f64,
+    coalesced: u64,
+    fetches: u64,
+    fetch_bytes: u64,
+}
+
+/// One row of origins.csv.
+#[derive(Serialize)]
+struct OriginRow<'a> {
+    origin: &'a str,
+    city: &'a str,
+    country: &'a str,
+    lat: f64,
+    lon: f64,
+    requests: u64,
+    bytes: u64,
 }
 
 pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
@@ -289,7 +384,7 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default(),
         transport: cfg.transport.model.name(),
-        freshness: "not-enforced",
+        freshness: cfg.tiers.freshness.name(),
         duration_s: cfg.duration.as_secs_f64(),
         warmup_s: cfg.warmup.as_secs_f64(),
         warmup_excluded: true,
@@ -312,6 +407,63 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
             invocations: m.client.compute_invocations,
             cold_starts: m.client.compute_cold_starts,
         }),
+        tiers: TierSummary {
+            mode: serde_json::to_value(cfg.tiers.mode)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            coalescing: cfg.tiers.coalescing,
+            upper_requests: m.upper.requests,
+            upper_hit_ratio: HitRatio {
+                requests: round(m.upper.hit_ratio(), 6),
+                bytes: round(m.upper.byte_hit_ratio(), 6),
+            },
+            coalesced_requests: m.coalesced,
+            origin_peak: origin_peak(cfg, m),
+            freshness: FreshnessSummary {
+                stale_while_revalidate_serves: m.stale_served,
+                background_revalidations: m.background_revalidations,
+                conditional_requests: m.revalidations,
+                origin_not_modified: m.not_modified,
+                stale_if_error_serves: m.stale_if_error_served,
+                origin_errors: m.origin_errors,
+                failed_requests: m.errors,
+                purged_objects: m.purged_objects,
+                purge_misses: m.purge_misses,
+            },
+            push: PushSummary {
+                windows: cfg.tiers.push.len(),
+                placed_objects: m.pushed_objects,
+                origin_requests: m.push_origin_requests,
+                origin_bytes: m.push_origin_bytes,
+            },
+        },
+    }
+}
+
+/// The measured buckets (starting at or after warmup) with the most origin
+/// requests and bytes; the earliest on ties.
+fn origin_peak(cfg: &RunConfig, m: &RunMetrics) -> OriginPeak {
+    let step = m.series.interval.as_secs_f64();
+    let first = cfg.warmup.as_nanos().div_ceil(m.series.interval.as_nanos()) as usize;
+    let peak = |f: fn(&crate::metrics::Bucket) -> u64| {
+        m.series
+            .buckets
+            .iter()
+            .enumerate()
+            .skip(first)
+            .fold(
+                (0u64, first),
+                |best, (i, b)| if f(b) > best.0 { (f(b), i) } else { best },
+            )
+    };
+    let (r, ri) = peak(|b| b.origin_requests);
+    let (b, bi) = peak(|b| b.origin_bytes);
+    OriginPeak {
+        requests_per_s: round(r as f64 / step, 6),
+        requests_at_s: round(ri as f64 * step, 6),
+        bytes_per_s: round(b as f64 / step, 3),
+        bytes_at_s: round(bi as f64 * step, 6),
     }
 }
 
@@ -407,9 +559,58 @@ pub fn write_all<'d>(
             bytes: b.bytes,
             origin_requests: b.origin_requests,
             origin_bytes: b.origin_bytes,
+            upper_requests: b.upper_requests,
+            upper_hits: b.upper_hits,
+            coalesced: b.coalesced,
         })
         .collect();
     dir.write("timeseries.csv", &csv_bytes(&series)?)?;
+
+    let hier = crate::sim::tiers::Hierarchy::new(cfg);
+    let tiers: Vec<TierRow> = hier
+        .nodes
+        .iter()
+        .zip(&m.tiers)
+        .enumerate()
+        .map(|(i, (n, tm))| TierRow {
+            tier: n.tier.name(),
+            name: &n.name,
+            city: &city(n.city).name,
+            country: &city(n.city).country,
+            lat: round(city(n.city).loc.lat, 4),
+            lon: round(city(n.city).loc.lon, 4),
+            capacity_bytes: n.capacity_bytes,
+            policy: n.policy.kind().name(),
+            parent: hier.parent_name(i, cfg),
+            origin: &cfg.tiers.origins[n.origin].name,
+            requests: tm.cache.requests,
+            hits: tm.cache.hits,
+            hit_ratio: round(tm.cache.hit_ratio(), 6),
+            bytes: tm.cache.bytes,
+            hit_bytes: tm.cache.hit_bytes,
+            byte_hit_ratio: round(tm.cache.byte_hit_ratio(), 6),
+            coalesced: tm.coalesced,
+            fetches: tm.fetches,
+            fetch_bytes: tm.fetch_bytes,
+        })
+        .collect();
+    dir.write("tiers.csv", &csv_bytes(&tiers)?)?;
+    let origins: Vec<OriginRow> = cfg
+        .tiers
+        .origins
+        .iter()
+        .zip(&m.origins)
+        .map(|(o, om)| OriginRow {
+            origin: &o.name,
+            city: &city(o.city).name,
+            country: &city(o.city).country,
+            lat: round(city(o.city).loc.lat, 4),
+            lon: round(city(o.city).loc.lon, 4),
+            requests: om.requests,
+            bytes: om.bytes,
+        })
+        .collect();
+    dir.write("origins.csv", &csv_bytes(&origins)?)?;
     dir.write("latency_cdf.csv", &csv_bytes(&latency_cdf(cfg, routes, m))?)?;
     dir.write("pop_load.csv", &csv_bytes(&pop_load(cfg, m))?)?;
     Ok(dir)

@@ -323,6 +323,15 @@ pub fn hit_ratio_series(run: &RunData) -> Vec<Series> {
         let (Some(h), Some(r)) = (t.f64s(c), t.f64s(&den)) else {
             continue;
         };
+        let points: Vec<(f64, f64)> = (0..h.len())
+            .filter(|&k| r[k] > 0.0)
+            .map(|k| (end[k], h[k] / r[k]))
+            .collect();
+        // A tier no request reached (e.g. `upper` with tier mode `none`)
+        // has no line.
+        if points.is_empty() {
+            continue;
+        }
         out.push(Series {
             name: format!("{tier} hit ratio"),
             tone: if tier == "edge" {
@@ -330,10 +339,7 @@ pub fn hit_ratio_series(run: &RunData) -> Vec<Series> {
             } else {
                 Tone::Pal(i)
             },
-            points: (0..h.len())
-                .filter(|&k| r[k] > 0.0)
-                .map(|k| (end[k], h[k] / r[k]))
-                .collect(),
+            points,
         });
     }
     out
@@ -573,6 +579,16 @@ mod tests {
         let f = hit_ratio(&r).unwrap();
         let s = f.series_named("shield hit ratio").unwrap();
         assert_eq!(s.points, vec![(10.0, 0.5), (20.0, 0.1)]);
+        // A tier no request reached has no line.
+        let t = r.tables.get_mut("timeseries.csv").unwrap();
+        t.columns
+            .extend(["upper_requests".into(), "upper_hits".into()]);
+        for row in t.rows.iter_mut() {
+            row.extend(["0".to_string(), "0".to_string()]);
+        }
+        let f = hit_ratio(&r).unwrap();
+        assert!(f.series_named("upper hit ratio").is_none());
+        assert_eq!(f.series().len(), 2);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 pub mod load;
 pub mod raw;
 pub mod transport;
+pub mod tiers;
 pub mod validate;
 
 pub use load::{Loaded, load_file, load_str};
@@ -58,6 +59,9 @@ pub fn effective_for_output(
         if let Some(g) = &mut w.geography {
             *g = rebase(g);
         }
+    }
+    if let Some(t) = &mut e.workload.trace {
+        t.file = rebase(&t.file);
     }
     for c in &mut e.workload.catalogs {
         if let raw::SizeDist::Empirical { file } = &mut c.size {

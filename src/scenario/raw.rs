@@ -191,6 +191,18 @@ pub struct Cdn {
     /// when set, `steering` is only the mode of single-run tools.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compare: Vec<Steering>,
+    /// Upper tiers, parent choice and request coalescing (docs/caches.md).
+    #[serde(default)]
+    pub tiers: super::tiers::Tiers,
+    /// `enforced` (RFC 9111 expiry and revalidation) or `not-enforced`.
+    #[serde(default)]
+    pub freshness: super::tiers::Freshness,
+    /// Purges and how they spread.
+    #[serde(default)]
+    pub purge: super::tiers::Purge,
+    /// Fill windows: objects pushed into caches ahead of demand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub push: Vec<super::tiers::PushWindow>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -220,6 +232,10 @@ pub struct Pop {
     /// This PoP's capacities, field by field over `cdn.capacity`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<super::transport::Capacity>,
+    /// Origin site this PoP's edge fetches from when its parent is the
+    /// origin (default: the lowest-RTT origin site).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 fn is_zero(x: &u32) -> bool {
@@ -288,7 +304,16 @@ pub struct EdgeCache {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Origin {
+    /// Name of the origin site at `city`.
+    #[serde(default = "super::tiers::default_origin_name")]
+    pub name: String,
     pub city: String,
+    /// Further origin sites; each cache uses its configured or nearest one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<super::tiers::OriginSite>,
+    /// Windows in which origin sites answer with errors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outages: Vec<super::tiers::RawOutage>,
     /// Origin processing time until its first byte.
     #[serde(default = "default_origin_processing")]
     pub processing: Duration,
@@ -469,6 +494,34 @@ pub struct Workload {
     /// UTC time of day at t = 0 (e.g. "18h").
     #[serde(default)]
     pub start_utc: Duration,
+    /// Replay a request trace instead of drawing from the catalogs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceSpec>,
+}
+
+/// Trace file formats in a scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub enum TraceFileFormat {
+    #[serde(rename = "csv")]
+    Csv,
+    /// libCacheSim oracleGeneral binary.
+    #[serde(rename = "oracleGeneral", alias = "oracle-general")]
+    OracleGeneral,
+}
+
+/// `workload.trace`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceSpec {
+    /// Relative to the scenario's folder.
+    pub file: String,
+    /// Default: `csv` for `*.csv`, else `oracleGeneral`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<TraceFileFormat>,
+    /// Simulated time of one trace time unit (default 1s, the unit of
+    /// oracleGeneral timestamps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_unit: Option<Duration>,
 }
 
 /// Diurnal arrival profile; its mean over a day is scaled to 1, so
@@ -581,6 +634,10 @@ pub struct Catalog {
     pub churn: Option<Churn>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flash_crowds: Vec<FlashCrowd>,
+    /// Every object changes once per this interval, at a per-object phase
+    /// (absent: objects never change). Decides 304 vs full responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_every: Option<Duration>,
 }
 
 /// Object size distribution; each object's size is drawn once.

@@ -34,6 +34,10 @@ pub struct RunConfig {
     pub pops: Vec<PopConfig>,
     pub edge: EdgeConfig,
     pub origin: OriginConfig,
+    /// Upper tiers, coalescing and origin sites (`scenario::tiers`).
+    pub tiers: super::tiers::TierConfig,
+    /// Trace replay instead of the catalogs' draws.
+    pub trace: Option<crate::workload::replay::TraceConfig>,
     /// Total request rate [1/s].
     pub rate: f64,
     pub groups: Vec<GroupConfig>,
@@ -310,6 +314,8 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         processing: s.origin.processing.get(),
     };
 
+    let tiers = super::tiers::validate(s, &|p, q| city(&cities, loc, p, q), loc)?;
+
     let rate = s.clients.rate.0;
     if rate <= 0.0 {
         return Err(err(
@@ -482,6 +488,40 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         ));
     }
 
+    let trace = match &s.workload.trace {
+        None => None,
+        Some(t) => {
+            let file = base.join(&t.file);
+            if !file.is_file() {
+                return Err(err(
+                    "workload.trace.file",
+                    format!(
+                        "no such file {} (paths are relative to the scenario's folder)",
+                        file.display()
+                    ),
+                ));
+            }
+            let unit = t.time_unit.map_or(SimDuration::from_secs(1), |d| d.get());
+            if unit == SimDuration::ZERO {
+                return Err(err(
+                    "workload.trace.time_unit",
+                    "must be positive, e.g. \"1s\" or \"1ms\"".into(),
+                ));
+            }
+            Some(crate::workload::replay::TraceConfig {
+                format: match t.format {
+                    Some(raw::TraceFileFormat::Csv) => crate::trace::TraceFormat::Csv,
+                    Some(raw::TraceFileFormat::OracleGeneral) => {
+                        crate::trace::TraceFormat::OracleGeneral
+                    }
+                    None => crate::trace::TraceFormat::from_path(&file),
+                },
+                file,
+                time_unit: unit,
+            })
+        }
+    };
+
     let extra = super::transport::validate(
         s,
         &super::transport::Context {
@@ -497,6 +537,7 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
     )?;
 
     Ok(RunConfig {
+        trace,
         transport: extra.transport,
         pop_capacity: extra.pop_capacity,
         compute: extra.compute,
@@ -516,6 +557,7 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         pops,
         edge,
         origin,
+        tiers,
         rate,
         groups,
         catalogs: workload.catalogs,

@@ -24,10 +24,12 @@ use rand_distr::{Distribution, LogNormal};
 /// Where a request was answered from, for the latency breakdown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Class {
-    /// Served from the edge cache.
+    /// Served from the edge cache (fresh, stale-while-revalidate, or a
+    /// stale copy under stale-if-error).
     Hit,
-    /// A cacheable object fetched from the origin (the only tier above the
-    /// edge in this model).
+    /// A cacheable object missed at the edge and found at an upper tier.
+    MissUpper,
+    /// A cacheable object fetched from the origin (through every tier).
     MissOrigin,
     /// Uncacheable: always fetched from the origin (or answered by the
     /// edge function when it does not fetch).
@@ -35,10 +37,16 @@ pub enum Class {
 }
 
 impl Class {
-    pub const ALL: [Class; 3] = [Class::Hit, Class::MissOrigin, Class::Dynamic];
+    pub const ALL: [Class; 4] = [
+        Class::Hit,
+        Class::MissUpper,
+        Class::MissOrigin,
+        Class::Dynamic,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Class::Hit => "hit",
+            Class::MissUpper => "miss_upper",
             Class::MissOrigin => "miss_origin",
             Class::Dynamic => "dynamic",
         }

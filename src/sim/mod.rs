@@ -9,46 +9,53 @@
 //!    DNS resolution time before the request leaves, see docs/dns.md);
 //! 3. the request reaches the edge at `t + rtt/2`, where the cache is
 //!    looked up (event `AtEdge`);
-//! 4. a hit answers after the edge processing time; a miss is fetched from
-//!    the origin over an already-open connection (one edge-origin RTT plus
-//!    origin processing) and inserted into the edge cache when the response
-//!    arrives (event `Fill`). Misses for an object already being fetched are
-//!    fetched again: request coalescing is not modelled yet.
+//! 4. a hit answers after the edge processing time; a miss goes up the
+//!    cache hierarchy ([`tiers`]: none, shield, regional, consistent-hash)
+//!    over already-open connections, each hop one RTT of the latency model
+//!    plus jitter, until a cache hits or an origin site answers; the
+//!    response fills every cache on the way back ([`fetch`]). With request
+//!    coalescing (default), a miss for an object already being fetched by
+//!    that cache waits for that fetch instead of sending another.
 //!
 //! Time to first byte = DNS wait (if any) + client-PoP RTT + edge
-//! processing, plus edge-origin RTT and origin processing on a miss. The
-//! client-PoP RTT of a request is the path RTT plus twice a last-mile
-//! access delay drawn per request (each request comes from a different user
-//! of the group) plus per-request jitter;
-//! the edge-origin RTT gets its own jitter draw. Distributions and fitted
-//! parameters: docs/latency-model.md.
+//! processing, plus on a miss each hop's processing and RTT up to where the
+//! object was found (origin processing when that is the origin), or the
+//! wait for the fetch a coalesced request joined. The client-PoP RTT of a
+//! request is the path RTT plus twice a last-mile access delay drawn per
+//! request (each request comes from a different user of the group) plus
+//! per-request jitter; each fetch between tiers gets its own jitter draw.
+//! Distributions and fitted parameters: docs/latency-model.md.
 //!
 //! Three hooks (sim/client.rs) add transport and capacity: at the PoP,
 //! admission into its queues (queueing delay or a drop, `crate::capacity`)
-//! and the edge function of a dynamic request; once the server time is
-//! known, the client-side timing (`crate::transport`): with
-//! `transport.model = "warm-connection"` (the default) TTFB = RTT + server
-//! time and there is no transfer time; with `"per-request"` connection
-//! setup, slow start and loss are added (docs/transport.md). Attack
-//! traffic (sim/attack.rs) loads the same queues.
+//! and the edge function of a dynamic request, both before the cache is
+//! looked up (event `AtEdge`, then `Served` once the request leaves the
+//! queue); once the response leaves the edge, the client-side timing
+//! (`crate::transport`): with `transport.model = "warm-connection"` (the
+//! default) TTFB = RTT + server time and there is no transfer time; with
+//! `"per-request"` connection setup, slow start and loss are added
+//! (docs/transport.md). Attack traffic (sim/attack.rs) loads the same
+//! queues.
 
 pub mod attack;
 pub mod client;
+pub mod fetch;
 pub mod plan;
+pub mod purge;
+pub mod push;
 pub mod steering;
+pub mod tiers;
 
 pub use plan::{GroupRoute, plan};
 
-use crate::cache::{Cache, TinyLfu};
+use crate::cache::Cache;
 use crate::engine::{self, Budget, Control, Model, Outcome, Scheduler};
-use crate::geo::CityId;
 use crate::http::CacheConfig as HttpCacheConfig;
 use crate::http::freshness::Policy as HttpPolicy;
 use crate::http::key::KeyConfig;
 use crate::metrics::{CacheCounters, LatencyHistogram, TimeSeries};
 use crate::rng::{StreamRng, Streams};
 use crate::scenario::RunConfig;
-use crate::scenario::raw::Admission;
 use crate::time::{SimDuration, SimTime};
 use crate::workload::{BUST_PARAM, RequestSource, Synthetic};
 use rand_distr::{Distribution, Gamma, LogNormal};
@@ -80,11 +87,59 @@ pub struct RunMetrics {
     pub client: client::ClientMetrics,
     /// Per PoP: request and egress queue use over time.
     pub capacity: Vec<crate::capacity::PopCapacity>,
+    /// Per cache node (edges in PoP order, then upper tiers).
+    pub tiers: Vec<TierMetrics>,
+    /// All upper tiers together.
+    pub upper: CacheCounters,
+    /// Measured requests (at any tier) that joined another's fetch.
+    pub coalesced: u64,
+    /// Per origin site.
+    pub origins: Vec<OriginMetrics>,
+    /// Freshness (measured requests; see `fetch`): requests served stale
+    /// under stale-while-revalidate, background revalidations started,
+    /// conditional requests sent (any tier), 304s from the origin,
+    /// requests served stale because the origin failed (stale-if-error),
+    /// client requests answered with an error, origin requests that failed.
+    pub stale_served: u64,
+    pub background_revalidations: u64,
+    pub revalidations: u64,
+    pub not_modified: u64,
+    pub stale_if_error_served: u64,
+    pub errors: u64,
+    pub origin_errors: u64,
+    /// Objects purged (hard or soft) summed over caches, and measured
+    /// requests that missed or revalidated because of a purge.
+    pub purged_objects: u64,
+    pub purge_misses: u64,
+    /// Pre-positioning: copies written into caches, and the origin
+    /// requests and bytes the pushes cost (apart from pull's).
+    pub pushed_objects: u64,
+    pub push_origin_requests: u64,
+    pub push_origin_bytes: u64,
+}
+
+/// One cache node's counters (measured requests only).
+#[derive(Clone, Debug, Default)]
+pub struct TierMetrics {
+    /// Requests reaching the node; coalesced ones count as misses.
+    pub cache: CacheCounters,
+    /// Misses that joined a fetch already in flight at this node.
+    pub coalesced: u64,
+    /// Fetches sent to the parent, and their bytes.
+    pub fetches: u64,
+    pub fetch_bytes: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OriginMetrics {
+    pub requests: u64,
+    pub bytes: u64,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct PopMetrics {
     pub edge: CacheCounters,
+    /// Fetches this edge sent to its parent (the origin without tiers).
     pub origin_requests: u64,
     pub origin_bytes: u64,
     pub ttfb: LatencyHistogram,
@@ -105,21 +160,50 @@ struct Request {
     dns: SimDuration,
     group: u32,
     pop: u32,
+    catalog: u32,
+    object: u64,
+    profile: u16,
     /// Cache key (object, after cache-key normalisation).
     key: u64,
     size: u64,
     /// Whether the response's headers allow a shared cache to store it.
     storable: bool,
+    /// Time spent in the PoP's queues and edge function before the cache
+    /// lookup (set by the capacity hook).
+    queued: SimDuration,
 }
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Arrival(crate::workload::Request),
     AtEdge(Request),
-    Fill {
-        pop: u32,
-        key: u64,
-        size: u64,
+    /// The request leaves the PoP's queue (and its edge function, if any)
+    /// and reaches the edge cache.
+    Served(Request),
+    /// A fetch (by its id) reaches an upper-tier node.
+    AtTier {
+        node: u32,
+        fetch: u32,
+    },
+    /// The response to a fetch reaches the node that sent it.
+    Response {
+        fetch: u32,
+    },
+    /// Purge `purge` (index in `TierConfig::purges`) reaches `node`.
+    Purge {
+        purge: u32,
+        node: u32,
+    },
+    /// Slot `k` of push window `window` starts.
+    PushSlot {
+        window: u32,
+        k: u64,
+    },
+    /// The object of that slot is written into `node`.
+    Place {
+        window: u32,
+        k: u64,
+        node: u32,
     },
     /// An attack request issued now, reaching `pop` after `delay`.
     Attack {
@@ -137,13 +221,21 @@ enum Event {
 struct RequestModel<'a> {
     cfg: &'a RunConfig,
     source: Synthetic,
+    /// Trace replay (`workload.trace`) instead of `source`'s draws.
+    replay: Option<crate::workload::replay::Replay>,
     /// Caching policy per (catalog, header profile), from its headers.
     policies: Vec<Vec<HttpPolicy>>,
     keys: KeyConfig,
     /// Picks the PoP of each request (`crate::dns::Steerer`).
     steer: crate::dns::Steerer,
-    pop_origin_rtt: Vec<SimDuration>,
-    edges: Vec<Cache<Box<dyn crate::cache::Policy>>>,
+    hier: tiers::Hierarchy,
+    /// One cache per node of `hier` (edges in PoP order first).
+    caches: Vec<Cache<Box<dyn crate::cache::Policy>>>,
+    fetches: fetch::Fetches,
+    /// Freshness facts of stored objects, per node, by cache key.
+    metas: Vec<rustc_hash::FxHashMap<u64, fetch::Meta>>,
+    /// (node, key) taken or staled by a purge and not stored again since.
+    purged: rustc_hash::FxHashSet<(u32, u64)>,
     noise: PathNoise,
     /// Transport and capacity hooks (sim/client.rs).
     client: client::ClientSide,
@@ -176,14 +268,15 @@ impl Model for RequestModel<'_> {
         let now = s.now();
         match ev {
             Event::Arrival(w) => {
-                if let Some(next) = self.source.next_request() {
+                if let Some(next) = self.next_arrival() {
                     s.schedule_at(next.time, Event::Arrival(next));
                 }
                 self.m.issued += 1;
                 // The cache key: the object, or a distinct key when a
                 // cache-busting parameter survives key normalisation.
                 let key = self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0;
-                let edges = &self.edges;
+                // Edges are the first nodes of the hierarchy, in PoP order.
+                let edges = &self.caches;
                 let route = self
                     .steer
                     .choose(now, w.group as usize, key, &|p, k| edges[p].contains(k));
@@ -197,7 +290,11 @@ impl Model for RequestModel<'_> {
                     dns: route.dns,
                     group: w.group,
                     pop: route.pop as u32,
+                    catalog: w.catalog,
+                    object: w.object,
+                    profile: w.profile,
                     key,
+                    queued: SimDuration::ZERO,
                     size: w.size,
                     storable: policy.store.is_ok(),
                 };
@@ -206,92 +303,13 @@ impl Model for RequestModel<'_> {
                     Event::AtEdge(req),
                 );
             }
-            Event::AtEdge(r) => {
-                let pop = r.pop as usize;
-                // Capacity hook: queueing at the PoP, or a drop.
-                let Some(queued) = self.client.admit(pop, now, r.arrived, r.size) else {
-                    return;
-                };
-                // Edge compute hook for dynamic requests.
-                let compute = if r.storable {
-                    None
-                } else {
-                    self.client.compute(r.arrived)
-                };
-                let at_edge_only = compute.is_some_and(|(_, fetch)| !fetch);
-                let work = queued + compute.map_or(SimDuration::ZERO, |(c, _)| c.time);
-                // Responses the headers forbid storing go to the origin.
-                let hit = r.storable && self.edges[pop].lookup(r.key);
-                let mut server = work + self.cfg.edge.processing;
-                if !hit && !at_edge_only {
-                    let jitter = SimDuration::from_millis_f64(self.noise.jitter_ms());
-                    let origin_rtt = self.pop_origin_rtt[pop] + jitter;
-                    let fetch =
-                        work + self.cfg.edge.processing + origin_rtt + self.cfg.origin.processing;
-                    server = fetch;
-                    if r.storable {
-                        let fill = Event::Fill {
-                            pop: r.pop,
-                            key: r.key,
-                            size: r.size,
-                        };
-                        s.schedule_in(fetch, fill);
-                    }
-                }
-                if !r.storable {
-                    self.m.uncacheable += u64::from(r.arrived >= SimTime::ZERO + self.cfg.warmup);
-                }
-                let measured = r.arrived >= SimTime::ZERO + self.cfg.warmup;
-                let class = match (hit, r.storable) {
-                    (true, _) => client::Class::Hit,
-                    (false, true) => client::Class::MissOrigin,
-                    (false, false) => client::Class::Dynamic,
-                };
-                // Transport hook: the client-side timing of this request.
-                let timing = self.client.finish(client::Served {
-                    class,
-                    group: r.group as usize,
-                    dns: r.dns,
-                    rtt: r.rtt,
-                    server,
-                    queueing: queued,
-                    size: r.size,
-                    measured,
-                });
-                let ttfb = timing.ttfb();
-                // An edge function's own answer is no cache hit and no fetch.
-                let to_origin = !hit && !at_edge_only;
-                let bucket = self.m.series.at(r.arrived);
-                bucket.requests += 1;
-                bucket.bytes += r.size;
-                if hit {
-                    bucket.edge_hits += 1;
-                } else if to_origin {
-                    bucket.origin_requests += 1;
-                    bucket.origin_bytes += r.size;
-                }
-                if r.arrived < SimTime::ZERO + self.cfg.warmup {
-                    return;
-                }
-                let m = &mut self.m;
-                m.ttfb.record(ttfb);
-                m.edge.record(hit, r.size);
-                let p = &mut m.per_pop[pop];
-                p.edge.record(hit, r.size);
-                p.ttfb.record(ttfb);
-                if to_origin {
-                    m.origin_requests += 1;
-                    m.origin_bytes += r.size;
-                    p.origin_requests += 1;
-                    p.origin_bytes += r.size;
-                }
-                let gm = &mut m.per_group[r.group as usize];
-                gm.requests += 1;
-                gm.ttfb.record(ttfb);
-            }
-            Event::Fill { pop, key, size } => {
-                self.edges[pop as usize].insert(key, size);
-            }
+            Event::AtEdge(r) => self.admit_at_pop(s, r),
+            Event::Served(r) => self.at_edge(s, r),
+            Event::AtTier { node, fetch } => self.at_tier(s, node, fetch),
+            Event::Response { fetch } => self.response(s, fetch),
+            Event::Purge { purge, node } => self.purge(s, purge, node),
+            Event::PushSlot { window, k } => self.push_slot(s, window, k),
+            Event::Place { window, k, node } => self.place(s, window, k, node),
             Event::Attack { attack, pop, delay } => {
                 let a = &mut self.attacks[attack as usize];
                 if let Some((t, p, d)) = a.next_request() {
@@ -327,17 +345,12 @@ impl Model for RequestModel<'_> {
     }
 }
 
-/// One PoP's edge cache as the scenario configures it.
-fn edge_cache(cfg: &RunConfig) -> Cache<Box<dyn crate::cache::Policy>> {
-    let cap = cfg.edge.capacity_bytes;
-    let c = Cache::new(cfg.edge.policy.kind().build(cap), cap);
-    match cfg.edge.admission {
-        Admission::None => c,
-        // The sketch is sized to the catalog (an upper bound on the
-        // objects the cache can hold), capped to bound memory.
-        Admission::TinyLfu => {
-            let objects: u64 = cfg.catalogs.iter().map(|k| k.objects).sum();
-            c.with_admission(TinyLfu::new(objects.min(TINYLFU_MAX_OBJECTS) as usize))
+impl RequestModel<'_> {
+    /// The next request: from the trace when replaying one, else drawn.
+    fn next_arrival(&mut self) -> Option<crate::workload::Request> {
+        match &mut self.replay {
+            Some(r) => r.next_request(),
+            None => self.source.next_request(),
         }
     }
 }
@@ -364,8 +377,6 @@ pub fn run_steered(
     observe: impl FnMut(SimTime) -> Control,
 ) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
     let streams = Streams::new(cfg.seed);
-    let loc = |c: CityId| cfg.cities.get(c).loc;
-    let origin = loc(cfg.origin.city);
     let source = Synthetic::from_config(cfg);
     let http = HttpCacheConfig::default();
     let policies = source
@@ -385,20 +396,24 @@ pub fn run_steered(
         .iter()
         .map(|a| attack::AttackStream::new(a, cfg, routes, &streams))
         .collect();
+    let hier = tiers::Hierarchy::new(cfg);
+    let replay = match &cfg.trace {
+        Some(t) => Some(crate::workload::replay::Replay::open(cfg, t)?),
+        None => None,
+    };
     let mut model = RequestModel {
         client: client::ClientSide::new(cfg, &streams, cfg.duration),
         attacks,
         cfg,
         source,
+        replay,
         policies,
         keys: KeyConfig::default(),
         steer,
-        pop_origin_rtt: cfg
-            .pops
-            .iter()
-            .map(|p| cfg.latency.rtt_direct(loc(p.city), origin))
-            .collect(),
-        edges: cfg.pops.iter().map(|_| edge_cache(cfg)).collect(),
+        caches: (0..hier.nodes.len()).map(|i| hier.cache(i, cfg)).collect(),
+        fetches: fetch::Fetches::default(),
+        metas: vec![Default::default(); hier.nodes.len()],
+        purged: Default::default(),
         noise: PathNoise {
             rng: streams.stream("latency/noise"),
             access: cfg.latency.access_distribution(),
@@ -417,10 +432,29 @@ pub fn run_steered(
             uncacheable: 0,
             client: client::ClientMetrics::default(),
             capacity: Vec::new(),
+            tiers: vec![TierMetrics::default(); hier.nodes.len()],
+            upper: CacheCounters::default(),
+            coalesced: 0,
+            origins: vec![OriginMetrics::default(); cfg.tiers.origins.len()],
+            stale_served: 0,
+            background_revalidations: 0,
+            revalidations: 0,
+            not_modified: 0,
+            stale_if_error_served: 0,
+            errors: 0,
+            origin_errors: 0,
+            purged_objects: 0,
+            purge_misses: 0,
+            pushed_objects: 0,
+            push_origin_requests: 0,
+            push_origin_bytes: 0,
         },
+        hier,
     };
     let mut sched = Scheduler::new();
-    if let Some(first) = model.source.next_request() {
+    model.schedule_purges(&mut sched);
+    model.schedule_push(&mut sched);
+    if let Some(first) = model.next_arrival() {
         sched.schedule_at(first.time, Event::Arrival(first));
     }
     for (i, a) in model.attacks.iter_mut().enumerate() {

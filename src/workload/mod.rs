@@ -24,6 +24,7 @@
 
 pub mod arrivals;
 pub mod config;
+pub mod replay;
 pub mod source;
 
 pub use arrivals::{Arrivals, DiurnalProfile, GroupClock};

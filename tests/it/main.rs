@@ -11,6 +11,7 @@ mod http;
 mod report;
 mod scenarios;
 mod sweep;
+mod tiers;
 mod topology;
 mod transport;
 mod workload;

@@ -40,3 +40,54 @@ fn every_scenario_validates_and_runs_shortened() {
     }
     std::fs::remove_dir_all(base).unwrap();
 }
+
+/// scenarios/thundering-herd.toml, shortened (purge at 8 s of 10): the
+/// herd is the purge bucket's origin requests minus those of the same run
+/// without the purge. With shield and coalescing the purge costs about one
+/// origin request; without coalescing every request during the refetch
+/// goes through; without the shield as well, more still.
+#[test]
+fn thundering_herd_needs_shield_and_coalescing_to_stay_small() {
+    let base = tmp("herd");
+    let origin_at_8s = |sets: &[&str]| -> u64 {
+        let out = base.join("run");
+        let mut args = vec![
+            "run",
+            "scenarios/thundering-herd.toml",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+            "--set",
+            "duration=10s",
+            "--set",
+            "warmup=4s",
+            "--set",
+            "cdn.purge.events[0].at=8s",
+        ];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        let r = cdnsim(&args);
+        assert!(r.status.success(), "{}", stderr(&r));
+        let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let col = header.iter().position(|h| *h == "origin_requests").unwrap();
+        let row = csv
+            .lines()
+            .find(|l| l.starts_with("8.0,"))
+            .expect("bucket at 8 s");
+        row.split(',').nth(col).unwrap().parse().unwrap()
+    };
+    let herd = |sets: &[&str]| {
+        let mut none = sets.to_vec();
+        none.push("cdn.purge.events=[]");
+        origin_at_8s(sets) as i64 - origin_at_8s(&none) as i64
+    };
+    let both = herd(&[]);
+    let no_coalescing = herd(&["cdn.tiers.coalescing=false"]);
+    let neither = herd(&["cdn.tiers.coalescing=false", "cdn.tiers.mode=none"]);
+    assert!(both.abs() <= 3, "shield + coalescing: herd {both}");
+    assert!(no_coalescing >= 50, "shield only: herd {no_coalescing}");
+    assert!(neither >= 100, "neither: herd {neither}");
+    std::fs::remove_dir_all(base).unwrap();
+}

@@ -1,0 +1,666 @@
+//! The cache half of the request path: from a request at its PoP's edge to
+//! the response, through the hierarchy of [`super::tiers`].
+//!
+//! At a node (edge or upper tier), a request for key `k`:
+//! - **hit**: answered after the node's processing time;
+//! - **miss**, with coalescing on and a fetch for `k` already in flight at
+//!   this node: the request waits for that fetch (counted `coalesced`);
+//! - **miss** otherwise: a fetch leaves for the parent after the node's
+//!   processing time. Its RTT is the hierarchy's RTT plus one jitter draw,
+//!   split into a request leg (`rtt / 2`, integer ns) and a response leg
+//!   (the rest). At an upper tier the same three cases apply; an origin
+//!   site answers after `origin.processing`.
+//!
+//! When a fetch's response arrives, the object is stored in the node's
+//! cache (if its headers allow) and every waiter is answered: a client
+//! request gets its time to first byte, a child fetch gets its response
+//! after its own response leg. Responses the headers forbid storing
+//! (`no-store`, `private`, `Set-Cookie`) pass through every tier and are
+//! never coalesced (a cache cannot share them).
+//!
+//! Metrics count only requests whose client request arrived after warmup
+//! (a fetch is measured when the request that started it is); the time
+//! series counts all, each in the bucket of the arrival time of the client
+//! request that caused it (so a bucket's origin requests are those its
+//! arrivals caused, a few RTTs later at most).
+
+use super::client::{Class, Served};
+use super::tiers::Parent;
+use super::{Event, Request, RequestModel};
+use crate::engine::Scheduler;
+use crate::http::freshness::{Decision, OnError, Stored, decide, on_origin_error};
+use crate::scenario::tiers::Freshness;
+use crate::time::{SimDuration, SimTime};
+use rustc_hash::FxHashMap;
+
+/// Who waits for a fetch.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Waiter {
+    Client(Request),
+    /// A child node's fetch (by id).
+    Child(u32),
+}
+
+/// One fetch in flight from `node` to its parent.
+#[derive(Debug)]
+pub(super) struct Fetch {
+    node: u32,
+    key: u64,
+    size: u64,
+    storable: bool,
+    measured: bool,
+    /// Arrival time of the client request that started it.
+    cause: SimTime,
+    /// Response leg of this fetch's RTT.
+    back: SimDuration,
+    /// Registered for coalescing at `node`.
+    coalescing: bool,
+    waiters: Vec<Waiter>,
+    catalog: u32,
+    profile: u16,
+    object: u64,
+    /// Conditional request: the version `node` holds (its validator).
+    held: Option<u64>,
+    /// When it left `node` (the request time of RFC 9111 §4.2.3).
+    sent: SimTime,
+    /// A stale-while-revalidate background revalidation.
+    background: bool,
+    /// The response, set before its `Response` event is scheduled.
+    status: Status,
+    version: u64,
+    /// `Age` of the response.
+    age: SimDuration,
+    /// The response comes from an origin site (through this fetch or the
+    /// parent's), not from an upper tier's store.
+    from_origin: bool,
+}
+
+/// What a fetch's response is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Status {
+    /// 200 with the body.
+    Full,
+    /// 304: the held version is current.
+    NotModified,
+    /// The origin failed (outage); passed down unless a cache may serve
+    /// stale (stale-if-error).
+    Error,
+}
+
+/// Freshness facts of one stored object at one node.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Meta {
+    pub(super) stored: Stored,
+    version: u64,
+    pub(super) object: u64,
+    pub(super) catalog: u32,
+    pub(super) profile: u16,
+}
+
+impl Meta {
+    pub(super) fn new(
+        stored: Stored,
+        version: u64,
+        object: u64,
+        catalog: u32,
+        profile: u16,
+    ) -> Meta {
+        Meta {
+            stored,
+            version,
+            object,
+            catalog,
+            profile,
+        }
+    }
+}
+
+/// What a lookup found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Look {
+    /// Not storable: pass to the parent.
+    Pass,
+    Miss {
+        held: Option<u64>,
+    },
+    Fresh,
+    /// Served stale (stale-while-revalidate); `start`: this request starts
+    /// the one background revalidation.
+    Stale {
+        start: bool,
+    },
+}
+
+/// The fetches in flight: a slab by id, and per (node, key) the fetch that
+/// later misses may join.
+#[derive(Debug, Default)]
+pub(super) struct Fetches {
+    slots: Vec<Option<Fetch>>,
+    free: Vec<u32>,
+    pending: FxHashMap<(u32, u64), u32>,
+}
+
+impl Fetches {
+    fn alloc(&mut self, f: Fetch) -> u32 {
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(f);
+                i
+            }
+            None => {
+                self.slots.push(Some(f));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+    fn get(&self, id: u32) -> &Fetch {
+        self.slots[id as usize].as_ref().expect("live fetch")
+    }
+    fn get_mut(&mut self, id: u32) -> &mut Fetch {
+        self.slots[id as usize].as_mut().expect("live fetch")
+    }
+    fn take(&mut self, id: u32) -> Fetch {
+        let f = self.slots[id as usize].take().expect("live fetch");
+        self.free.push(id);
+        f
+    }
+}
+
+/// What a miss needs to know about the object.
+#[derive(Clone, Copy, Debug)]
+struct Want {
+    key: u64,
+    size: u64,
+    storable: bool,
+    measured: bool,
+    cause: SimTime,
+    catalog: u32,
+    profile: u16,
+    object: u64,
+}
+
+/// The version of `object` at `t` when its catalog changes every `every`:
+/// `floor((t + phase) / every)`, the phase drawn from the object id (so
+/// objects do not all change at once). Version 0 forever without changes.
+pub fn version_at(object: u64, every: Option<SimDuration>, t: SimTime) -> u64 {
+    match every {
+        None => 0,
+        Some(p) => {
+            let p = p.as_nanos().max(1);
+            let phase = crate::rng::splitmix64(&mut (object ^ 0x5eed_c4a9_e000_0001)) % p;
+            (t.as_nanos() + phase) / p
+        }
+    }
+}
+
+impl RequestModel<'_> {
+    fn measured(&self, arrived: SimTime) -> bool {
+        arrived >= SimTime::ZERO + self.cfg.warmup
+    }
+
+    pub(super) fn enforced(&self) -> bool {
+        self.cfg.tiers.freshness == Freshness::Enforced
+    }
+
+    /// Counts one request reaching `node` (metrics and time series).
+    fn count(&mut self, node: u32, w: Want, hit: bool) {
+        let upper = node as usize >= self.hier.edges;
+        let b = self.m.series.at(w.cause);
+        if upper {
+            b.upper_requests += 1;
+            b.upper_hits += u64::from(hit);
+        } else {
+            b.requests += 1;
+            b.bytes += w.size;
+            b.edge_hits += u64::from(hit);
+        }
+        if !w.measured {
+            return;
+        }
+        self.m.tiers[node as usize].cache.record(hit, w.size);
+        if upper {
+            self.m.upper.record(hit, w.size);
+        } else {
+            self.m.edge.record(hit, w.size);
+            self.m.per_pop[node as usize].edge.record(hit, w.size);
+        }
+    }
+
+    /// Looks `w` up at `node` at `now`, applying freshness (RFC 9111 §4,
+    /// RFC 5861) when enforced.
+    fn look(&mut self, node: u32, w: &Want, now: SimTime) -> Look {
+        let look = self.look_up(node, w, now);
+        if w.measured
+            && matches!(look, Look::Miss { .. } | Look::Stale { .. })
+            && !self.purged.is_empty()
+            && self.purged.contains(&(node, w.key))
+        {
+            self.m.purge_misses += 1;
+        }
+        look
+    }
+
+    fn look_up(&mut self, node: u32, w: &Want, now: SimTime) -> Look {
+        if !w.storable {
+            return Look::Pass;
+        }
+        if !self.caches[node as usize].lookup(w.key) {
+            return Look::Miss { held: None };
+        }
+        if !self.enforced() {
+            return Look::Fresh;
+        }
+        let p = self.policies[w.catalog as usize][w.profile as usize];
+        let busy = self.fetches.pending.contains_key(&(node, w.key));
+        let Some(meta) = self.metas[node as usize].get_mut(&w.key) else {
+            return Look::Fresh;
+        };
+        match decide(&p, &meta.stored, now) {
+            Decision::Fresh => Look::Fresh,
+            Decision::StaleWhileRevalidate { start_revalidation } => {
+                let start = start_revalidation && !busy;
+                if start {
+                    meta.stored.revalidating = true;
+                }
+                Look::Stale { start }
+            }
+            Decision::Validate { conditional } => Look::Miss {
+                held: conditional.then_some(meta.version),
+            },
+        }
+    }
+
+    /// Counts a lookup's freshness outcome and starts a background
+    /// revalidation when the lookup says so.
+    fn after_hit(&mut self, s: &mut Scheduler<Event>, node: u32, w: Want, look: Look) {
+        if let Look::Stale { start } = look {
+            self.m.stale_served += u64::from(w.measured);
+            if start {
+                let held = self.policies[w.catalog as usize][w.profile as usize]
+                    .validators
+                    .then(|| self.metas[node as usize].get(&w.key).map(|m| m.version))
+                    .flatten();
+                let id = self.new_fetch(node, w, held, Vec::new(), true);
+                self.m.background_revalidations += u64::from(w.measured);
+                self.send(s, id);
+            }
+        }
+    }
+
+    /// A client request reaches its PoP's edge.
+    pub(super) fn at_edge(&mut self, s: &mut Scheduler<Event>, r: Request) {
+        let now = s.now();
+        let node = r.pop;
+        let w = Want {
+            key: r.key,
+            size: r.size,
+            storable: r.storable,
+            measured: self.measured(r.arrived),
+            cause: r.arrived,
+            catalog: r.catalog,
+            profile: r.profile,
+            object: r.object,
+        };
+        let look = self.look(node, &w, now);
+        let hit = matches!(look, Look::Fresh | Look::Stale { .. });
+        self.count(node, w, hit);
+        if hit {
+            let done = now + self.hier.nodes[node as usize].processing;
+            self.answer_client(&r, done, Class::Hit);
+            self.after_hit(s, node, w, look);
+            return;
+        }
+        let held = match look {
+            Look::Miss { held } => held,
+            _ => None,
+        };
+        if look == Look::Pass {
+            self.m.uncacheable += u64::from(w.measured);
+        }
+        self.miss(s, node, Waiter::Client(r), w, held);
+    }
+
+    /// A child's fetch reaches upper tier `node`.
+    pub(super) fn at_tier(&mut self, s: &mut Scheduler<Event>, node: u32, child: u32) {
+        let now = s.now();
+        let c = self.fetches.get(child);
+        let w = Want {
+            key: c.key,
+            size: c.size,
+            storable: c.storable,
+            measured: c.measured,
+            cause: c.cause,
+            catalog: c.catalog,
+            profile: c.profile,
+            object: c.object,
+        };
+        let back = c.back;
+        let look = self.look(node, &w, now);
+        let hit = matches!(look, Look::Fresh | Look::Stale { .. });
+        self.count(node, w, hit);
+        if hit {
+            self.respond_from_store(node, child, now);
+            let d = self.hier.nodes[node as usize].processing + back;
+            s.schedule_in(d, Event::Response { fetch: child });
+            self.after_hit(s, node, w, look);
+            return;
+        }
+        let held = match look {
+            Look::Miss { held } => held,
+            _ => None,
+        };
+        self.miss(s, node, Waiter::Child(child), w, held);
+    }
+
+    /// Sets child fetch `child`'s response from `node`'s stored copy at
+    /// `now`: 304 when the child holds the same version, else 200.
+    fn respond_from_store(&mut self, node: u32, child: u32, now: SimTime) {
+        let (version, age) = match self.metas[node as usize].get(&self.fetches.get(child).key) {
+            Some(m) if self.enforced() => (m.version, m.stored.current_age(now)),
+            Some(m) => (m.version, SimDuration::ZERO),
+            None => (0, SimDuration::ZERO),
+        };
+        self.set_result(child, version, age);
+    }
+
+    fn set_result(&mut self, id: u32, version: u64, age: SimDuration) {
+        let f = self.fetches.get_mut(id);
+        f.version = version;
+        f.age = age;
+        f.status = if f.held == Some(version) {
+            Status::NotModified
+        } else {
+            Status::Full
+        };
+    }
+
+    fn new_fetch(
+        &mut self,
+        node: u32,
+        w: Want,
+        held: Option<u64>,
+        waiters: Vec<Waiter>,
+        background: bool,
+    ) -> u32 {
+        let coalescing = self.cfg.tiers.coalescing && w.storable;
+        let id = self.fetches.alloc(Fetch {
+            node,
+            key: w.key,
+            size: w.size,
+            storable: w.storable,
+            measured: w.measured,
+            cause: w.cause,
+            back: SimDuration::ZERO,
+            coalescing,
+            waiters,
+            catalog: w.catalog,
+            profile: w.profile,
+            object: w.object,
+            held,
+            sent: SimTime::ZERO,
+            background,
+            status: Status::Full,
+            version: 0,
+            age: SimDuration::ZERO,
+            from_origin: false,
+        });
+        if coalescing {
+            self.fetches.pending.insert((node, w.key), id);
+        }
+        id
+    }
+
+    /// A miss at `node`: join the fetch in flight or start one.
+    fn miss(
+        &mut self,
+        s: &mut Scheduler<Event>,
+        node: u32,
+        waiter: Waiter,
+        w: Want,
+        held: Option<u64>,
+    ) {
+        let coalescing = self.cfg.tiers.coalescing && w.storable;
+        if coalescing && let Some(&f) = self.fetches.pending.get(&(node, w.key)) {
+            self.fetches.get_mut(f).waiters.push(waiter);
+            self.m.series.at(w.cause).coalesced += 1;
+            if w.measured {
+                self.m.coalesced += 1;
+                self.m.tiers[node as usize].coalesced += 1;
+            }
+            return;
+        }
+        let id = self.new_fetch(node, w, held, vec![waiter], false);
+        self.send(s, id);
+    }
+
+    /// Sends fetch `id` from its node to the node's parent.
+    fn send(&mut self, s: &mut Scheduler<Event>, id: u32) {
+        let now = s.now();
+        let f = self.fetches.get(id);
+        let (node, key, size, measured, cause) = (f.node, f.key, f.size, f.measured, f.cause);
+        let (held, object, catalog) = (f.held, f.object, f.catalog);
+        let parent = self.hier.parent(node, key);
+        let n = &self.hier.nodes[node as usize];
+        let processing = n.processing;
+        let jitter = SimDuration::from_millis_f64(self.noise.jitter_ms());
+        let rtt = self.hier.rtt(node, parent) + jitter;
+        let leg = SimDuration::from_nanos(rtt.as_nanos() / 2);
+        {
+            let f = self.fetches.get_mut(id);
+            f.back = rtt - leg;
+            f.sent = now;
+        }
+        if measured {
+            self.m.revalidations += u64::from(held.is_some());
+            let t = &mut self.m.tiers[node as usize];
+            t.fetches += 1;
+            t.fetch_bytes += size;
+            if (node as usize) < self.hier.edges {
+                let p = &mut self.m.per_pop[node as usize];
+                p.origin_requests += 1;
+                p.origin_bytes += size;
+            }
+        }
+        match parent {
+            Parent::Node(p) => {
+                s.schedule_in(processing + leg, Event::AtTier { node: p, fetch: id });
+            }
+            Parent::Origin(o) => {
+                self.fetches.get_mut(id).from_origin = true;
+                let reaches = now + processing + leg;
+                let body = if self.cfg.tiers.origin_down(o, reaches) {
+                    self.fetches.get_mut(id).status = Status::Error;
+                    self.m.origin_errors += u64::from(measured);
+                    0
+                } else {
+                    let every = self.cfg.tiers.change_every[catalog as usize];
+                    let v = if self.enforced() {
+                        version_at(object, every, reaches)
+                    } else {
+                        0
+                    };
+                    self.set_result(id, v, SimDuration::ZERO);
+                    let nm = self.fetches.get(id).status == Status::NotModified;
+                    self.m.not_modified += u64::from(nm && measured);
+                    if nm { 0 } else { size }
+                };
+                let b = self.m.series.at(cause);
+                b.origin_requests += 1;
+                b.origin_bytes += body;
+                if measured {
+                    self.m.origin_requests += 1;
+                    self.m.origin_bytes += body;
+                    let om = &mut self.m.origins[o];
+                    om.requests += 1;
+                    om.bytes += body;
+                }
+                s.schedule_in(
+                    processing + rtt + self.cfg.origin.processing,
+                    Event::Response { fetch: id },
+                );
+            }
+        }
+    }
+
+    /// The response to fetch `id` reaches its node: store, answer waiters.
+    pub(super) fn response(&mut self, s: &mut Scheduler<Event>, id: u32) {
+        let now = s.now();
+        let f = self.fetches.take(id);
+        let node = f.node as usize;
+        if f.coalescing && self.fetches.pending.get(&(f.node, f.key)) == Some(&id) {
+            self.fetches.pending.remove(&(f.node, f.key));
+        }
+        if f.background
+            && let Some(m) = self.metas[node].get_mut(&f.key)
+        {
+            m.stored.revalidating = false;
+        }
+        let mut failed = false;
+        if f.storable && f.status != Status::Error && !self.purged.is_empty() {
+            self.purged.remove(&(f.node, f.key));
+        }
+        match f.status {
+            Status::Error => {
+                // stale-if-error (RFC 5861 §4): a stored copy may answer.
+                let p = self.policies[f.catalog as usize][f.profile as usize];
+                let stale_ok = f.storable
+                    && self.caches[node].contains(f.key)
+                    && self.metas[node].get(&f.key).is_some_and(|m| {
+                        !self.enforced()
+                            || on_origin_error(&p, &m.stored, now) == OnError::ServeStale
+                    });
+                failed = !stale_ok;
+            }
+            Status::NotModified if f.storable => {
+                if !self.caches[node].contains(f.key) {
+                    self.caches[node].insert(f.key, f.size);
+                }
+                let m = self.metas[node].entry(f.key).or_insert(Meta {
+                    stored: Stored::new(f.sent, now, f.age, None),
+                    version: f.version,
+                    object: f.object,
+                    catalog: f.catalog,
+                    profile: f.profile,
+                });
+                m.stored.refreshed(f.sent, now, f.age, None);
+                m.version = f.version;
+            }
+            Status::Full if f.storable => {
+                self.caches[node].insert(f.key, f.size);
+                self.metas[node].insert(
+                    f.key,
+                    Meta {
+                        stored: Stored::new(f.sent, now, f.age, None),
+                        version: f.version,
+                        object: f.object,
+                        catalog: f.catalog,
+                        profile: f.profile,
+                    },
+                );
+            }
+            _ => {}
+        }
+        for w in f.waiters {
+            match w {
+                Waiter::Client(r) if failed => {
+                    self.m.errors += u64::from(self.measured(r.arrived));
+                }
+                Waiter::Client(r) => {
+                    let class = if f.status == Status::Error {
+                        self.m.stale_if_error_served += u64::from(self.measured(r.arrived));
+                        Class::Hit
+                    } else if !f.storable {
+                        Class::Dynamic
+                    } else if f.from_origin {
+                        Class::MissOrigin
+                    } else {
+                        Class::MissUpper
+                    };
+                    self.answer_client(&r, now, class);
+                }
+                Waiter::Child(c) => {
+                    if failed {
+                        self.fetches.get_mut(c).status = Status::Error;
+                    } else if f.storable {
+                        self.respond_from_store(f.node, c, now);
+                    } else {
+                        self.set_result(c, f.version, f.age);
+                    }
+                    self.fetches.get_mut(c).from_origin = f.from_origin;
+                    let back = self.fetches.get(c).back;
+                    s.schedule_in(back, Event::Response { fetch: c });
+                }
+            }
+        }
+    }
+
+    /// A client request reaches its PoP: the capacity hook (the PoP's
+    /// queues: a wait or a drop) and, for a dynamic request, the edge
+    /// function; then the cache lookup (`Served`) once both are done.
+    pub(super) fn admit_at_pop(&mut self, s: &mut Scheduler<Event>, mut r: Request) {
+        let now = s.now();
+        let pop = r.pop as usize;
+        let Some(queued) = self.client.admit(pop, now, r.arrived, r.size) else {
+            return;
+        };
+        let compute = if r.storable {
+            None
+        } else {
+            self.client.compute(r.arrived)
+        };
+        r.queued = queued;
+        let work = queued + compute.map_or(SimDuration::ZERO, |(c, _)| c.time);
+        if compute.is_some_and(|(_, fetch)| !fetch) {
+            // The edge function answers by itself: no cache, no fetch.
+            let w = Want {
+                key: r.key,
+                size: r.size,
+                storable: r.storable,
+                measured: self.measured(r.arrived),
+                cause: r.arrived,
+                catalog: r.catalog,
+                profile: r.profile,
+                object: r.object,
+            };
+            self.count(r.pop, w, false);
+            self.m.uncacheable += u64::from(w.measured);
+            let done = now + work + self.hier.nodes[pop].processing;
+            self.answer_client(&r, done, Class::Dynamic);
+            return;
+        }
+        if work == SimDuration::ZERO {
+            self.at_edge(s, r);
+        } else {
+            s.schedule_in(work, Event::Served(r));
+        }
+    }
+
+    /// The edge sends the response to client request `r` at `leaves`:
+    /// the transport hook turns the server time into the client's timing.
+    fn answer_client(&mut self, r: &Request, leaves: SimTime, class: Class) {
+        let measured = self.measured(r.arrived);
+        // The request reached the PoP after the DNS wait and half its RTT.
+        let half = SimDuration::from_nanos(r.rtt.as_nanos() / 2);
+        let server = leaves - (r.arrived + r.dns + half);
+        let timing = self.client.finish(Served {
+            class,
+            group: r.group as usize,
+            dns: r.dns,
+            rtt: r.rtt,
+            server,
+            queueing: r.queued,
+            size: r.size,
+            measured,
+        });
+        if !measured {
+            return;
+        }
+        let ttfb = timing.ttfb();
+        let m = &mut self.m;
+        m.ttfb.record(ttfb);
+        m.per_pop[r.pop as usize].ttfb.record(ttfb);
+        let gm = &mut m.per_group[r.group as usize];
+        gm.requests += 1;
+        gm.ttfb.record(ttfb);
+    }
+}
