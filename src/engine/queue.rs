@@ -118,6 +118,16 @@ impl<T> RadixQueue<T> {
         Some(SimTime::from_nanos(self.last))
     }
 
+    /// The earliest entry without removing it (may redistribute internally).
+    pub fn peek(&mut self) -> Option<(SimTime, &T)> {
+        if self.len == 0 {
+            return None;
+        }
+        self.refill();
+        let item = self.current.front().expect("refill made current non-empty");
+        Some((SimTime::from_nanos(self.last), item))
+    }
+
     /// Removes and returns the earliest entry (FIFO among equal times).
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, T)> {
