@@ -44,7 +44,6 @@
 //! it in debug builds).
 
 use crate::time::SimTime;
-use std::collections::VecDeque;
 
 const LEVELS: usize = 8;
 const WIDTH: usize = 256;
@@ -58,9 +57,11 @@ pub struct RadixQueue<T> {
     /// last bucket spread. Nothing is filed below it.
     last: u64,
     len: usize,
-    /// The run: entries with key < `run_end`, sorted by key, FIFO within a
-    /// key. Every entry in the levels has key >= `run_end`.
-    current: VecDeque<(u64, T)>,
+    /// The run: entries with key < `run_end`, in *reverse* pop order (the
+    /// next entry is the last element, so a pop is `Vec::pop` and a small
+    /// bucket becomes the run by a swap, without copying). Every entry in
+    /// the levels has key >= `run_end`.
+    current: Vec<(u64, T)>,
     /// Exclusive upper bound of the run's key range.
     run_end: u64,
     /// `buckets[level * WIDTH + byte]`.
@@ -83,7 +84,7 @@ impl<T> RadixQueue<T> {
         RadixQueue {
             last: 0,
             len: 0,
-            current: VecDeque::new(),
+            current: Vec::new(),
             run_end: 1,
             buckets: (0..LEVELS * WIDTH).map(|_| Vec::new()).collect(),
             occupied: [[0; 4]; LEVELS],
@@ -135,16 +136,12 @@ impl<T> RadixQueue<T> {
         }
     }
 
-    /// Inserts after every run entry with a key <= `key` (FIFO in a key).
+    /// Inserts so that it pops after every run entry with a key <= `key`
+    /// (FIFO within a key); the run is stored in reverse pop order.
     #[inline]
     fn insert_into_run(&mut self, key: u64, item: T) {
-        match self.current.back() {
-            Some(&(k, _)) if k > key => {
-                let at = self.current.partition_point(|e| e.0 <= key);
-                self.current.insert(at, (key, item));
-            }
-            _ => self.current.push_back((key, item)),
-        }
+        let at = self.current.partition_point(|e| e.0 > key);
+        self.current.insert(at, (key, item));
     }
 
     /// The smallest key without removing it (may redistribute internally).
@@ -158,7 +155,7 @@ impl<T> RadixQueue<T> {
             return None;
         }
         self.refill();
-        let (key, item) = self.current.front().expect("refill made the run non-empty");
+        let (key, item) = self.current.last().expect("refill made the run non-empty");
         Some((SimTime::from_nanos(*key), item))
     }
 
@@ -170,10 +167,7 @@ impl<T> RadixQueue<T> {
         }
         self.refill();
         self.len -= 1;
-        let (key, item) = self
-            .current
-            .pop_front()
-            .expect("refill made the run non-empty");
+        let (key, item) = self.current.pop().expect("refill made the run non-empty");
         self.last = key;
         Some((SimTime::from_nanos(key), item))
     }
@@ -196,6 +190,7 @@ impl<T> RadixQueue<T> {
             // correctly filed while `last` moves inside this range, since
             // they differ from all of it in a byte >= `level`.
             bucket.sort_by_key(|e| e.0);
+            bucket.reverse();
             let shift = 8 * level as u32;
             let start = if level + 1 == LEVELS {
                 0
@@ -203,7 +198,9 @@ impl<T> RadixQueue<T> {
                 (self.last >> (shift + 8)) << (shift + 8)
             } | ((byte as u64) << shift);
             self.run_end = start.checked_add(1 << shift).unwrap_or(u64::MAX);
-            self.current.extend(bucket.drain(..));
+            // The run is empty: swap storage (the old run's capacity goes
+            // back to the bucket).
+            std::mem::swap(&mut self.current, &mut bucket);
         } else {
             // Large bucket: spread it over the (empty) levels below,
             // relative to its minimum, the new floor.
@@ -213,11 +210,12 @@ impl<T> RadixQueue<T> {
             for (key, item) in bucket.drain(..) {
                 // Every level below `level` is empty, so per-key order is kept.
                 if key == new_last {
-                    self.current.push_back((key, item));
+                    self.current.push((key, item));
                 } else {
                     self.file(key, item);
                 }
             }
+            self.current.reverse();
         }
         // Keep the allocation for reuse.
         self.buckets[b] = bucket;
