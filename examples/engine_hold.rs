@@ -58,10 +58,7 @@ fn drive<E: Copy>(pending: u64, warm: u64, ops: u64, ev: E) {
     let mut fill = Streams::new(1).stream("bench/engine/fill");
     let mut s = Scheduler::new();
     for _ in 0..pending {
-        s.schedule_at(
-            SimTime::from_nanos(fill.random_range(0..1_000_000_000)),
-            ev,
-        );
+        s.schedule_at(SimTime::from_nanos(fill.random_range(0..1_000_000_000)), ev);
     }
     let mut rng = Streams::new(2).stream("bench/engine/hold");
     black_box(warm_up(&mut s, &mut rng, warm));

@@ -484,9 +484,12 @@ mod reference_tests {
         s.schedule_at(SimTime::from_nanos(20), ());
         s.cancel(a);
         let mut m = Count(0);
-        let out = run(&mut m, &mut s, Budget::until(SimTime::from_nanos(10)), |_| {
-            Control::Continue
-        })
+        let out = run(
+            &mut m,
+            &mut s,
+            Budget::until(SimTime::from_nanos(10)),
+            |_| Control::Continue,
+        )
         .unwrap();
         assert_eq!(out, Outcome::TimeLimit);
         assert_eq!(m.0, 0, "the event at 20 ns ran with a 10 ns limit");

@@ -265,7 +265,9 @@ mod tests {
         for &(n, m, spread, salt) in ops {
             for i in 0..n as u64 {
                 // Cheap deterministic scatter; many equal keys when spread is small.
-                let h = (seq ^ salt).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17);
+                let h = (seq ^ salt)
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    .rotate_left(17);
                 let t = now + h % spread.max(1) + (i & 1);
                 q.push(SimTime::from_nanos(t), seq);
                 reference.push(Reverse((t, seq)));
@@ -293,8 +295,12 @@ mod tests {
     /// at bucket boundaries and at the top of the key space.
     #[test]
     fn large_buckets_and_edges() {
-        check_bulk(&[(5000, 100, 1 << 16, 1), (3000, 4000, 1 << 9, 2), (2000, 4000, 3, 3)])
-            .unwrap();
+        check_bulk(&[
+            (5000, 100, 1 << 16, 1),
+            (3000, 4000, 1 << 9, 2),
+            (2000, 4000, 3, 3),
+        ])
+        .unwrap();
         let mut q = RadixQueue::new();
         for (i, t) in [255u64, 256, 65535, 65536, 255, u64::MAX, u64::MAX - 1, 256]
             .into_iter()
