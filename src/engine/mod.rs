@@ -412,7 +412,7 @@ mod reference_tests {
             let mut dead = BTreeSet::new();
             let mut ids = Vec::new();
             let mut seq = 0u64;
-            let mut oracle_pop = |oracle: &mut BinaryHeap<Reverse<(u64, u64)>>,
+            let oracle_pop = |oracle: &mut BinaryHeap<Reverse<(u64, u64)>>,
                                   dead: &BTreeSet<u64>| {
                 while let Some(Reverse((t, q))) = oracle.pop() {
                     if !dead.contains(&q) {
