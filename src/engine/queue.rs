@@ -200,7 +200,7 @@ impl<T> RadixQueue<T> {
             } else {
                 (self.last >> (shift + 8)) << (shift + 8)
             } | ((byte as u64) << shift);
-            self.run_end = start.checked_add(1 << shift).unwrap_or(u64::MAX);
+            self.run_end = start.saturating_add(1 << shift);
             // The run is empty: swap storage (the old run's capacity goes
             // back to the bucket).
             std::mem::swap(&mut self.current, &mut bucket);
