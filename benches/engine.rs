@@ -5,7 +5,8 @@
 //! delay (up to 1 s) later, so the pending count stays at 1 M — the "hold"
 //! model of priority-queue benchmarks — measured in steady state after a
 //! warm-up of 4 M operations. The ChaCha8 draw of the delay is included.
-//! Figures: docs/performance.md.
+//! Figures: docs/performance.md. Instruction counts of the same workload:
+//! examples/engine_hold.rs (a fixed-size driver for callgrind).
 //!
 //!     cargo bench --bench engine
 
