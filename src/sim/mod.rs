@@ -34,6 +34,7 @@
 
 pub mod attack;
 pub mod client;
+pub mod events;
 pub mod plan;
 pub mod steering;
 
