@@ -67,6 +67,10 @@ pub struct Routing {
     pub weights: Vec<f64>,
     /// Data-plane counts per event (filled by the run).
     pub counts: Vec<EventCounts>,
+    /// Requests reaching each PoP's edge per output interval, warmup
+    /// included (`served[interval][pop]`, filled by the run).
+    pub served: Vec<Vec<u64>>,
+    interval: SimDuration,
 }
 
 impl Routing {
@@ -187,7 +191,10 @@ impl Routing {
                     .collect()
             })
             .collect();
+        let k = cfg.duration.as_nanos().div_ceil(cfg.interval.as_nanos()) as usize;
         Ok(Routing {
+            served: vec![vec![0; n]; k],
+            interval: cfg.interval,
             counts: vec![EventCounts::default(); events.len()],
             events,
             before,
@@ -196,6 +203,12 @@ impl Routing {
             rtt,
             weights,
         })
+    }
+
+    /// Counts a request reaching PoP `p`'s edge at `t`.
+    pub fn record_served(&mut self, t: SimTime, p: usize) {
+        let i = ((t.as_nanos() / self.interval.as_nanos()) as usize).min(self.served.len() - 1);
+        self.served[i][p] += 1;
     }
 
     /// Where group `g`'s anycast packets go at `t`.
@@ -335,6 +348,8 @@ mod tests {
             rtt: vec![vec![SimDuration::ZERO; 2]; 2],
             weights: vec![0.75, 0.25],
             counts: Vec::new(),
+            served: Vec::new(),
+            interval: SimDuration::from_secs(10),
         };
         let c = r.catchment_series(2, SimDuration::from_secs(10), SimDuration::from_secs(30));
         let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12);

@@ -52,6 +52,7 @@ use crate::scenario::RunConfig;
 use crate::scenario::raw::Admission;
 use crate::time::{SimDuration, SimTime};
 use crate::workload::{BUST_PARAM, RequestSource, Synthetic};
+use rand::RngExt;
 use rand_distr::{Distribution, Gamma, LogNormal};
 
 /// Largest TinyLFU sketch, in expected objects.
@@ -81,6 +82,8 @@ pub struct RunMetrics {
     pub client: client::ClientMetrics,
     /// Per PoP: request and egress queue use over time.
     pub capacity: Vec<crate::capacity::PopCapacity>,
+    /// Routing events and what the data plane felt (sim/events.rs).
+    pub routing: Option<events::Routing>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -111,6 +114,11 @@ struct Request {
     size: u64,
     /// Whether the response's headers allow a shared cache to store it.
     storable: bool,
+    /// The request as issued and its retry number (routing events).
+    src: crate::workload::Request,
+    attempt: u8,
+    /// On a long-lived connection (breaks when its catchment moves).
+    long: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -133,6 +141,13 @@ enum Event {
         pop: u32,
         issued: SimTime,
     },
+    /// A request sent again after a failure or a broken connection.
+    Retry {
+        w: crate::workload::Request,
+        attempt: u8,
+    },
+    /// A PoP fails: its edge cache is emptied.
+    PopFail(u32),
 }
 
 struct RequestModel<'a> {
@@ -149,6 +164,10 @@ struct RequestModel<'a> {
     /// Transport and capacity hooks (sim/client.rs).
     client: client::ClientSide,
     attacks: Vec<attack::AttackStream>,
+    /// Routing events (None: the static catchment all run long).
+    routing: Option<events::Routing>,
+    /// Draws which requests are long-lived (stream `events/long-lived`).
+    long_rng: StreamRng,
     m: RunMetrics,
 }
 
@@ -170,6 +189,111 @@ impl PathNoise {
     }
 }
 
+impl RequestModel<'_> {
+    /// Sends request `w` (retry number `attempt`): steering, the routing
+    /// events' data plane, then the trip to the edge.
+    fn issue(
+        &mut self,
+        s: &mut Scheduler<Event>,
+        now: SimTime,
+        w: crate::workload::Request,
+        attempt: u8,
+    ) {
+        // The cache key: the object, or a distinct key when a
+        // cache-busting parameter survives key normalisation.
+        let key = self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0;
+        let edges = &self.edges;
+        let mut route = self
+            .steer
+            .choose(now, w.group as usize, key, &|p, k| edges[p].contains(k));
+        // Routing events: the group's anycast route at `now`, and failed PoPs.
+        let mut long = false;
+        if let Some(rt) = &self.routing {
+            let g = w.group as usize;
+            let fate = if self.cfg.steering == crate::scenario::raw::Steering::Anycast {
+                rt.fate_at(g, now)
+            } else {
+                crate::world::dynamic::Fate::Pop(route.pop)
+            };
+            let lost = match fate {
+                crate::world::dynamic::Fate::Pop(p) => {
+                    if p != route.pop {
+                        route.pop = p;
+                        route.rtt = rt.rtt(g, p);
+                    }
+                    rt.is_down(p, now)
+                }
+                _ => true,
+            };
+            if lost {
+                self.retry(s, now, w, attempt, false);
+                return;
+            }
+            long = self
+                .long_rng
+                .random_bool(self.cfg.bgp.long_lived_share.clamp(0.0, 1.0));
+        }
+        let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();
+        let rtt = route.rtt + SimDuration::from_millis_f64(extra_ms);
+        self.steer.observe(now, &route, rtt);
+        let policy = &self.policies[w.catalog as usize][w.profile as usize];
+        let req = Request {
+            arrived: now,
+            rtt,
+            dns: route.dns,
+            group: w.group,
+            pop: route.pop as u32,
+            key,
+            size: w.size,
+            storable: policy.store.is_ok(),
+            src: w,
+            attempt,
+            long,
+        };
+        s.schedule_in(
+            route.dns + SimDuration::from_nanos(rtt.as_nanos() / 2),
+            Event::AtEdge(req),
+        );
+    }
+
+    /// A request lost at `at` (blackhole, loop, failed PoP) or a broken
+    /// long-lived connection: counted, and sent again after the retry
+    /// timeout unless it has used its retries.
+    fn retry(
+        &mut self,
+        s: &mut Scheduler<Event>,
+        at: SimTime,
+        w: crate::workload::Request,
+        attempt: u8,
+        broken: bool,
+    ) {
+        let max = self.cfg.bgp.max_retries;
+        let again = u32::from(attempt) < max;
+        if let Some(c) = self.routing.as_mut().and_then(|r| r.counts_at(at)) {
+            if broken {
+                c.broken += 1;
+            } else {
+                c.failed += 1;
+            }
+            if again {
+                c.retried += 1;
+            } else {
+                c.given_up += 1;
+            }
+        }
+        if again {
+            let t = at.max(s.now()) + self.cfg.bgp.retry_timeout;
+            s.schedule_at(
+                t,
+                Event::Retry {
+                    w,
+                    attempt: attempt + 1,
+                },
+            );
+        }
+    }
+}
+
 impl Model for RequestModel<'_> {
     type Event = Event;
 
@@ -181,34 +305,20 @@ impl Model for RequestModel<'_> {
                     s.schedule_at(next.time, Event::Arrival(next));
                 }
                 self.m.issued += 1;
-                // The cache key: the object, or a distinct key when a
-                // cache-busting parameter survives key normalisation.
-                let key = self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0;
-                let edges = &self.edges;
-                let route = self
-                    .steer
-                    .choose(now, w.group as usize, key, &|p, k| edges[p].contains(k));
-                let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();
-                let rtt = route.rtt + SimDuration::from_millis_f64(extra_ms);
-                self.steer.observe(now, &route, rtt);
-                let policy = &self.policies[w.catalog as usize][w.profile as usize];
-                let req = Request {
-                    arrived: now,
-                    rtt,
-                    dns: route.dns,
-                    group: w.group,
-                    pop: route.pop as u32,
-                    key,
-                    size: w.size,
-                    storable: policy.store.is_ok(),
-                };
-                s.schedule_in(
-                    route.dns + SimDuration::from_nanos(rtt.as_nanos() / 2),
-                    Event::AtEdge(req),
-                );
+                self.issue(s, now, w, 0);
             }
+            Event::Retry { w, attempt } => self.issue(s, now, w, attempt),
+            Event::PopFail(p) => self.edges[p as usize] = edge_cache(self.cfg),
             Event::AtEdge(r) => {
                 let pop = r.pop as usize;
+                if let Some(rt) = &mut self.routing {
+                    // In flight to a PoP that failed meanwhile: lost.
+                    if rt.is_down(pop, now) {
+                        self.retry(s, now, r.src, r.attempt, false);
+                        return;
+                    }
+                    rt.record_served(now, pop);
+                }
                 // Capacity hook: queueing at the PoP, or a drop.
                 let Some(queued) = self.client.admit(pop, now, r.arrived, r.size) else {
                     return;
@@ -230,7 +340,11 @@ impl Model for RequestModel<'_> {
                     let fetch =
                         work + self.cfg.edge.processing + origin_rtt + self.cfg.origin.processing;
                     server = fetch;
-                    if r.storable {
+                    let survives = self
+                        .routing
+                        .as_ref()
+                        .is_none_or(|rt| rt.fails_within(pop, now, now + fetch).is_none());
+                    if r.storable && survives {
                         let fill = Event::Fill {
                             pop: r.pop,
                             key: r.key,
@@ -260,6 +374,23 @@ impl Model for RequestModel<'_> {
                     measured,
                 });
                 let ttfb = timing.ttfb();
+                if let Some(rt) = &self.routing {
+                    // The PoP fails before the response leaves: lost.
+                    if let Some(t) = rt.fails_within(pop, now, now + server) {
+                        self.retry(s, t, r.src, r.attempt, false);
+                        return;
+                    }
+                    // A long-lived connection breaks when the group's
+                    // packets stop reaching this PoP while it is open.
+                    let open = r.arrived + self.cfg.bgp.long_lived_duration.max(ttfb);
+                    let brk = r
+                        .long
+                        .then(|| rt.breaks_within(r.group as usize, pop, r.arrived, open))
+                        .flatten();
+                    if let Some(t) = brk {
+                        self.retry(s, t, r.src, r.attempt, true);
+                    }
+                }
                 // An edge function's own answer is no cache hit and no fetch.
                 let to_origin = !hit && !at_edge_only;
                 let bucket = self.m.series.at(r.arrived);
@@ -291,6 +422,13 @@ impl Model for RequestModel<'_> {
                 gm.ttfb.record(ttfb);
             }
             Event::Fill { pop, key, size } => {
+                if self
+                    .routing
+                    .as_ref()
+                    .is_some_and(|rt| rt.is_down(pop as usize, now))
+                {
+                    return;
+                }
                 self.edges[pop as usize].insert(key, size);
             }
             Event::Attack { attack, pop, delay } => {
@@ -364,6 +502,19 @@ pub fn run_steered(
     steer: crate::dns::Steerer,
     observe: impl FnMut(SimTime) -> Control,
 ) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
+    run_routed(cfg, routes, steer, None, observe)
+}
+
+/// [`run_steered`] with routing events ([`events::Routing`], computed up
+/// front from the scenario's `[[events]]`); their counts come back in
+/// [`RunMetrics::routing`].
+pub fn run_routed(
+    cfg: &RunConfig,
+    routes: &[GroupRoute],
+    steer: crate::dns::Steerer,
+    routing: Option<events::Routing>,
+    observe: impl FnMut(SimTime) -> Control,
+) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
     let streams = Streams::new(cfg.seed);
     let loc = |c: CityId| cfg.cities.get(c).loc;
     let origin = loc(cfg.origin.city);
@@ -389,6 +540,8 @@ pub fn run_steered(
     let mut model = RequestModel {
         client: client::ClientSide::new(cfg, &streams, cfg.duration),
         attacks,
+        long_rng: streams.stream("events/long-lived"),
+        routing,
         cfg,
         source,
         policies,
@@ -418,11 +571,15 @@ pub fn run_steered(
             uncacheable: 0,
             client: client::ClientMetrics::default(),
             capacity: Vec::new(),
+            routing: None,
         },
     };
     let mut sched = Scheduler::new();
     if let Some(first) = model.source.next_request() {
         sched.schedule_at(first.time, Event::Arrival(first));
+    }
+    for (t, p) in model.routing.iter().flat_map(|r| r.failures()) {
+        sched.schedule_at(t, Event::PopFail(p as u32));
     }
     for (i, a) in model.attacks.iter_mut().enumerate() {
         if let Some((t, pop, delay)) = a.next_request() {
@@ -440,6 +597,7 @@ pub fn run_steered(
     model.m.events = sched.executed();
     model.m.client = model.client.m;
     model.m.capacity = model.client.capacity;
+    model.m.routing = model.routing.take();
     match outcome {
         Outcome::Stopped => Ok(None),
         Outcome::Drained => Ok(Some((model.m, model.steer))),
