@@ -5,6 +5,7 @@ mod bgp;
 mod cache;
 mod cli;
 mod determinism;
+mod events;
 mod dns;
 mod geo;
 mod http;
