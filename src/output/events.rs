@@ -12,7 +12,7 @@ use serde::Serialize;
 struct EventRow<'a> {
     at_s: f64,
     applied_s: f64,
-    kind: &'static str,
+    kind: String,
     target: &'a str,
     convergence_s: f64,
     updates_sent: u64,
@@ -39,7 +39,11 @@ pub fn events_csv(r: &Routing) -> Result<Vec<u8>, Error> {
             EventRow {
                 at_s: round(e.at.as_secs_f64(), 6),
                 applied_s: round(e.applied.as_secs_f64(), 6),
-                kind: e.kind.name(),
+                kind: if e.kinds_differ {
+                    "mixed".to_string()
+                } else {
+                    e.kind.name().to_string()
+                },
                 target: &e.target,
                 convergence_s: round(e.convergence.time.as_secs_f64(), 6),
                 updates_sent: k.advertisements + k.withdrawals,

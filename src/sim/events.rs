@@ -25,7 +25,10 @@ pub struct EventOutcome {
     /// When the change was applied: `at`, or the previous event's
     /// quiescence if that came later (events do not overlap).
     pub applied: SimTime,
+    /// The kind of the (first) event of the change.
     pub kind: EventKind,
+    /// Whether the change merges events of several kinds.
+    pub kinds_differ: bool,
     pub target: String,
     pub convergence: Convergence,
     /// Time until groups with 99% of the demand keep their final fate.
@@ -101,58 +104,76 @@ impl Routing {
         let mut down: Vec<Vec<(SimTime, SimTime)>> = vec![Vec::new(); n];
         let mut events = Vec::with_capacity(cfg.events.len());
         let weights: Vec<f64> = cfg.groups.iter().map(|g| g.share).collect();
-        for (i, e) in cfg.events.iter().enumerate() {
+        let mut i = 0;
+        while i < cfg.events.len() {
+            let e = &cfg.events[i];
             if sched.now() < e.at {
                 sched.schedule_at(e.at, BgpEvent::Wake);
                 drv.run(&mut sched, Budget::until(SimTime::MAX))?;
             }
-            let origin = |c: &RunConfig, live: &[bool]| Input::SetOrigin {
-                origin: world.cdn,
-                sessions: Some(anycast_sessions(world, c, live)),
-            };
-            let input = match e.action {
-                Action::Withdraw(k) => {
-                    live[k] = false;
-                    origin(&c, &live)
+            // PoP events at the same time are one change of the CDN's
+            // sessions (one convergence, one row: targets joined by '+').
+            let mut j = i + 1;
+            let is_pop = |a: &Action| !matches!(a, Action::Link { .. });
+            if is_pop(&e.action) {
+                while j < cfg.events.len()
+                    && cfg.events[j].at == e.at
+                    && is_pop(&cfg.events[j].action)
+                {
+                    j += 1;
                 }
-                Action::Fail(k) => {
-                    live[k] = false;
-                    if down[k].last().is_none_or(|d| d.1 != SimTime::MAX) {
-                        down[k].push((e.at, SimTime::MAX));
+            }
+            let batch = &cfg.events[i..j];
+            let mut input = None;
+            for e in batch {
+                match e.action {
+                    Action::Withdraw(k) => live[k] = false,
+                    Action::Fail(k) => {
+                        live[k] = false;
+                        if down[k].last().is_none_or(|d| d.1 != SimTime::MAX) {
+                            down[k].push((e.at, SimTime::MAX));
+                        }
                     }
-                    origin(&c, &live)
-                }
-                Action::Announce(k) => {
-                    live[k] = true;
-                    if let Some(d) = down[k].last_mut().filter(|d| d.1 == SimTime::MAX) {
-                        d.1 = e.at;
+                    Action::Announce(k) => {
+                        live[k] = true;
+                        if let Some(d) = down[k].last_mut().filter(|d| d.1 == SimTime::MAX) {
+                            d.1 = e.at;
+                        }
                     }
-                    origin(&c, &live)
-                }
-                Action::Prepend { pop, count } => {
-                    c.pops[pop].prepend = u32::from(count);
-                    origin(&c, &live)
-                }
-                Action::Link { a, b, up } => {
-                    let idx = |x: u32| {
-                        world.graph.idx(crate::topology::Asn(x)).ok_or_else(|| {
-                            locate(
+                    Action::Prepend { pop, count } => c.pops[pop].prepend = u32::from(count),
+                    Action::Link { a, b, up } => {
+                        let idx = |x: u32| {
+                            world.graph.idx(crate::topology::Asn(x)).ok_or_else(|| {
+                                locate(
+                                    &format!("events[{i}].link"),
+                                    format!("AS{x} is not in the topology"),
+                                )
+                            })
+                        };
+                        let (ia, ib) = (idx(a)?, idx(b)?);
+                        if world.graph.rel(ia, ib).is_none() {
+                            return Err(locate(
                                 &format!("events[{i}].link"),
-                                format!("AS{x} is not in the topology"),
+                                format!("AS{a} and AS{b} have no link in the topology"),
                             )
-                        })
-                    };
-                    let (ia, ib) = (idx(a)?, idx(b)?);
-                    if world.graph.rel(ia, ib).is_none() {
-                        return Err(locate(
-                            &format!("events[{i}].link"),
-                            format!("AS{a} and AS{b} have no link in the topology"),
-                        )
-                        .into());
+                            .into());
+                        }
+                        input = Some(Input::Link { a: ia, b: ib, up });
                     }
-                    Input::Link { a: ia, b: ib, up }
                 }
-            };
+            }
+            let input = input.unwrap_or_else(|| Input::SetOrigin {
+                origin: world.cdn,
+                sessions: Some(anycast_sessions(world, &c, &live)),
+            });
+            let kind = batch[0].kind;
+            let target = batch
+                .iter()
+                .map(|e| e.target.as_str())
+                .collect::<Vec<_>>()
+                .join("+");
+            let kinds_differ = batch.iter().any(|e| e.kind != kind);
+            i = j;
             let tl = timeline(&mut drv, &mut sched, world, &c, input, EVENT_BGP_BUDGET)?;
             let after = tl.after();
             let groups_moved = tl.before.iter().zip(&after).filter(|(x, y)| x != y).count();
@@ -163,8 +184,9 @@ impl Routing {
             events.push(EventOutcome {
                 at: e.at,
                 applied: tl.start,
-                kind: e.kind,
-                target: e.target.clone(),
+                kind,
+                kinds_differ,
+                target,
                 stable_99: tl.stable_after(&weights, 0.99),
                 convergence: tl.convergence,
                 groups_moved,
