@@ -94,6 +94,16 @@ fn pop_withdrawal_moves_its_clients_and_counts_what_breaks() {
         t += 10.0;
     }
     assert!(checked >= 10, "{checked} intervals checked");
+    // The report's catchment plot is drawn from this file.
+    let data = cdnsim::report::RunData::load(&a).unwrap();
+    let figs = cdnsim::report::run_figures(&data);
+    let fig = &figs.iter().find(|f| f.0 == "catchment").unwrap().1;
+    let lhr = &fig.series_named("lhr").unwrap().points;
+    assert!(lhr.contains(&(230.0, before.0)) && lhr.contains(&(300.0, 0.0)));
+    assert!(
+        fig.series_named("blackhole").is_none(),
+        "no blackhole line when none happened"
+    );
     let back = at(460.0, "lhr");
     assert!((back.0 - before.0).abs() < 1e-6, "{back:?} vs {before:?}");
     // What users felt: connections broken by the moves, each one retried
