@@ -152,12 +152,24 @@ pub fn run_into(
     let who = sim::steering::resolution(cfg, &routes, routed.as_ref(), &locate)?;
     let started = Instant::now();
     let steer = sim::steering::steerer(cfg, &routes, routed.as_ref(), who.as_ref());
-    let Some((m, steer)) = sim::run_steered(cfg, &routes, steer, observe)? else {
+    // Routing events: BGP runs up front (it does not depend on traffic).
+    let routing = match (&routed, cfg.events.is_empty()) {
+        (Some(r), false) => Some(sim::events::Routing::compute(cfg, r, &locate)?),
+        _ => None,
+    };
+    let Some((m, steer)) = sim::run_routed(cfg, &routes, steer, routing, observe)? else {
         return Ok(None);
     };
     let mut written = summary::write_all(&dir, cfg, &routes, &m)?;
     if cfg.dns.is_some() {
         written.write("steering.csv", &steering::steering_csv(cfg, &steer, &m)?)?;
+    }
+    if let Some(r) = &m.routing {
+        written.write("events.csv", &crate::output::events::events_csv(r)?)?;
+        written.write(
+            "catchment_timeseries.csv",
+            &crate::output::events::catchment_csv(cfg, r)?,
+        )?;
     }
     crate::report::write_run(&dir, &written.files)?;
     for (name, bytes) in extra {

@@ -5,6 +5,7 @@
 //! leaves a folder that looks complete. A previous complete result in the
 //! final folder is replaced only at that last step.
 
+pub mod events;
 pub mod steering;
 pub mod summary;
 

@@ -52,6 +52,9 @@ pub struct Summary {
     pub edge_compute: Option<ComputeSummary>,
     /// The cache hierarchy and its figures (docs/caches.md).
     pub tiers: TierSummary,
+    /// Routing events (only when the scenario has `[[events]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing_events: Option<super::events::RoutingSummary>,
 }
 
 #[derive(Serialize)]
@@ -403,6 +406,7 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
         completion_ms: Latency::of(&m.client.completion),
         latency_by_class: class_summaries(m),
         capacity: capacity_summary(cfg, m),
+        routing_events: m.routing.as_ref().map(super::events::summary),
         edge_compute: cfg.compute.as_ref().map(|_| ComputeSummary {
             invocations: m.client.compute_invocations,
             cold_starts: m.client.compute_cold_starts,

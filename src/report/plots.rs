@@ -55,6 +55,10 @@ pub const RUN_PLOTS: &[PlotDef] = &[
         build: pop_load,
     },
     PlotDef {
+        id: "catchment",
+        build: catchment,
+    },
+    PlotDef {
         id: "anycast_minus_unicast",
         build: anycast_minus_unicast,
     },
@@ -790,6 +794,48 @@ pub fn pop_load(run: &RunData) -> Option<Figure> {
         "Load per PoP",
         "Requests offered to each PoP per second (legitimate and attack), per output interval by arrival at the PoP, and the PoPs' request capacities (pop_load.csv).",
         Axis::linear("offered [requests/s]"),
+        series,
+    ))
+}
+
+/// Share of client demand whose anycast route ends at each PoP over time,
+/// with the blackholed and looping shares, during routing events
+/// (catchment_timeseries.csv).
+pub fn catchment(run: &RunData) -> Option<Figure> {
+    let t = run.table("catchment_timeseries.csv")?;
+    let (start, pop, share) = (
+        t.f64s("interval_start_s")?,
+        t.strs("pop")?,
+        t.f64s("demand_share")?,
+    );
+    let mut series: Vec<Series> = Vec::new();
+    for i in 0..pop.len() {
+        let k = match series.iter().position(|s| s.name == pop[i]) {
+            Some(k) => k,
+            None => {
+                let tone = match pop[i] {
+                    "blackhole" | "loop" => Tone::Ink,
+                    _ => Tone::Pal(series.len()),
+                };
+                series.push(Series {
+                    name: pop[i].to_string(),
+                    tone,
+                    points: Vec::new(),
+                });
+                series.len() - 1
+            }
+        };
+        series[k].points.push((start[i], share[i]));
+    }
+    // Blackhole / loop lines only when they happened.
+    series.retain(|s| {
+        !matches!(s.name.as_str(), "blackhole" | "loop") || s.points.iter().any(|p| p.1 > 0.0)
+    });
+    Some(over_time(
+        run,
+        "Anycast catchment over time",
+        "Share of client demand whose anycast route ends at each PoP (and blackholed or looping), per output interval, time-weighted, as BGP converges after each routing event (catchment_timeseries.csv, events.csv).",
+        Axis::linear("share of demand").range(0.0, 1.0),
         series,
     ))
 }

@@ -11,6 +11,7 @@
 //! [`RunConfig`]. Every error is an [`crate::InputError`] naming the file,
 //! the line:column when known, the field path and what would be valid.
 
+pub mod events;
 pub mod load;
 pub mod raw;
 pub mod transport;

@@ -55,6 +55,12 @@ pub struct Scenario {
     /// DNS steering modes, optional for `anycast`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<Dns>,
+    /// Routing events at given times (docs/bgp.md, "Events in a run").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<super::events::Event>,
+    /// BGP protocol and data-plane settings of the routing events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bgp: Option<super::events::Bgp>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -16,6 +16,10 @@ pub const MAX_PREPEND: u32 = 16;
 /// The validated configuration of one run.
 #[derive(Clone, Debug)]
 pub struct RunConfig {
+    /// Routing events in time order (docs/bgp.md).
+    pub events: Vec<super::events::EventConfig>,
+    /// BGP and data-plane settings of the events.
+    pub bgp: super::events::BgpConfig,
     pub name: String,
     pub seed: u64,
     /// Requests arrive in [0, duration).
@@ -536,8 +540,26 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         },
     )?;
 
+    let (events, bgp) = super::events::validate(
+        &s.events,
+        s.bgp.as_ref(),
+        loc,
+        &pops.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        duration,
+        world.is_some(),
+    )?;
+    if !events.is_empty() && !s.cdn.compare.is_empty() {
+        return Err(err(
+            "cdn.compare",
+            "routing events run with one steering mode: remove `cdn.compare` or the [[events]]"
+                .into(),
+        ));
+    }
+
     Ok(RunConfig {
         trace,
+        events,
+        bgp,
         transport: extra.transport,
         pop_capacity: extra.pop_capacity,
         compute: extra.compute,

@@ -306,7 +306,7 @@ impl RequestModel<'_> {
         self.count(node, w, hit);
         if hit {
             let done = now + self.hier.nodes[node as usize].processing;
-            self.answer_client(&r, done, Class::Hit);
+            self.answer_client(s, &r, done, Class::Hit);
             self.after_hit(s, node, w, look);
             return;
         }
@@ -516,6 +516,10 @@ impl RequestModel<'_> {
             m.stored.revalidating = false;
         }
         let mut failed = false;
+        // A fill reaching an edge whose PoP failed meanwhile is dropped
+        // (its client waiters are lost in `answer_client`).
+        let down = node < self.hier.edges
+            && self.routing.as_ref().is_some_and(|rt| rt.is_down(node, now));
         if f.storable && f.status != Status::Error && !self.purged.is_empty() {
             self.purged.remove(&(f.node, f.key));
         }
@@ -531,6 +535,7 @@ impl RequestModel<'_> {
                     });
                 failed = !stale_ok;
             }
+            _ if down => {}
             Status::NotModified if f.storable => {
                 if !self.caches[node].contains(f.key) {
                     self.caches[node].insert(f.key, f.size);
@@ -576,7 +581,7 @@ impl RequestModel<'_> {
                     } else {
                         Class::MissUpper
                     };
-                    self.answer_client(&r, now, class);
+                    self.answer_client(s, &r, now, class);
                 }
                 Waiter::Child(c) => {
                     if failed {
@@ -600,6 +605,14 @@ impl RequestModel<'_> {
     pub(super) fn admit_at_pop(&mut self, s: &mut Scheduler<Event>, mut r: Request) {
         let now = s.now();
         let pop = r.pop as usize;
+        if let Some(rt) = &mut self.routing {
+            // In flight to a PoP that failed meanwhile: lost.
+            if rt.is_down(pop, now) {
+                self.retry(s, now, r.src, r.attempt, false);
+                return;
+            }
+            rt.record_served(now, pop);
+        }
         let Some(queued) = self.client.admit(pop, now, r.arrived, r.size) else {
             return;
         };
@@ -625,7 +638,7 @@ impl RequestModel<'_> {
             self.count(r.pop, w, false);
             self.m.uncacheable += u64::from(w.measured);
             let done = now + work + self.hier.nodes[pop].processing;
-            self.answer_client(&r, done, Class::Dynamic);
+            self.answer_client(s, &r, done, Class::Dynamic);
             return;
         }
         if work == SimDuration::ZERO {
@@ -637,11 +650,30 @@ impl RequestModel<'_> {
 
     /// The edge sends the response to client request `r` at `leaves`:
     /// the transport hook turns the server time into the client's timing.
-    fn answer_client(&mut self, r: &Request, leaves: SimTime, class: Class) {
+    /// With routing events, a response from a PoP that fails before it
+    /// leaves is lost and the request retried; a long-lived connection
+    /// whose group's packets stop reaching this PoP while it is open
+    /// breaks (its first response is measured) and is retried.
+    fn answer_client(
+        &mut self,
+        s: &mut Scheduler<Event>,
+        r: &Request,
+        leaves: SimTime,
+        class: Class,
+    ) {
         let measured = self.measured(r.arrived);
         // The request reached the PoP after the DNS wait and half its RTT.
         let half = SimDuration::from_nanos(r.rtt.as_nanos() / 2);
-        let server = leaves - (r.arrived + r.dns + half);
+        let reached = r.arrived + r.dns + half;
+        if let Some(t) = self
+            .routing
+            .as_ref()
+            .and_then(|rt| rt.fails_within(r.pop as usize, reached, leaves))
+        {
+            self.retry(s, t, r.src, r.attempt, false);
+            return;
+        }
+        let server = leaves - reached;
         let timing = self.client.finish(Served {
             class,
             group: r.group as usize,
@@ -652,15 +684,32 @@ impl RequestModel<'_> {
             size: r.size,
             measured,
         });
+        let ttfb = timing.ttfb();
+        if let Some(rt) = &self.routing {
+            let open = r.arrived + self.cfg.bgp.long_lived_duration.max(ttfb);
+            let brk = r
+                .long
+                .then(|| rt.breaks_within(r.group as usize, r.pop as usize, r.arrived, open))
+                .flatten();
+            if let Some(t) = brk {
+                self.retry(s, t, r.src, r.attempt, true);
+            }
+        }
         if !measured {
             return;
         }
-        let ttfb = timing.ttfb();
         let m = &mut self.m;
         m.ttfb.record(ttfb);
         m.per_pop[r.pop as usize].ttfb.record(ttfb);
         let gm = &mut m.per_group[r.group as usize];
         gm.requests += 1;
         gm.ttfb.record(ttfb);
+    }
+
+    /// PoP `pop` fails: its edge cache is emptied (with its freshness
+    /// facts); fetches in flight there are answered into the void.
+    pub(super) fn pop_fail(&mut self, pop: usize) {
+        self.caches[pop] = self.hier.cache(pop, self.cfg);
+        self.metas[pop].clear();
     }
 }

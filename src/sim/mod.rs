@@ -40,6 +40,7 @@
 pub mod attack;
 pub mod client;
 pub mod fetch;
+pub mod events;
 pub mod plan;
 pub mod purge;
 pub mod push;
@@ -58,6 +59,7 @@ use crate::rng::{StreamRng, Streams};
 use crate::scenario::RunConfig;
 use crate::time::{SimDuration, SimTime};
 use crate::workload::{BUST_PARAM, RequestSource, Synthetic};
+use rand::RngExt;
 use rand_distr::{Distribution, Gamma, LogNormal};
 
 /// Largest TinyLFU sketch, in expected objects.
@@ -116,6 +118,8 @@ pub struct RunMetrics {
     pub pushed_objects: u64,
     pub push_origin_requests: u64,
     pub push_origin_bytes: u64,
+    /// Routing events and what the data plane felt (sim/events.rs).
+    pub routing: Option<events::Routing>,
 }
 
 /// One cache node's counters (measured requests only).
@@ -171,6 +175,11 @@ struct Request {
     /// Time spent in the PoP's queues and edge function before the cache
     /// lookup (set by the capacity hook).
     queued: SimDuration,
+    /// The request as issued and its retry number (routing events).
+    src: crate::workload::Request,
+    attempt: u8,
+    /// On a long-lived connection (breaks when its catchment moves).
+    long: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -216,6 +225,13 @@ enum Event {
         pop: u32,
         issued: SimTime,
     },
+    /// A request sent again after a failure or a broken connection.
+    Retry {
+        w: crate::workload::Request,
+        attempt: u8,
+    },
+    /// A PoP fails: its edge cache is emptied.
+    PopFail(u32),
 }
 
 struct RequestModel<'a> {
@@ -240,6 +256,10 @@ struct RequestModel<'a> {
     /// Transport and capacity hooks (sim/client.rs).
     client: client::ClientSide,
     attacks: Vec<attack::AttackStream>,
+    /// Routing events (None: the static catchment all run long).
+    routing: Option<events::Routing>,
+    /// Draws which requests are long-lived (stream `events/long-lived`).
+    long_rng: StreamRng,
     m: RunMetrics,
 }
 
@@ -261,6 +281,116 @@ impl PathNoise {
     }
 }
 
+impl RequestModel<'_> {
+    /// Sends request `w` (retry number `attempt`): steering, the routing
+    /// events' data plane, then the trip to the edge.
+    fn issue(
+        &mut self,
+        s: &mut Scheduler<Event>,
+        now: SimTime,
+        w: crate::workload::Request,
+        attempt: u8,
+    ) {
+        // The cache key: the object, or a distinct key when a
+        // cache-busting parameter survives key normalisation.
+        let key = self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0;
+        // Edges are the first nodes of the hierarchy, in PoP order.
+        let edges = &self.caches;
+        let mut route = self
+            .steer
+            .choose(now, w.group as usize, key, &|p, k| edges[p].contains(k));
+        // Routing events: the group's anycast route at `now`, and failed PoPs.
+        let mut long = false;
+        if let Some(rt) = &self.routing {
+            let g = w.group as usize;
+            let fate = if self.cfg.steering == crate::scenario::raw::Steering::Anycast {
+                rt.fate_at(g, now)
+            } else {
+                crate::world::dynamic::Fate::Pop(route.pop)
+            };
+            let lost = match fate {
+                crate::world::dynamic::Fate::Pop(p) => {
+                    if p != route.pop {
+                        route.pop = p;
+                        route.rtt = rt.rtt(g, p);
+                    }
+                    rt.is_down(p, now)
+                }
+                _ => true,
+            };
+            if lost {
+                self.retry(s, now, w, attempt, false);
+                return;
+            }
+            long = self
+                .long_rng
+                .random_bool(self.cfg.bgp.long_lived_share.clamp(0.0, 1.0));
+        }
+        let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();
+        let rtt = route.rtt + SimDuration::from_millis_f64(extra_ms);
+        self.steer.observe(now, &route, rtt);
+        let policy = &self.policies[w.catalog as usize][w.profile as usize];
+        let req = Request {
+            arrived: now,
+            rtt,
+            dns: route.dns,
+            group: w.group,
+            pop: route.pop as u32,
+            catalog: w.catalog,
+            object: w.object,
+            profile: w.profile,
+            key,
+            queued: SimDuration::ZERO,
+            size: w.size,
+            storable: policy.store.is_ok(),
+            src: w,
+            attempt,
+            long,
+        };
+        s.schedule_in(
+            route.dns + SimDuration::from_nanos(rtt.as_nanos() / 2),
+            Event::AtEdge(req),
+        );
+    }
+
+    /// A request lost at `at` (blackhole, loop, failed PoP) or a broken
+    /// long-lived connection: counted, and sent again after the retry
+    /// timeout unless it has used its retries.
+    fn retry(
+        &mut self,
+        s: &mut Scheduler<Event>,
+        at: SimTime,
+        w: crate::workload::Request,
+        attempt: u8,
+        broken: bool,
+    ) {
+        let max = self.cfg.bgp.max_retries;
+        let again = u32::from(attempt) < max;
+        if let Some(c) = self.routing.as_mut().and_then(|r| r.counts_at(at)) {
+            if broken {
+                c.broken += 1;
+            } else {
+                c.failed += 1;
+            }
+            if again {
+                c.retried += 1;
+            } else {
+                c.given_up += 1;
+            }
+        }
+        if again {
+            let t = at.max(s.now()) + self.cfg.bgp.retry_timeout;
+            s.schedule_at(
+                t,
+                Event::Retry {
+                    w,
+                    attempt: attempt + 1,
+                },
+            );
+        }
+    }
+}
+
 impl Model for RequestModel<'_> {
     type Event = Event;
 
@@ -272,37 +402,10 @@ impl Model for RequestModel<'_> {
                     s.schedule_at(next.time, Event::Arrival(next));
                 }
                 self.m.issued += 1;
-                // The cache key: the object, or a distinct key when a
-                // cache-busting parameter survives key normalisation.
-                let key = self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0;
-                // Edges are the first nodes of the hierarchy, in PoP order.
-                let edges = &self.caches;
-                let route = self
-                    .steer
-                    .choose(now, w.group as usize, key, &|p, k| edges[p].contains(k));
-                let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();
-                let rtt = route.rtt + SimDuration::from_millis_f64(extra_ms);
-                self.steer.observe(now, &route, rtt);
-                let policy = &self.policies[w.catalog as usize][w.profile as usize];
-                let req = Request {
-                    arrived: now,
-                    rtt,
-                    dns: route.dns,
-                    group: w.group,
-                    pop: route.pop as u32,
-                    catalog: w.catalog,
-                    object: w.object,
-                    profile: w.profile,
-                    key,
-                    queued: SimDuration::ZERO,
-                    size: w.size,
-                    storable: policy.store.is_ok(),
-                };
-                s.schedule_in(
-                    route.dns + SimDuration::from_nanos(rtt.as_nanos() / 2),
-                    Event::AtEdge(req),
-                );
+                self.issue(s, now, w, 0);
             }
+            Event::Retry { w, attempt } => self.issue(s, now, w, attempt),
+            Event::PopFail(p) => self.pop_fail(p as usize),
             Event::AtEdge(r) => self.admit_at_pop(s, r),
             Event::Served(r) => self.at_edge(s, r),
             Event::AtTier { node, fetch } => self.at_tier(s, node, fetch),
@@ -376,6 +479,19 @@ pub fn run_steered(
     steer: crate::dns::Steerer,
     observe: impl FnMut(SimTime) -> Control,
 ) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
+    run_routed(cfg, routes, steer, None, observe)
+}
+
+/// [`run_steered`] with routing events ([`events::Routing`], computed up
+/// front from the scenario's `[[events]]`); their counts come back in
+/// [`RunMetrics::routing`].
+pub fn run_routed(
+    cfg: &RunConfig,
+    routes: &[GroupRoute],
+    steer: crate::dns::Steerer,
+    routing: Option<events::Routing>,
+    observe: impl FnMut(SimTime) -> Control,
+) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
     let streams = Streams::new(cfg.seed);
     let source = Synthetic::from_config(cfg);
     let http = HttpCacheConfig::default();
@@ -404,6 +520,8 @@ pub fn run_steered(
     let mut model = RequestModel {
         client: client::ClientSide::new(cfg, &streams, cfg.duration),
         attacks,
+        long_rng: streams.stream("events/long-lived"),
+        routing,
         cfg,
         source,
         replay,
@@ -448,6 +566,7 @@ pub fn run_steered(
             pushed_objects: 0,
             push_origin_requests: 0,
             push_origin_bytes: 0,
+            routing: None,
         },
         hier,
     };
@@ -456,6 +575,9 @@ pub fn run_steered(
     model.schedule_push(&mut sched);
     if let Some(first) = model.next_arrival() {
         sched.schedule_at(first.time, Event::Arrival(first));
+    }
+    for (t, p) in model.routing.iter().flat_map(|r| r.failures()) {
+        sched.schedule_at(t, Event::PopFail(p as u32));
     }
     for (i, a) in model.attacks.iter_mut().enumerate() {
         if let Some((t, pop, delay)) = a.next_request() {
@@ -473,6 +595,7 @@ pub fn run_steered(
     model.m.events = sched.executed();
     model.m.client = model.client.m;
     model.m.capacity = model.client.capacity;
+    model.m.routing = model.routing.take();
     match outcome {
         Outcome::Stopped => Ok(None),
         Outcome::Drained => Ok(Some((model.m, model.steer))),

@@ -6,6 +6,7 @@ mod cache;
 mod cli;
 mod determinism;
 mod dns;
+mod events;
 mod geo;
 mod http;
 mod report;

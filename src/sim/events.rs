@@ -1,0 +1,391 @@
+//! Routing events in a run: the BGP side is computed up front (BGP does
+//! not depend on traffic) with `world::dynamic` over the scenario's world,
+//! one convergence per `[[events]]` entry in time order; the request model
+//! then asks, at each arrival, where the group's anycast packets go at
+//! `now` (a binary search in the group's list of changes), whether a PoP
+//! is failed, and whether a long-lived connection's catchment moves while
+//! it is open. docs/bgp.md, "Events in a run".
+
+use super::plan::Routed;
+use crate::bgp::dynamic::{Convergence, Delays, Driver, Event as BgpEvent};
+use crate::bgp::speaker::{Input, SpeakerConfig};
+use crate::engine::{Budget, Scheduler};
+use crate::error::{Error, InputError};
+use crate::rng::Streams;
+use crate::scenario::RunConfig;
+use crate::scenario::events::{Action, EVENT_BGP_BUDGET, EventKind};
+use crate::time::{SimDuration, SimTime};
+use crate::world::dynamic::{Fate, anycast_sessions, timeline, warm_anycast};
+
+/// What one event did to the control plane.
+#[derive(Clone, Debug)]
+pub struct EventOutcome {
+    /// The scenario's time of the event.
+    pub at: SimTime,
+    /// When the change was applied: `at`, or the previous event's
+    /// quiescence if that came later (events do not overlap).
+    pub applied: SimTime,
+    /// The kind of the (first) event of the change.
+    pub kind: EventKind,
+    /// Whether the change merges events of several kinds.
+    pub kinds_differ: bool,
+    pub target: String,
+    pub convergence: Convergence,
+    /// Time until groups with 99% of the demand keep their final fate.
+    pub stable_99: SimDuration,
+    /// Groups whose fate after quiescence differs from before.
+    pub groups_moved: usize,
+    /// Demand share x seconds spent blackholed / looping.
+    pub blackholed_share_s: f64,
+    pub looping_share_s: f64,
+}
+
+/// What the data plane felt, per event (attributed to the latest event
+/// at or before the request's time).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EventCounts {
+    /// Requests that met a blackhole, a loop or a failed PoP.
+    pub failed: u64,
+    /// Retries sent after a failure or a broken connection.
+    pub retried: u64,
+    /// Long-lived connections broken by a catchment change or a failure.
+    pub broken: u64,
+    /// Requests given up after the last retry.
+    pub given_up: u64,
+}
+
+/// The routing side of a run with events.
+#[derive(Clone, Debug)]
+pub struct Routing {
+    pub events: Vec<EventOutcome>,
+    /// Per group: fate before the first event.
+    before: Vec<Fate>,
+    /// Per group: (time, new fate), in time order, over all events.
+    changes: Vec<Vec<(SimTime, Fate)>>,
+    /// Per PoP: [from, to) during which it is failed.
+    down: Vec<Vec<(SimTime, SimTime)>>,
+    /// Per group, per PoP: path RTT when the anycast route ends there.
+    rtt: Vec<Vec<SimDuration>>,
+    /// Client demand weights of the groups.
+    pub weights: Vec<f64>,
+    /// Data-plane counts per event (filled by the run).
+    pub counts: Vec<EventCounts>,
+    /// Requests reaching each PoP's edge per output interval, warmup
+    /// included (`served[interval][pop]`, filled by the run).
+    pub served: Vec<Vec<u64>>,
+    interval: SimDuration,
+}
+
+impl Routing {
+    /// Runs every event of `cfg` through the event-driven BGP, warm-
+    /// started from the static solution of `routed`.
+    pub fn compute(
+        cfg: &RunConfig,
+        routed: &Routed,
+        locate: &dyn Fn(&str, String) -> InputError,
+    ) -> Result<Routing, Error> {
+        let world = &routed.world;
+        let speaker = SpeakerConfig {
+            mrai_ns: cfg.bgp.mrai.as_nanos(),
+            mrai_withdrawals: cfg.bgp.rate_limit_withdrawals,
+            jitter_seed: cfg.seed,
+            ..SpeakerConfig::default()
+        };
+        let net = warm_anycast(world, cfg, speaker)?;
+        let streams = Streams::new(cfg.seed);
+        let mut drv = Driver::new(net, Delays::default(), &streams);
+        let mut sched: Scheduler<BgpEvent> = Scheduler::new();
+        let n = cfg.pops.len();
+        let groups = world.access.len();
+        let mut live = vec![true; n];
+        let mut c = cfg.clone();
+        let mut before = None;
+        let mut changes = vec![Vec::new(); groups];
+        let mut down: Vec<Vec<(SimTime, SimTime)>> = vec![Vec::new(); n];
+        let mut events = Vec::with_capacity(cfg.events.len());
+        let weights: Vec<f64> = cfg.groups.iter().map(|g| g.share).collect();
+        let mut i = 0;
+        while i < cfg.events.len() {
+            let e = &cfg.events[i];
+            if sched.now() < e.at {
+                sched.schedule_at(e.at, BgpEvent::Wake);
+                drv.run(&mut sched, Budget::until(SimTime::MAX))?;
+            }
+            // PoP events at the same time are one change of the CDN's
+            // sessions (one convergence, one row: targets joined by '+').
+            let mut j = i + 1;
+            let is_pop = |a: &Action| !matches!(a, Action::Link { .. });
+            if is_pop(&e.action) {
+                while j < cfg.events.len()
+                    && cfg.events[j].at == e.at
+                    && is_pop(&cfg.events[j].action)
+                {
+                    j += 1;
+                }
+            }
+            let batch = &cfg.events[i..j];
+            let mut input = None;
+            for e in batch {
+                match e.action {
+                    Action::Withdraw(k) => live[k] = false,
+                    Action::Fail(k) => {
+                        live[k] = false;
+                        if down[k].last().is_none_or(|d| d.1 != SimTime::MAX) {
+                            down[k].push((e.at, SimTime::MAX));
+                        }
+                    }
+                    Action::Announce(k) => {
+                        live[k] = true;
+                        if let Some(d) = down[k].last_mut().filter(|d| d.1 == SimTime::MAX) {
+                            d.1 = e.at;
+                        }
+                    }
+                    Action::Prepend { pop, count } => c.pops[pop].prepend = u32::from(count),
+                    Action::Link { a, b, up } => {
+                        let idx = |x: u32| {
+                            world.graph.idx(crate::topology::Asn(x)).ok_or_else(|| {
+                                locate(
+                                    &format!("events[{i}].link"),
+                                    format!("AS{x} is not in the topology"),
+                                )
+                            })
+                        };
+                        let (ia, ib) = (idx(a)?, idx(b)?);
+                        if world.graph.rel(ia, ib).is_none() {
+                            return Err(locate(
+                                &format!("events[{i}].link"),
+                                format!("AS{a} and AS{b} have no link in the topology"),
+                            )
+                            .into());
+                        }
+                        input = Some(Input::Link { a: ia, b: ib, up });
+                    }
+                }
+            }
+            let input = input.unwrap_or_else(|| Input::SetOrigin {
+                origin: world.cdn,
+                sessions: Some(anycast_sessions(world, &c, &live)),
+            });
+            let kind = batch[0].kind;
+            let target = batch
+                .iter()
+                .map(|e| e.target.as_str())
+                .collect::<Vec<_>>()
+                .join("+");
+            let kinds_differ = batch.iter().any(|e| e.kind != kind);
+            i = j;
+            let tl = timeline(&mut drv, &mut sched, world, &c, input, EVENT_BGP_BUDGET)?;
+            let after = tl.after();
+            let groups_moved = tl.before.iter().zip(&after).filter(|(x, y)| x != y).count();
+            let (bh, lp) = tl.lost_share_seconds(&weights);
+            for &(t, g, f) in &tl.changes {
+                changes[g].push((t, f));
+            }
+            events.push(EventOutcome {
+                at: e.at,
+                applied: tl.start,
+                kind,
+                kinds_differ,
+                target,
+                stable_99: tl.stable_after(&weights, 0.99),
+                convergence: tl.convergence,
+                groups_moved,
+                blackholed_share_s: bh,
+                looping_share_s: lp,
+            });
+            before.get_or_insert(tl.before);
+        }
+        let before = before.unwrap_or_default();
+        let rtt = (0..groups)
+            .map(|g| {
+                let here = cfg.cities.get(cfg.groups[g].city).loc;
+                (0..n)
+                    .map(|p| {
+                        let a = &routed.catchments.anycast[g];
+                        if a.pop == Some(p) {
+                            return a.rtt;
+                        }
+                        routed.catchments.unicast_rtt[g][p].unwrap_or_else(|| {
+                            cfg.latency
+                                .rtt_direct(here, cfg.cities.get(cfg.pops[p].city).loc)
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let k = cfg.duration.as_nanos().div_ceil(cfg.interval.as_nanos()) as usize;
+        Ok(Routing {
+            served: vec![vec![0; n]; k],
+            interval: cfg.interval,
+            counts: vec![EventCounts::default(); events.len()],
+            events,
+            before,
+            changes,
+            down,
+            rtt,
+            weights,
+        })
+    }
+
+    /// Counts a request reaching PoP `p`'s edge at `t`.
+    pub fn record_served(&mut self, t: SimTime, p: usize) {
+        let i = ((t.as_nanos() / self.interval.as_nanos()) as usize).min(self.served.len() - 1);
+        self.served[i][p] += 1;
+    }
+
+    /// Where group `g`'s anycast packets go at `t`.
+    pub fn fate_at(&self, g: usize, t: SimTime) -> Fate {
+        let c = &self.changes[g];
+        match c.partition_point(|x| x.0 <= t) {
+            0 => self.before[g],
+            i => c[i - 1].1,
+        }
+    }
+
+    /// Path RTT of group `g` to PoP `p` over the anycast route.
+    pub fn rtt(&self, g: usize, p: usize) -> SimDuration {
+        self.rtt[g][p]
+    }
+
+    /// Whether PoP `p` is failed at `t`.
+    pub fn is_down(&self, p: usize, t: SimTime) -> bool {
+        self.down[p].iter().any(|&(a, b)| a <= t && t < b)
+    }
+
+    /// The first failure of PoP `p` in (t0, t1].
+    pub fn fails_within(&self, p: usize, t0: SimTime, t1: SimTime) -> Option<SimTime> {
+        self.down[p]
+            .iter()
+            .map(|d| d.0)
+            .find(|&a| a > t0 && a <= t1)
+    }
+
+    /// The first time in (t0, t1] at which group `g`'s packets stop going
+    /// to PoP `p` (its catchment moves) or `p` fails: when a connection of
+    /// `g` to `p` open over that span breaks.
+    pub fn breaks_within(&self, g: usize, p: usize, t0: SimTime, t1: SimTime) -> Option<SimTime> {
+        let c = &self.changes[g];
+        let i = c.partition_point(|x| x.0 <= t0);
+        let moved = c[i..]
+            .iter()
+            .take_while(|x| x.0 <= t1)
+            .find(|x| x.1 != Fate::Pop(p))
+            .map(|x| x.0);
+        match (moved, self.fails_within(p, t0, t1)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Failure times of PoPs, (time, PoP), in time order.
+    pub fn failures(&self) -> Vec<(SimTime, usize)> {
+        let mut v: Vec<(SimTime, usize)> = self
+            .down
+            .iter()
+            .enumerate()
+            .flat_map(|(p, d)| d.iter().map(move |x| (x.0, p)))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The counts of the event in force at `t` (the latest at or before it).
+    pub fn counts_at(&mut self, t: SimTime) -> Option<&mut EventCounts> {
+        let i = self.events.partition_point(|e| e.at <= t);
+        if i == 0 {
+            return None;
+        }
+        self.counts.get_mut(i - 1)
+    }
+
+    /// Share of demand per interval whose anycast route ends at each PoP,
+    /// then blackholed, then looping: `out[k][p]` for p in 0..pops, then
+    /// pops (blackhole) and pops+1 (loop).
+    pub fn catchment_series(
+        &self,
+        pops: usize,
+        interval: SimDuration,
+        duration: SimDuration,
+    ) -> Vec<Vec<f64>> {
+        let iv = interval.as_nanos();
+        let k = duration.as_nanos().div_ceil(iv) as usize;
+        let mut out = vec![vec![0.0; pops + 2]; k];
+        let slot = |f: Fate| match f {
+            Fate::Pop(p) => p,
+            Fate::Blackhole => pops,
+            Fate::Loop => pops + 1,
+        };
+        let end = duration.as_nanos();
+        for (g, &w) in self.weights.iter().enumerate() {
+            // Piecewise-constant fate: [t0, t1) -> f.
+            let mut pieces = Vec::new();
+            let mut t0 = 0u64;
+            let mut f = self.before.get(g).copied().unwrap_or(Fate::Blackhole);
+            for &(t, nf) in &self.changes[g] {
+                let t = t.as_nanos().min(end);
+                pieces.push((t0, t, f));
+                t0 = t;
+                f = nf;
+            }
+            pieces.push((t0, end, f));
+            for (a, b, f) in pieces {
+                let mut x = a;
+                while x < b {
+                    let i = (x / iv) as usize;
+                    let stop = ((i as u64 + 1) * iv).min(b);
+                    let len = (((i as u64) + 1) * iv).min(end) - i as u64 * iv;
+                    out[i][slot(f)] += w * (stop - x) as f64 / len as f64;
+                    x = stop;
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two groups (weights 0.75, 0.25); group 0 moves from PoP 0 to a
+    /// blackhole at 15 s and to PoP 1 at 20 s; 10 s intervals over 30 s:
+    ///
+    /// ```text
+    ///   [0,10)  PoP0 1.0
+    ///   [10,20) PoP0 0.25 + 0.375 (g0 half) ; blackhole 0.375
+    ///   [20,30) PoP1 1.0
+    /// ```
+    /// (group 1 is on PoP 1 throughout).
+    #[test]
+    fn catchment_series_and_lookups_by_hand() {
+        let s = |x: u64| SimTime::ZERO + SimDuration::from_secs(x);
+        let r = Routing {
+            events: Vec::new(),
+            before: vec![Fate::Pop(0), Fate::Pop(1)],
+            changes: vec![
+                vec![(s(15), Fate::Blackhole), (s(20), Fate::Pop(1))],
+                vec![],
+            ],
+            down: vec![vec![(s(15), s(25))], vec![]],
+            rtt: vec![vec![SimDuration::ZERO; 2]; 2],
+            weights: vec![0.75, 0.25],
+            counts: Vec::new(),
+            served: Vec::new(),
+            interval: SimDuration::from_secs(10),
+        };
+        let c = r.catchment_series(2, SimDuration::from_secs(10), SimDuration::from_secs(30));
+        let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12);
+        assert!(close(&c[0], &[0.75, 0.25, 0.0, 0.0]), "{:?}", c[0]);
+        assert!(close(&c[1], &[0.375, 0.25, 0.375, 0.0]), "{:?}", c[1]);
+        assert!(close(&c[2], &[0.0, 1.0, 0.0, 0.0]), "{:?}", c[2]);
+        assert_eq!(r.fate_at(0, s(14)), Fate::Pop(0));
+        assert_eq!(r.fate_at(0, s(15)), Fate::Blackhole);
+        assert_eq!(r.fate_at(0, s(29)), Fate::Pop(1));
+        assert!(r.is_down(0, s(15)) && !r.is_down(0, s(25)));
+        assert_eq!(r.breaks_within(0, 0, s(0), s(14)), None);
+        assert_eq!(r.breaks_within(0, 0, s(10), s(30)), Some(s(15)));
+        assert_eq!(r.breaks_within(1, 1, s(0), s(30)), None);
+        assert_eq!(r.breaks_within(1, 0, s(16), s(30)), None);
+        assert_eq!(r.failures(), vec![(s(15), 0)]);
+    }
+}
