@@ -37,6 +37,8 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
     }
     let loaded = load_file(&args.scenario, &sets)?;
     let cfg = validate(&loaded)?;
+    // Refuse before anything starts if it cannot fit in memory.
+    crate::scenario::memory::check(&cfg, &loaded.locator, &crate::scenario::memory::machine())?;
     let out = args
         .out
         .clone()

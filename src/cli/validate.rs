@@ -15,7 +15,12 @@ pub struct ValidateArgs {
 pub fn execute(args: &ValidateArgs) -> crate::Result<()> {
     let mut first_err = None;
     for f in &args.files {
-        match load_file(f, &[]).and_then(|l| validate(&l)) {
+        let machine = crate::scenario::memory::machine();
+        let checked = load_file(f, &[]).and_then(|l| {
+            let cfg = validate(&l)?;
+            crate::scenario::memory::check(&cfg, &l.locator, &machine)
+        });
+        match checked {
             Ok(_) => println!("ok {}", f.display()),
             Err(e) => {
                 if first_err.is_some() {

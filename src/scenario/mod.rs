@@ -12,6 +12,7 @@
 //! the line:column when known, the field path and what would be valid.
 
 pub mod load;
+pub mod memory;
 pub mod raw;
 pub mod validate;
 

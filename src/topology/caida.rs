@@ -122,8 +122,7 @@ impl LoadReport {
 /// Reads a whole file, decompressing it if it starts with the bzip2 magic.
 /// Returns the bytes and whether they were compressed.
 pub fn read_maybe_bz2(path: &Path) -> Result<(Vec<u8>, bool), Error> {
-    let raw =
-        std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let raw = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
     if !is_bz2(&raw) {
         return Ok((raw, false));
     }
@@ -134,10 +133,19 @@ pub fn read_maybe_bz2(path: &Path) -> Result<(Vec<u8>, bool), Error> {
             InputError::new(
                 path.display().to_string(),
                 "",
-                format!("starts like a bzip2 file but does not decompress: {e}"),
+                format!("starts like a bzip2 file but does not decompress: {e} (truncated or corrupt; expected a whole .bz2 file)"),
             )
         })?;
     Ok((out, true))
+}
+
+/// An input file that cannot be read is the user's to fix (exit 2).
+pub fn unreadable(path: &Path, e: &std::io::Error) -> InputError {
+    InputError::new(
+        path.display().to_string(),
+        "",
+        format!("cannot read: {e} (expected a readable file)"),
+    )
 }
 
 /// `BZh` followed by a block-size digit `1`..`9`.
@@ -147,15 +155,19 @@ pub fn is_bz2(bytes: &[u8]) -> bool {
 
 /// Loads a CAIDA as-rel file (serial-1 or serial-2, plain or bz2).
 pub fn load(path: &Path) -> Result<(AsGraph, LoadReport), Error> {
-    let raw =
-        std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    let name = path.display().to_string();
-    if is_bz2(&raw) {
-        let (g, mut r) = parse_bz2_pipelined(&raw, &name, 1 << 20)?;
+    let raw = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
+    Ok(parse_any(&raw, &path.display().to_string())?)
+}
+
+/// Parses the bytes of an as-rel file, plain or bzip2-compressed (detected
+/// by the magic bytes); `file` names it in errors.
+pub fn parse_any(raw: &[u8], file: &str) -> Result<(AsGraph, LoadReport), InputError> {
+    if is_bz2(raw) {
+        let (g, mut r) = parse_bz2_pipelined(raw, file, 1 << 20)?;
         r.compressed = true;
         Ok((g, r))
     } else {
-        Ok(parse(&raw, &name)?)
+        parse(raw, file)
     }
 }
 
@@ -197,7 +209,7 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<(AsGraph, LoadReport), InputErr
     for raw in bytes.split(|&c| c == b'\n') {
         p.line(raw)?;
     }
-    Ok(p.finish())
+    p.finish()
 }
 
 /// Decompresses on a second thread while this one parses, so a bz2 load
@@ -247,7 +259,7 @@ fn parse_bz2_pipelined(
                     result = Err(InputError::new(
                         file,
                         "",
-                        format!("starts like a bzip2 file but does not decompress: {e}"),
+                        format!("starts like a bzip2 file but does not decompress: {e} (truncated or corrupt; expected a whole .bz2 file)"),
                     ));
                     break;
                 }
@@ -266,7 +278,7 @@ fn parse_bz2_pipelined(
         drop(rx);
         result?;
         p.line(&carry)?;
-        Ok(p.finish())
+        p.finish()
     })
 }
 
@@ -381,7 +393,14 @@ impl<'f> LineParser<'f> {
         Ok(())
     }
 
-    fn finish(self) -> (AsGraph, LoadReport) {
+    fn finish(self) -> Result<(AsGraph, LoadReport), InputError> {
+        if self.link_lines == 0 {
+            return Err(InputError::new(
+                self.file,
+                "",
+                "no AS links (expected lines `as1|as2|rel` or `as1|as2|rel|source`; `#` lines are comments)",
+            ));
+        }
         let clique = self.clique.unwrap_or_default();
         let mut b = self.b;
         b.set_clique(clique.clone());
@@ -406,7 +425,7 @@ impl<'f> LineParser<'f> {
             p2c_cycles,
             clique_without_links,
         };
-        (graph, report)
+        Ok((graph, report))
     }
 }
 

@@ -53,7 +53,7 @@ pub fn read_csv(path: &Path) -> Result<CsvTrace, InputError> {
     parse_csv(&text, &file)
 }
 
-pub(crate) fn parse_csv(text: &[u8], file: &str) -> Result<CsvTrace, InputError> {
+pub fn parse_csv(text: &[u8], file: &str) -> Result<CsvTrace, InputError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)

@@ -511,6 +511,20 @@ fn size_model(
                     return Err(err("size.min", format!("{lo} is above max {hi}")));
                 }
             }
+            // A clamp on the wrong side of the median puts at least half of
+            // the objects at one size: almost surely a typo.
+            if let Some(hi) = max.filter(|hi| hi.0 < median.0) {
+                return Err(err(
+                    "size.max",
+                    format!("{hi} is below the median {median} (expected max >= median)"),
+                ));
+            }
+            if let Some(lo) = min.filter(|lo| lo.0 > median.0) {
+                return Err(err(
+                    "size.min",
+                    format!("{lo} is above the median {median} (expected min <= median)"),
+                ));
+            }
             SizeModel::Lognormal {
                 median: median.0 as f64,
                 sigma: *sigma,

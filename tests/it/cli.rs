@@ -2,38 +2,7 @@
 
 use super::{cdnsim, root, stderr, tmp};
 
-/// Every file in tests/bad_inputs/scenarios/ is refused with exit code 2 and
-/// exactly the one-line error written in its first line (`# expect: ...`).
-#[test]
-fn bad_scenarios_give_the_expected_one_line_error() {
-    let dir = root().join("tests/bad_inputs/scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    assert!(files.len() >= 10, "bad-input suite shrank");
-    for f in files {
-        let text = std::fs::read_to_string(&f).unwrap();
-        let first = text.lines().next().unwrap();
-        let expect = first
-            .trim_start_matches("# expect: ")
-            .trim_start_matches("// expect: ");
-        let rel = f
-            .strip_prefix(root())
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string();
-        let expect = expect.replace("FILE", &rel);
-        let out = cdnsim(&["validate", &rel]);
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{rel}: {err}");
-        assert_eq!(err.lines().count(), 1, "{rel}: not one line: {err}");
-        assert_eq!(err.trim_end(), expect, "{rel}");
-        assert!(!err.contains("panicked") && !err.contains("backtrace"));
-    }
-}
+// The bad-input suite (tests/bad_inputs/) is run by `bad_inputs`.
 
 #[test]
 fn bad_set_is_one_line_naming_the_override() {

@@ -1,0 +1,3 @@
+# expect: TODO
+as|1|FRA
+as|1|LHR

@@ -1,0 +1,2 @@
+# expect: TODO
+link|100|102|FRA

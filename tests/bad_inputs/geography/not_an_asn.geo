@@ -1,0 +1,2 @@
+# expect: TODO
+as|one|FRA

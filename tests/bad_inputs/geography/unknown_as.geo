@@ -1,0 +1,2 @@
+# expect: TODO
+as|99999|FRA

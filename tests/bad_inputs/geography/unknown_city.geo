@@ -1,0 +1,2 @@
+# expect: TODO
+as|1|JFK;Atlantis,XX

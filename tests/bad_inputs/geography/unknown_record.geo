@@ -1,0 +1,2 @@
+# expect: TODO
+pop|1|FRA
