@@ -293,14 +293,7 @@ pub fn check(cfg: &RunConfig, loc: &Locator, m: &Machine) -> Result<Estimate, In
         .terms
         .iter()
         .take(3)
-        .map(|t| {
-            format!(
-                "{} {} ({})",
-                t.name,
-                human(t.bytes),
-                t.detail
-            )
-        })
+        .map(|t| format!("{} {} ({})", t.name, human(t.bytes), t.detail))
         .collect();
     Err(loc.error_at(
         main.field,
@@ -361,14 +354,20 @@ mod tests {
         // 1 GB objects in a 2 GB cache would be 2 per PoP; a 100 TB cache
         // is bounded by the requests instead (2k/s x 600 s = 1.2M).
         let (cfg, _) = quick(&["cdn.edge.capacity=100TB"]);
-        let caches = estimate(&cfg).terms.into_iter().find(|t| t.name == "edge caches");
+        let caches = estimate(&cfg)
+            .terms
+            .into_iter()
+            .find(|t| t.name == "edge caches");
         assert_eq!(caches.unwrap().bytes, 1_200_000 * CACHE_BYTES_PER_OBJECT);
         // A fixed 1 MB size and a 100 MB cache: 100 objects per PoP.
         let (cfg, _) = quick(&[
             "workload.catalogs[0].size={dist=\"fixed\",size=\"1MB\"}",
             "cdn.edge.capacity=100MB",
         ]);
-        let caches = estimate(&cfg).terms.into_iter().find(|t| t.name == "edge caches");
+        let caches = estimate(&cfg)
+            .terms
+            .into_iter()
+            .find(|t| t.name == "edge caches");
         assert_eq!(caches.unwrap().bytes, 8 * 100 * CACHE_BYTES_PER_OBJECT);
     }
 
@@ -380,7 +379,10 @@ mod tests {
             source: "test",
         };
         let e = check(&cfg, &loc, &small).unwrap_err().to_string();
-        assert!(e.starts_with("q.toml:36:12: cdn.edge.capacity: estimated memory "), "{e}");
+        assert!(
+            e.starts_with("q.toml:36:12: cdn.edge.capacity: estimated memory "),
+            "{e}"
+        );
         assert!(e.contains("exceeds this machine's 10.5MB (test): base 67.1MB (process, city table), edge caches 20.8MB (324.5k objects x 64 B"), "{e}");
         let big = Machine {
             bytes: 1 << 40,

@@ -293,7 +293,7 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         if !(g.weight.is_finite() && g.weight > 0.0) {
             return Err(err(
                 &format!("clients.groups[{i}].weight"),
-                format!("{} must be a positive number", g.weight),
+                format!("{} must be a positive finite number", g.weight),
             ));
         }
         groups.push(GroupConfig {

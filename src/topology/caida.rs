@@ -139,6 +139,20 @@ pub fn read_maybe_bz2(path: &Path) -> Result<(Vec<u8>, bool), Error> {
     Ok((out, true))
 }
 
+/// Input bytes quoted for an error message: control characters escaped,
+/// cut after [`SHOWN_CHARS`] characters.
+pub fn shown(b: &[u8]) -> String {
+    let text = String::from_utf8_lossy(b);
+    let mut out: String = text.chars().take(SHOWN_CHARS).collect();
+    if text.chars().count() > SHOWN_CHARS {
+        out.push_str("...");
+    }
+    format!("{out:?}")
+}
+
+/// How much of an offending line an error message quotes.
+pub const SHOWN_CHARS: usize = 80;
+
 /// An input file that cannot be read is the user's to fix (exit 2).
 pub fn unreadable(path: &Path, e: &std::io::Error) -> InputError {
     InputError::new(
@@ -259,7 +273,9 @@ fn parse_bz2_pipelined(
                     result = Err(InputError::new(
                         file,
                         "",
-                        format!("starts like a bzip2 file but does not decompress: {e} (truncated or corrupt; expected a whole .bz2 file)"),
+                        format!(
+                            "starts like a bzip2 file but does not decompress: {e} (truncated or corrupt; expected a whole .bz2 file)"
+                        ),
                     ));
                     break;
                 }
@@ -346,8 +362,8 @@ impl<'f> LineParser<'f> {
             (Some(_), Some(_), None) => Serial::Two,
             _ => {
                 return Err(err(format!(
-                    "expected `as1|as2|rel` (serial-1) or `as1|as2|rel|source` (serial-2), got \"{}\"",
-                    String::from_utf8_lossy(line)
+                    "expected `as1|as2|rel` (serial-1) or `as1|as2|rel|source` (serial-2), got {}",
+                    shown(line)
                 )));
             }
         };
@@ -366,8 +382,8 @@ impl<'f> LineParser<'f> {
             let f = trim(f.unwrap_or_default());
             parse_asn(f).ok_or_else(|| {
                 err(format!(
-                    "{which} \"{}\" is not an AS number (expected an integer 0..4294967295)",
-                    String::from_utf8_lossy(f)
+                    "{which} {} is not an AS number (expected an integer 0..4294967295)",
+                    shown(f)
                 ))
             })
         };
@@ -379,8 +395,8 @@ impl<'f> LineParser<'f> {
             b"2" => LinkRel::Sibling,
             other => {
                 return Err(err(format!(
-                    "relationship \"{}\" is not one of -1 (as1 is a provider of as2), 0 (peers), 2 (siblings)",
-                    String::from_utf8_lossy(other)
+                    "relationship {} is not one of -1 (as1 is a provider of as2), 0 (peers), 2 (siblings)",
+                    shown(other)
                 )));
             }
         };

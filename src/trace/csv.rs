@@ -129,7 +129,11 @@ pub fn parse_csv(text: &[u8], file: &str) -> Result<CsvTrace, InputError> {
                     file,
                     Some(line),
                     name,
-                    format!("{v:?} is not a non-negative integer"),
+                    if !v.is_empty() && v.bytes().all(|c| c.is_ascii_digit()) {
+                        format!("{v:?} is too large (at most {})", u64::MAX)
+                    } else {
+                        format!("{v:?} is not a non-negative integer")
+                    },
                 )
             })
         };

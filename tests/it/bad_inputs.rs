@@ -35,11 +35,32 @@ fn substitute(template: &str, file: &str, name: &str, out: &Path) -> Vec<String>
     template
         .split_whitespace()
         .map(|w| {
-            w.replace("FILE", file)
-                .replace("NAME", name)
-                .replace("OUT", out.to_str().unwrap())
+            let w = replace_token(w, "FILE", file);
+            let w = replace_token(&w, "NAME", name);
+            replace_token(&w, "OUT", out.to_str().unwrap())
         })
         .collect()
+}
+
+/// Replaces `token` where it stands alone (not inside a longer word such
+/// as `<FILES>`).
+fn replace_token(text: &str, token: &str, with: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(token) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + token.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if word(before) || word(after) {
+            out.push_str(token);
+        } else {
+            out.push_str(with);
+        }
+        rest = &rest[i + token.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn decode_hex(s: &str) -> Vec<u8> {
@@ -116,7 +137,7 @@ fn read_case(path: &Path, scratch: &Path) -> Case {
             .iter()
             .map(|c| substitute(c, &file, &fname, &out))
             .collect();
-        let expect = expect.replace("FILE", &file);
+        let expect = replace_token(&expect, "FILE", &file);
         return Case {
             rel,
             commands,
@@ -130,7 +151,8 @@ fn read_case(path: &Path, scratch: &Path) -> Case {
         .strip_prefix("# expect: ")
         .or_else(|| first.strip_prefix("// expect: "))
         .unwrap_or_else(|| panic!("{rel}: first line must be `# expect: ...`"))
-        .replace("FILE", &rel);
+        .to_string();
+    let expect = replace_token(&expect, "FILE", &rel);
     let commands = dir_command()
         .iter()
         .map(|c| substitute(c, &rel, &name, &out))
@@ -184,6 +206,9 @@ fn every_bad_input_is_refused_on_one_line_with_exit_2() {
                 .current_dir(root())
                 // A panic would print its backtrace: the check below sees it.
                 .env("RUST_BACKTRACE", "1")
+                // The memory check compares against this, not the machine's
+                // MemTotal, so expectations are the same everywhere.
+                .env("CDNSIM_MEMORY", "16GB")
                 .output()
                 .expect("cdnsim runs");
             let err = String::from_utf8_lossy(&out.stderr);

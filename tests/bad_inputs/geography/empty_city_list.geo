@@ -1,2 +1,2 @@
-# expect: TODO
+# expect: FILE:2: empty city list (expected CITY;CITY;... with IATA codes or Name,CC)
 as|1|
