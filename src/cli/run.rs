@@ -45,7 +45,7 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
         .unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
     let dir = RunDir::create(&out)?;
 
-    let (routes, _routed) = sim::plan(&cfg, &|path, msg| loaded.locator.error_at(path, msg))?;
+    let (routes, routed) = sim::plan(&cfg, &|path, msg| loaded.locator.error_at(path, msg))?;
     let started = Instant::now();
     let show = !args.quiet && std::io::stderr().is_terminal();
     let total = cfg.duration.as_nanos();
@@ -69,11 +69,17 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let Some(m) = metrics else {
+    let Some(mut m) = metrics else {
         return Err(crate::Error::Runtime(
             "run stopped before completion; nothing written".into(),
         ));
     };
+    // Contradictory numbers are a bug: refuse to write them (exit 1).
+    if let Some(r) = &routed {
+        let paths = r.catchments.anycast.iter().map(|p| p.as_path.as_slice());
+        sim::invariants::of_paths(&mut m.invariants, &r.world.graph, paths);
+    }
+    m.invariants.result()?;
     let written = summary::write_all(&dir, &cfg, &routes, &m)?;
     crate::report::write_run(&dir, &written.files)?;
     let final_dir = dir.commit()?;

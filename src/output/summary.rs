@@ -41,6 +41,9 @@ pub struct Summary {
     pub uncacheable_requests: u64,
     pub bytes_served: u64,
     pub events: u64,
+    /// Invariant checks of the run: name -> holds + the numbers compared
+    /// (see `sim::invariants`).
+    pub invariants: crate::sim::invariants::Report,
 }
 
 #[derive(Serialize)]
@@ -156,6 +159,7 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
         uncacheable_requests: m.uncacheable,
         bytes_served: m.edge.bytes,
         events: m.events,
+        invariants: m.invariants.clone(),
     }
 }
 

@@ -22,6 +22,7 @@
 //! transfer time are not modelled yet: this is the "warm connection" view
 //! of a request, stated in the outputs as `transport = "warm-connection"`.
 
+pub mod invariants;
 pub mod plan;
 
 pub use plan::{GroupRoute, plan};
@@ -63,6 +64,17 @@ pub struct RunMetrics {
     /// Measured requests whose response headers forbid storing them
     /// (no-store, private, Set-Cookie by default): always fetched.
     pub uncacheable: u64,
+    /// Measured requests that arrived (counted when issued).
+    pub arrived: u64,
+    /// Measured requests that got no response (none today: nothing fails
+    /// yet; transport and capacity models count theirs here).
+    pub failed: u64,
+    /// Measured misses answered by an origin fetch already in flight (none
+    /// today: request coalescing is not modelled), and their bytes.
+    pub coalesced: u64,
+    pub coalesced_bytes: u64,
+    /// The invariant checks of this run (filled by `cdnsim run`).
+    pub invariants: invariants::Report,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -71,6 +83,12 @@ pub struct PopMetrics {
     pub origin_requests: u64,
     pub origin_bytes: u64,
     pub ttfb: LatencyHistogram,
+    /// Measured edge-cache lookups (storable requests).
+    pub lookups: u64,
+    /// Measured requests that bypassed the edge cache (not storable).
+    pub bypassed: u64,
+    /// High-water mark of the edge cache's resident bytes (whole run).
+    pub peak_bytes: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -143,6 +161,7 @@ impl Model for RequestModel<'_> {
                 }
                 let route = &self.routes[w.group as usize];
                 self.m.issued += 1;
+                self.m.arrived += u64::from(now >= SimTime::ZERO + self.cfg.warmup);
                 let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();
                 let rtt = route.rtt + SimDuration::from_millis_f64(extra_ms);
                 let policy = &self.policies[w.catalog as usize][w.profile as usize];
@@ -165,7 +184,14 @@ impl Model for RequestModel<'_> {
             Event::AtEdge(r) => {
                 let pop = r.pop as usize;
                 // Responses the headers forbid storing go to the origin.
-                let hit = r.storable && self.edges[pop].lookup(r.key);
+                let measured = r.arrived >= SimTime::ZERO + self.cfg.warmup;
+                let hit = if r.storable {
+                    self.m.per_pop[pop].lookups += u64::from(measured);
+                    self.edges[pop].lookup(r.key)
+                } else {
+                    self.m.per_pop[pop].bypassed += u64::from(measured);
+                    false
+                };
                 let mut ttfb = r.rtt + self.cfg.edge.processing;
                 if !hit {
                     let jitter = SimDuration::from_millis_f64(self.noise.jitter_ms());
@@ -213,7 +239,10 @@ impl Model for RequestModel<'_> {
                 gm.ttfb.record(ttfb);
             }
             Event::Fill { pop, key, size } => {
-                self.edges[pop as usize].insert(key, size);
+                let edge = &mut self.edges[pop as usize];
+                edge.insert(key, size);
+                let peak = &mut self.m.per_pop[pop as usize].peak_bytes;
+                *peak = (*peak).max(edge.used_bytes());
             }
         }
     }
@@ -286,6 +315,11 @@ pub fn run(
             events: 0,
             issued: 0,
             uncacheable: 0,
+            arrived: 0,
+            failed: 0,
+            coalesced: 0,
+            coalesced_bytes: 0,
+            invariants: invariants::Report::default(),
         },
     };
     let mut sched = Scheduler::new();
@@ -299,6 +333,7 @@ pub fn run(
         observe,
     )?;
     model.m.events = sched.executed();
+    model.m.invariants = invariants::of_metrics(cfg, &model.m);
     match outcome {
         Outcome::Stopped => Ok(None),
         Outcome::Drained => Ok(Some(model.m)),
