@@ -95,13 +95,17 @@ pub enum Error {
     },
     #[error("{0}")]
     Runtime(String),
+    /// Stopped by Ctrl-C; the message says what was kept.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl Error {
-    /// 2 for invalid input, 1 otherwise.
+    /// 2 for invalid input, 130 when interrupted, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) => 2,
+            Error::Interrupted(_) => crate::cli::interrupt::EXIT_INTERRUPTED,
             _ => 1,
         }
     }

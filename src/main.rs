@@ -1,6 +1,7 @@
 //! The `cdnsim` command. Everything lives in the library; this file only
 //! turns errors into one-line messages and exit codes: 0 ok, 1 runtime
-//! failure, 2 invalid input (scenario, topology, trace or flags).
+//! failure, 2 invalid input (scenario, topology, trace or flags), 130
+//! interrupted by Ctrl-C (nothing written).
 
 use cdnsim::cli::{Cli, execute};
 use clap::Parser;

@@ -44,13 +44,19 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
     let dir = RunDir::create(&out)?;
+    super::interrupt::install();
 
     let (routes, routed) = sim::plan(&cfg, &|path, msg| loaded.locator.error_at(path, msg))?;
     let started = Instant::now();
     let show = !args.quiet && std::io::stderr().is_terminal();
     let total = cfg.duration.as_nanos();
     let mut bar: Option<ProgressBar> = None;
+    let mut stopped_at = None;
     let metrics = sim::run(&cfg, &routes, |now| {
+        if super::interrupt::interrupted() {
+            stopped_at = Some(now);
+            return Control::Stop;
+        }
         if show && bar.is_none() && started.elapsed() > PROGRESS_AFTER {
             let b = ProgressBar::new(total);
             b.set_style(
@@ -69,10 +75,31 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let Some(mut m) = metrics else {
-        return Err(crate::Error::Runtime(
-            "run stopped before completion; nothing written".into(),
-        ));
+    let kept = || {
+        if out.join("summary.json").is_file() {
+            format!(
+                "the previous results in {} are kept as they were",
+                out.display()
+            )
+        } else if out.exists() {
+            format!("{} is left as it was", out.display())
+        } else {
+            format!("no folder {} was created", out.display())
+        }
+    };
+    let Some(mut m) = metrics.filter(|_| !super::interrupt::interrupted()) else {
+        let at = stopped_at.map_or("after the simulation".to_string(), |t| {
+            format!(
+                "at simulated {} of {}",
+                crate::units::format_duration(t - crate::time::SimTime::ZERO),
+                crate::units::format_duration(cfg.duration)
+            )
+        });
+        return Err(crate::Error::Interrupted(format!(
+            "{}: interrupted {at}; nothing of this run was written ({})",
+            cfg.name,
+            kept()
+        )));
     };
     // Contradictory numbers are a bug: refuse to write them (exit 1).
     if let Some(r) = &routed {
