@@ -7,10 +7,10 @@
 //!
 //! - **edge caches**: resident objects x [`CACHE_BYTES_PER_OBJECT`]. A
 //!   PoP's cache holds at most `capacity / mean object size` objects and at
-//!   most the distinct keys that can be requested (catalog objects + churn
-//!   + cache-busting keys); all caches together hold at most one entry per
-//!   request issued. The mean size comes from the size distribution (its
-//!   lower bound for Pareto shapes <= 1, whose mean is infinite).
+//!   most the distinct keys that can be requested (catalog objects, churn
+//!   and cache-busting keys); all caches together hold at most one entry
+//!   per request issued. The mean size comes from the size distribution
+//!   (its lower bound for Pareto shapes <= 1, whose mean is infinite).
 //! - **TinyLFU sketches**: 4 bytes x the sketch width, per PoP.
 //! - **flash-crowd tables**: 16 bytes per member object.
 //! - **latency histograms**: one per PoP, per client group and overall, at
@@ -184,8 +184,7 @@ pub fn estimate(cfg: &RunConfig) -> Estimate {
     if cfg.edge.admission == super::raw::Admission::TinyLfu {
         let objects: u64 = cfg.catalogs.iter().map(|k| k.objects).sum();
         let width = objects
-            .min(crate::sim::TINYLFU_MAX_OBJECTS)
-            .max(64)
+            .clamp(64, crate::sim::TINYLFU_MAX_OBJECTS)
             .next_power_of_two();
         terms.push(Term {
             name: "TinyLFU sketches",

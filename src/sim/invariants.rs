@@ -460,7 +460,8 @@ mod tests {
     /// Each deliberately broken number is caught by the check that owns it.
     #[test]
     fn broken_metric_sets_are_caught() {
-        let cases: [(&str, fn(&mut RunMetrics)); 7] = [
+        type Break = fn(&mut RunMetrics);
+        let cases: [(&str, Break); 7] = [
             ("requests_accounted", |m| m.arrived += 1),
             ("edge_lookups_accounted", |m| m.per_pop[1].lookups -= 1),
             ("edge_within_capacity", |m| {
