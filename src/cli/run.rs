@@ -16,8 +16,9 @@ pub struct RunArgs {
     /// Output folder [default: results/<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Override the scenario's seed.
-    #[arg(long)]
+    /// Override the scenario's seed (0 to 2^63-1: scenario files are TOML,
+    /// whose integers are signed 64-bit).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Override any scenario key, e.g. --set cdn.edge.capacity=4GB (repeatable).
     #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
