@@ -150,6 +150,9 @@ pub fn shown(b: &[u8]) -> String {
     format!("{out:?}")
 }
 
+/// Longest line accepted from a compressed file.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// How much of an offending line an error message quotes.
 pub const SHOWN_CHARS: usize = 80;
 
@@ -289,6 +292,20 @@ fn parse_bz2_pipelined(
                     }
                 }
                 carry.drain(..=end);
+            }
+            // A line without end (a bz2 bomb of one byte repeated) would
+            // grow without bound: no as-rel line is anywhere near this.
+            if carry.len() > MAX_LINE_BYTES {
+                result = Err(InputError::at_line(
+                    file,
+                    Some(p.lineno + 1),
+                    "",
+                    format!(
+                        "line longer than {MAX_LINE_BYTES} bytes (expected `as1|as2|rel` lines), starting {}",
+                        shown(&carry[..SHOWN_CHARS])
+                    ),
+                ));
+                break;
             }
         }
         drop(rx);
