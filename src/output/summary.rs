@@ -52,6 +52,9 @@ pub struct Summary {
     pub edge_compute: Option<ComputeSummary>,
     /// The cache hierarchy and its figures (docs/caches.md).
     pub tiers: TierSummary,
+    /// Invariant checks of the run: name -> holds + the numbers compared
+    /// (see `sim::invariants`).
+    pub invariants: crate::sim::invariants::Report,
 }
 
 #[derive(Serialize)]
@@ -438,6 +441,7 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
                 origin_bytes: m.push_origin_bytes,
             },
         },
+        invariants: m.invariants.clone(),
     }
 }
 

@@ -12,9 +12,10 @@
 //! the line:column when known, the field path and what would be valid.
 
 pub mod load;
+pub mod memory;
 pub mod raw;
-pub mod transport;
 pub mod tiers;
+pub mod transport;
 pub mod validate;
 
 pub use load::{Loaded, load_file, load_str};

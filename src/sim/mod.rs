@@ -40,6 +40,7 @@
 pub mod attack;
 pub mod client;
 pub mod fetch;
+pub mod invariants;
 pub mod plan;
 pub mod purge;
 pub mod push;
@@ -116,6 +117,13 @@ pub struct RunMetrics {
     pub pushed_objects: u64,
     pub push_origin_requests: u64,
     pub push_origin_bytes: u64,
+    /// Measured requests that arrived (counted when issued).
+    pub arrived: u64,
+    /// Measured requests that got no response: dropped at a full PoP
+    /// queue (`client.dropped`) or answered with an error (`errors`).
+    pub failed: u64,
+    /// The invariant checks of this run (BGP paths added by `run_into`).
+    pub invariants: invariants::Report,
 }
 
 /// One cache node's counters (measured requests only).
@@ -128,6 +136,23 @@ pub struct TierMetrics {
     /// Fetches sent to the parent, and their bytes.
     pub fetches: u64,
     pub fetch_bytes: u64,
+    /// Bytes of the coalesced misses.
+    pub coalesced_bytes: u64,
+    /// Cache lookups (storable requests) and requests that passed the
+    /// cache without a lookup (not storable).
+    pub lookups: u64,
+    pub bypassed: u64,
+    /// Background revalidations this node started (fetches sent on a hit),
+    /// and their bytes.
+    pub background: u64,
+    pub background_bytes: u64,
+    /// Requests answered here without a lookup or a fetch (the edge
+    /// function answering by itself), and their bytes.
+    pub local: u64,
+    pub local_bytes: u64,
+    /// High-water mark of the cache's resident bytes (whole run, warmup
+    /// included, pushes included).
+    pub peak_bytes: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -280,6 +305,7 @@ impl Model for RequestModel<'_> {
                 let route = self
                     .steer
                     .choose(now, w.group as usize, key, &|p, k| edges[p].contains(k));
+                self.m.arrived += u64::from(now >= SimTime::ZERO + self.cfg.warmup);
                 let extra_ms = 2.0 * self.noise.access_ms() + self.noise.jitter_ms();
                 let rtt = route.rtt + SimDuration::from_millis_f64(extra_ms);
                 self.steer.observe(now, &route, rtt);
@@ -448,6 +474,9 @@ pub fn run_steered(
             pushed_objects: 0,
             push_origin_requests: 0,
             push_origin_bytes: 0,
+            arrived: 0,
+            failed: 0,
+            invariants: invariants::Report::default(),
         },
         hier,
     };
@@ -473,6 +502,8 @@ pub fn run_steered(
     model.m.events = sched.executed();
     model.m.client = model.client.m;
     model.m.capacity = model.client.capacity;
+    model.m.failed = model.m.client.dropped + model.m.errors;
+    model.m.invariants = invariants::of_metrics(cfg, &model.hier, &model.m);
     match outcome {
         Outcome::Stopped => Ok(None),
         Outcome::Drained => Ok(Some((model.m, model.steer))),
