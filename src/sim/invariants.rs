@@ -40,7 +40,7 @@
 //!   the totals, the upper-tier total is the sum of the upper nodes, per-group
 //!   requests and the TTFB histogram have one sample per served request.
 //! - `timeseries_accounted` (warmup included): requests in the time series
-//!   + requests dropped at a PoP = issued requests; hits never exceed
+//!   plus requests dropped at a PoP = issued requests; hits never exceed
 //!   requests at either level; the series' origin and upper requests
 //!   include at least the measured ones.
 //! - `bgp_paths_valley_free`, `bgp_paths_loop_free` (with a world): every
