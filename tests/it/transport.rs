@@ -155,8 +155,8 @@ fn breakdown_keeps_the_protocols_round_trips() {
 }
 
 /// Edge compute on an all-dynamic catalog: a fixed 5 ms function adds
-/// exactly 5 ms to every dynamic request's server time (same seed, same
-/// other draws); answering at the edge removes every origin request.
+/// 5 ms to every dynamic request's server time (same seed); answering at
+/// the edge removes every origin request.
 #[test]
 fn edge_compute_adds_its_time_and_can_answer_at_the_edge() {
     let dir = tmp("transport-compute");
@@ -180,8 +180,12 @@ fn edge_compute_adds_its_time_and_can_answer_at_the_edge() {
     let fn5 = run(f, &dir.join("fn"), &sets);
     assert_eq!(fn5["edge_compute"]["invocations"], fn5["requests"]);
     assert_eq!(fn5["edge_compute"]["cold_starts"], 0);
+    // The function delays each fetch by 5 ms, so fetches (and their
+    // jitter draws from one stream) interleave in another order: the same
+    // draws, partly assigned to other requests (warmup boundary included),
+    // so the means agree to within a few microseconds, not exactly.
     let d = server(&fn5) - server(&plain);
-    assert!((d - 5.0).abs() < 0.002, "{d}");
+    assert!((d - 5.0).abs() < 0.02, "{d}");
     assert_eq!(fn5["origin_requests"], plain["origin_requests"]);
     let mut sets = short.to_vec();
     sets.push("cdn.compute={ median = \"5ms\", origin_fetch = false }");
