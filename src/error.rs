@@ -95,7 +95,7 @@ pub enum Error {
     },
     #[error("{0}")]
     Runtime(String),
-    /// Stopped by Ctrl-C (SIGINT) or SIGTERM after keeping what was done.
+    /// Stopped by Ctrl-C (SIGINT) or SIGTERM; the message says what was kept.
     #[error("{0}")]
     Interrupted(String),
 }
@@ -105,7 +105,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) => 2,
-            Error::Interrupted(_) => 130,
+            Error::Interrupted(_) => crate::cli::interrupt::EXIT_INTERRUPTED,
             _ => 1,
         }
     }

@@ -1,6 +1,7 @@
 //! The `cdnsim` command. Everything lives in the library; this file only
 //! turns errors into one-line messages and exit codes: 0 ok, 1 runtime
-//! failure, 2 invalid input (scenario, topology, trace or flags).
+//! failure, 2 invalid input (scenario, topology, trace or flags), 130
+//! interrupted by Ctrl-C (nothing written).
 
 use cdnsim::cli::{Cli, execute};
 use clap::Parser;
@@ -26,14 +27,7 @@ fn cdnsim_main() -> i32 {
                     }
                 }
                 _ => {
-                    // clap's message spans several lines; keep its first.
-                    let text = e.render().to_string();
-                    let line = text
-                        .lines()
-                        .next()
-                        .unwrap_or("invalid arguments")
-                        .trim_start_matches("error: ");
-                    eprintln!("cdnsim: {line} (see 'cdnsim --help')");
+                    eprintln!("cdnsim: {} (see 'cdnsim --help')", clap_one_line(&e));
                     2
                 }
             };
@@ -46,4 +40,22 @@ fn cdnsim_main() -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// clap's message on one line: its first line plus the indented detail
+/// lines that follow (e.g. the missing arguments), without the usage.
+fn clap_one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut lines = text.lines();
+    let mut out = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .trim_end()
+        .to_string();
+    for l in lines.take_while(|l| l.starts_with("  ")) {
+        out.push(' ');
+        out.push_str(l.trim());
+    }
+    out.trim_end_matches(':').to_string()
 }

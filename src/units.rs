@@ -116,6 +116,17 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
     Ok(b.round() as u64)
 }
 
+/// A number as a person reads it in an error message: plain for ordinary
+/// magnitudes, scientific (`1e308`) for very large or very small ones.
+pub fn show_f64(x: f64) -> String {
+    let a = x.abs();
+    if x.is_finite() && a != 0.0 && !(1e-4..1e9).contains(&a) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 pub fn format_bytes(b: u64) -> String {
     const SI: [(&str, u64); 4] = [
         ("TB", 1_000_000_000_000),

@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod catchment;
 pub mod compare;
+pub mod interrupt;
 pub mod latency;
 pub mod routes;
 pub mod run;
@@ -14,7 +15,7 @@ pub mod validate;
 
 use clap::{Parser, Subcommand};
 
-pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 runtime failure; 2 invalid input (scenario, topology, trace or flags); 130 interrupted (Ctrl-C).";
+pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 runtime failure; 2 invalid input (scenario, topology, trace or flags); 130 interrupted (Ctrl-C), nothing written.";
 
 #[derive(Parser, Debug)]
 #[command(name = "cdnsim", version, about = "Discrete-event simulator of anycast CDNs", after_help = EXIT_CODES)]

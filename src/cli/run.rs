@@ -17,8 +17,9 @@ pub struct RunArgs {
     /// Output folder [default: results/<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Override the scenario's seed.
-    #[arg(long)]
+    /// Override the scenario's seed (0 to 2^63-1: scenario files are TOML,
+    /// whose integers are signed 64-bit).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Override any scenario key, e.g. --set cdn.edge.capacity=4GB (repeatable).
     #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
@@ -38,10 +39,13 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
     }
     let loaded = load_file(&args.scenario, &sets)?;
     let cfg = validate(&loaded)?;
+    // Refuse before anything starts if it cannot fit in memory.
+    crate::scenario::memory::check(&cfg, &loaded.locator, &crate::scenario::memory::machine())?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
+    super::interrupt::install();
     let started = Instant::now();
     let show = !args.quiet && std::io::stderr().is_terminal();
     if !cfg.effective.cdn.compare.is_empty() {
@@ -67,7 +71,12 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
     }
     let total = cfg.duration.as_nanos();
     let mut bar: Option<ProgressBar> = None;
+    let mut stopped_at = None;
     let finished = run_into(&loaded, &cfg, &out, &[], |now| {
+        if super::interrupt::interrupted() {
+            stopped_at = Some(now);
+            return Control::Stop;
+        }
         if show && bar.is_none() && started.elapsed() > PROGRESS_AFTER {
             let b = ProgressBar::new(total);
             b.set_style(
@@ -86,15 +95,36 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    let kept = || {
+        if out.join("summary.json").is_file() {
+            format!(
+                "the previous results in {} are kept as they were",
+                out.display()
+            )
+        } else if out.exists() {
+            format!("{} is left as it was", out.display())
+        } else {
+            format!("no folder {} was created", out.display())
+        }
+    };
     let Some(Finished {
         dir: final_dir,
         summary: s,
         wall,
     }) = finished
     else {
-        return Err(crate::Error::Runtime(
-            "run stopped before completion; nothing written".into(),
-        ));
+        let at = stopped_at.map_or("after the simulation".to_string(), |t| {
+            format!(
+                "at simulated {} of {}",
+                crate::units::format_duration(t - crate::time::SimTime::ZERO),
+                crate::units::format_duration(cfg.duration)
+            )
+        });
+        return Err(crate::Error::Interrupted(format!(
+            "{}: interrupted {at}; nothing of this run was written ({})",
+            cfg.name,
+            kept()
+        )));
     };
     if !args.quiet {
         println!(
@@ -157,9 +187,11 @@ pub fn run_into(
         (Some(r), false) => Some(sim::events::Routing::compute(cfg, r, &locate)?),
         _ => None,
     };
-    let Some((m, steer)) = sim::run_routed(cfg, &routes, steer, routing, observe)? else {
+    let Some((mut m, steer)) = sim::run_routed(cfg, &routes, steer, routing, observe)? else {
         return Ok(None);
     };
+    // Contradictory numbers are a bug: refuse to write them (exit 1).
+    check_invariants(&mut m, routed.as_ref())?;
     let mut written = summary::write_all(&dir, cfg, &routes, &m)?;
     if cfg.dns.is_some() {
         written.write("steering.csv", &steering::steering_csv(cfg, &steer, &m)?)?;
@@ -183,6 +215,19 @@ pub fn run_into(
     }))
 }
 
+/// Adds the BGP path checks (with a world) to the run's invariant report
+/// and fails when any check does not hold: nothing is written then.
+fn check_invariants(
+    m: &mut sim::RunMetrics,
+    routed: Option<&sim::plan::Routed>,
+) -> crate::Result<()> {
+    if let Some(r) = routed {
+        let paths = r.catchments.anycast.iter().map(|p| p.as_path.as_slice());
+        sim::invariants::of_paths(&mut m.invariants, &r.world.graph, paths);
+    }
+    m.invariants.result()
+}
+
 /// Runs the model with a progress bar once it takes more than a second.
 fn simulate(
     cfg: &crate::scenario::RunConfig,
@@ -194,6 +239,9 @@ fn simulate(
     let total = cfg.duration.as_nanos();
     let mut bar: Option<ProgressBar> = None;
     let out = sim::run_steered(cfg, routes, steer, |now| {
+        if super::interrupt::interrupted() {
+            return Control::Stop;
+        }
         if show && bar.is_none() && started.elapsed() > PROGRESS_AFTER {
             let b = ProgressBar::new(total);
             b.set_style(
@@ -257,11 +305,13 @@ fn run_modes(
             })
             .collect();
         let steer = sim::steering::steerer(&c, &mode_routes, routed, who);
-        let Some((m, steer)) = simulate(&c, &mode_routes, steer, started, show)? else {
-            return Err(crate::Error::Runtime(
-                "run stopped before completion; nothing written".into(),
-            ));
+        let Some((mut m, steer)) = simulate(&c, &mode_routes, steer, started, show)? else {
+            return Err(crate::Error::Interrupted(format!(
+                "{}: interrupted; nothing of this comparison was written",
+                cfg.name
+            )));
         };
+        check_invariants(&mut m, routed)?;
         let sub = RunDir::create(&dir.path().join(&name))?;
         let mut written = summary::write_all(&sub, &c, &mode_routes, &m)?;
         written.write("steering.csv", &steering::steering_csv(&c, &steer, &m)?)?;

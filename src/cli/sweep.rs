@@ -5,7 +5,7 @@
 use crate::error::Error;
 use crate::sweep::{self, Options, slurm, spec};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[derive(clap::Args, Debug)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -66,27 +66,6 @@ pub struct MergeArgs {
     /// Where to write sweep.csv and plots/ [default: the first folder].
     #[arg(long)]
     pub out: Option<PathBuf>,
-}
-
-/// Set by SIGINT / SIGTERM; a second signal exits at once.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    if STOP.swap(true, Ordering::SeqCst) {
-        // SAFETY: _exit is async-signal-safe.
-        unsafe { libc::_exit(130) }
-    }
-}
-
-/// Routes Ctrl-C and SIGTERM (Slurm's scancel) to [`STOP`].
-fn catch_signals() {
-    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    // SAFETY: the handler only touches an atomic and calls _exit, both
-    // async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, handler);
-        libc::signal(libc::SIGTERM, handler);
-    }
 }
 
 fn flag_error(flag: &str, msg: impl Into<String>) -> Error {
@@ -178,7 +157,8 @@ pub fn execute(args: &SweepArgs) -> crate::Result<()> {
         );
         return Ok(());
     }
-    catch_signals();
+    // One handler for the process (SIGINT and SIGTERM): cli::interrupt.
+    super::interrupt::install();
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -202,7 +182,7 @@ pub fn execute(args: &SweepArgs) -> crate::Result<()> {
             out: out.clone(),
             jobs,
             shard,
-            stop: &STOP,
+            stop: super::interrupt::flag(),
             on_done: &on_done,
         },
     )?;

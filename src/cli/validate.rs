@@ -30,7 +30,12 @@ pub fn execute(args: &ValidateArgs) -> crate::Result<()> {
             }
             continue;
         }
-        match load_file(f, &[]).and_then(|l| validate(&l)) {
+        let machine = crate::scenario::memory::machine();
+        let checked = load_file(f, &[]).and_then(|l| {
+            let cfg = validate(&l)?;
+            crate::scenario::memory::check(&cfg, &l.locator, &machine)
+        });
+        match checked {
             Ok(_) => println!("ok {}", f.display()),
             Err(e) => {
                 if first_err.is_some() {

@@ -55,6 +55,10 @@ impl LatencyHistogram {
             self.h.max() as f64 / 1e3
         }
     }
+    /// Heap bytes of the counts array (allocated at creation, fixed).
+    pub fn heap_bytes(&self) -> usize {
+        self.h.distinct_values() * std::mem::size_of::<u64>()
+    }
     pub fn merge(&mut self, other: &LatencyHistogram) {
         self.h.add(&other.h).expect("same bounds");
     }

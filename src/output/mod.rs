@@ -29,7 +29,14 @@ impl RunDir {
         let name = final_dir
             .file_name()
             .ok_or_else(|| {
-                Error::Runtime(format!("output folder {} has no name", final_dir.display()))
+                crate::error::InputError::new(
+                    "--out",
+                    "",
+                    format!(
+                        "output folder {} has no name (expected a folder path such as results/run1)",
+                        final_dir.display()
+                    ),
+                )
             })?
             .to_string_lossy()
             .to_string();

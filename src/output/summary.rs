@@ -55,6 +55,9 @@ pub struct Summary {
     /// Routing events (only when the scenario has `[[events]]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routing_events: Option<super::events::RoutingSummary>,
+    /// Invariant checks of the run: name -> holds + the numbers compared
+    /// (see `sim::invariants`).
+    pub invariants: crate::sim::invariants::Report,
 }
 
 #[derive(Serialize)]
@@ -442,6 +445,7 @@ pub fn summary(cfg: &RunConfig, m: &RunMetrics) -> Summary {
                 origin_bytes: m.push_origin_bytes,
             },
         },
+        invariants: m.invariants.clone(),
     }
 }
 

@@ -283,7 +283,7 @@ fn set_in(
             file,
             path,
             format!(
-                "cannot set {} inside a {}",
+                "cannot set {} inside a value of type {} (expected a path to a table or list)",
                 match seg {
                     Seg::Key(k) => format!("key {k:?}"),
                     Seg::Index(i) => format!("index {i}"),
@@ -392,7 +392,7 @@ mod tests {
             apply_set(&mut t, "seed.x=1")
                 .unwrap_err()
                 .to_string()
-                .contains("cannot set key \"x\" inside a integer")
+                .contains("cannot set key \"x\" inside a value of type integer")
         );
     }
 

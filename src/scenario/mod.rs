@@ -13,9 +13,10 @@
 
 pub mod events;
 pub mod load;
+pub mod memory;
 pub mod raw;
-pub mod transport;
 pub mod tiers;
+pub mod transport;
 pub mod validate;
 
 pub use load::{Loaded, load_file, load_str};

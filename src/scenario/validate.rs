@@ -10,6 +10,10 @@ use crate::geo::{Cities, CityId, LatencyModel};
 use crate::time::SimDuration;
 use std::path::{Path, PathBuf};
 
+/// Longest server processing time accepted (edge or origin): a request
+/// must finish well within the drain limit after the last arrival.
+pub const MAX_PROCESSING: SimDuration = SimDuration::from_secs(600);
+
 /// Largest AS-path prepend accepted.
 pub const MAX_PREPEND: u32 = 16;
 
@@ -197,7 +201,10 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         if !(x.is_finite() && (1.0..=10.0).contains(&x)) {
             return Err(err(
                 "latency.stretch",
-                format!("{x} is out of range (expected 1.0 to 10.0)"),
+                format!(
+                    "{} is out of range (expected 1.0 to 10.0)",
+                    crate::units::show_f64(x)
+                ),
             ));
         }
         latency.stretch = x;
@@ -230,7 +237,10 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         if !(x.is_finite() && (0.0..=3.0).contains(&x)) {
             return Err(err(
                 "latency.access_sigma",
-                format!("{x} is out of range (expected 0 to 3)"),
+                format!(
+                    "{} is out of range (expected 0 to 3)",
+                    crate::units::show_f64(x)
+                ),
             ));
         }
         latency.access_sigma = x;
@@ -307,6 +317,20 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
             "must be positive, e.g. \"2GB\"".into(),
         ));
     }
+    for (path, d) in [
+        ("cdn.edge.processing", s.cdn.edge.processing),
+        ("origin.processing", s.origin.processing),
+    ] {
+        if d.get() > MAX_PROCESSING {
+            return Err(err(
+                path,
+                format!(
+                    "{d} is implausibly large (expected at most {})",
+                    crate::units::format_duration(MAX_PROCESSING)
+                ),
+            ));
+        }
+    }
     let edge = EdgeConfig {
         capacity_bytes: s.cdn.edge.capacity.0,
         policy: s.cdn.edge.policy,
@@ -344,7 +368,10 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         if !(g.weight.is_finite() && g.weight > 0.0) {
             return Err(err(
                 &format!("clients.groups[{i}].weight"),
-                format!("{} must be a positive number", g.weight),
+                format!(
+                    "{} must be a positive finite number",
+                    crate::units::show_f64(g.weight)
+                ),
             ));
         }
         groups.push(GroupConfig {

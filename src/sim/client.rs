@@ -284,15 +284,7 @@ impl ClientSide {
                     bandwidth_bps,
                     loss: p.loss,
                 };
-                transport::request_timing(
-                    &conn,
-                    &path,
-                    &self.tcp,
-                    dns,
-                    server,
-                    size,
-                    &mut self.rng,
-                )
+                transport::request_timing(&conn, &path, &self.tcp, dns, server, size, &mut self.rng)
             }
         };
         if measured {

@@ -198,6 +198,14 @@ impl RequestModel<'_> {
         arrived >= SimTime::ZERO + self.cfg.warmup
     }
 
+    /// Raises `node`'s high-water mark of resident bytes after an insert
+    /// (checked against its capacity by `invariants`).
+    pub(super) fn note_peak(&mut self, node: usize) {
+        let used = self.caches[node].used_bytes();
+        let peak = &mut self.m.tiers[node].peak_bytes;
+        *peak = (*peak).max(used);
+    }
+
     pub(super) fn enforced(&self) -> bool {
         self.cfg.tiers.freshness == Freshness::Enforced
     }
@@ -241,9 +249,12 @@ impl RequestModel<'_> {
     }
 
     fn look_up(&mut self, node: u32, w: &Want, now: SimTime) -> Look {
+        let t = &mut self.m.tiers[node as usize];
         if !w.storable {
+            t.bypassed += u64::from(w.measured);
             return Look::Pass;
         }
+        t.lookups += u64::from(w.measured);
         if !self.caches[node as usize].lookup(w.key) {
             return Look::Miss { held: None };
         }
@@ -282,6 +293,11 @@ impl RequestModel<'_> {
                     .flatten();
                 let id = self.new_fetch(node, w, held, Vec::new(), true);
                 self.m.background_revalidations += u64::from(w.measured);
+                if w.measured {
+                    let t = &mut self.m.tiers[node as usize];
+                    t.background += 1;
+                    t.background_bytes += w.size;
+                }
                 self.send(s, id);
             }
         }
@@ -426,6 +442,7 @@ impl RequestModel<'_> {
             if w.measured {
                 self.m.coalesced += 1;
                 self.m.tiers[node as usize].coalesced += 1;
+                self.m.tiers[node as usize].coalesced_bytes += w.size;
             }
             return;
         }
@@ -539,6 +556,7 @@ impl RequestModel<'_> {
             Status::NotModified if f.storable => {
                 if !self.caches[node].contains(f.key) {
                     self.caches[node].insert(f.key, f.size);
+                    self.note_peak(node);
                 }
                 let m = self.metas[node].entry(f.key).or_insert(Meta {
                     stored: Stored::new(f.sent, now, f.age, None),
@@ -552,6 +570,7 @@ impl RequestModel<'_> {
             }
             Status::Full if f.storable => {
                 self.caches[node].insert(f.key, f.size);
+                self.note_peak(node);
                 self.metas[node].insert(
                     f.key,
                     Meta {
@@ -608,6 +627,7 @@ impl RequestModel<'_> {
         if let Some(rt) = &mut self.routing {
             // In flight to a PoP that failed meanwhile: lost.
             if rt.is_down(pop, now) {
+                self.lost_before_pop(self.measured(r.arrived));
                 self.retry(s, now, r.src, r.attempt, false);
                 return;
             }
@@ -637,6 +657,11 @@ impl RequestModel<'_> {
             };
             self.count(r.pop, w, false);
             self.m.uncacheable += u64::from(w.measured);
+            if w.measured {
+                let t = &mut self.m.tiers[pop];
+                t.local += 1;
+                t.local_bytes += w.size;
+            }
             let done = now + work + self.hier.nodes[pop].processing;
             self.answer_client(s, &r, done, Class::Dynamic);
             return;
@@ -670,6 +695,7 @@ impl RequestModel<'_> {
             .as_ref()
             .and_then(|rt| rt.fails_within(r.pop as usize, reached, leaves))
         {
+            self.m.lost += u64::from(measured);
             self.retry(s, t, r.src, r.attempt, false);
             return;
         }

@@ -41,6 +41,7 @@ pub mod attack;
 pub mod client;
 pub mod fetch;
 pub mod events;
+pub mod invariants;
 pub mod plan;
 pub mod purge;
 pub mod push;
@@ -120,6 +121,20 @@ pub struct RunMetrics {
     pub push_origin_bytes: u64,
     /// Routing events and what the data plane felt (sim/events.rs).
     pub routing: Option<events::Routing>,
+    /// Measured request attempts (counted when issued; a retry after a
+    /// routing loss or a broken connection is another attempt).
+    pub arrived: u64,
+    /// Measured attempts lost to routing events (blackhole, loop, failed
+    /// PoP), and of them those lost before reaching a PoP; attempts lost
+    /// before a PoP, warmup included (for the time-series check).
+    pub lost: u64,
+    pub lost_before_pop: u64,
+    pub lost_unreached: u64,
+    /// Measured requests that got no response: dropped at a full PoP
+    /// queue (`client.dropped`) or answered with an error (`errors`).
+    pub failed: u64,
+    /// The invariant checks of this run (BGP paths added by `run_into`).
+    pub invariants: invariants::Report,
 }
 
 /// One cache node's counters (measured requests only).
@@ -132,6 +147,23 @@ pub struct TierMetrics {
     /// Fetches sent to the parent, and their bytes.
     pub fetches: u64,
     pub fetch_bytes: u64,
+    /// Bytes of the coalesced misses.
+    pub coalesced_bytes: u64,
+    /// Cache lookups (storable requests) and requests that passed the
+    /// cache without a lookup (not storable).
+    pub lookups: u64,
+    pub bypassed: u64,
+    /// Background revalidations this node started (fetches sent on a hit),
+    /// and their bytes.
+    pub background: u64,
+    pub background_bytes: u64,
+    /// Requests answered here without a lookup or a fetch (the edge
+    /// function answering by itself), and their bytes.
+    pub local: u64,
+    pub local_bytes: u64,
+    /// High-water mark of the cache's resident bytes (whole run, warmup
+    /// included, pushes included).
+    pub peak_bytes: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -291,6 +323,9 @@ impl RequestModel<'_> {
         w: crate::workload::Request,
         attempt: u8,
     ) {
+        self.m.issued += 1;
+        let measured = now >= SimTime::ZERO + self.cfg.warmup;
+        self.m.arrived += u64::from(measured);
         // The cache key: the object, or a distinct key when a
         // cache-busting parameter survives key normalisation.
         let key = self.keys.object_key(w.object, w.bust, BUST_PARAM, 0).0;
@@ -319,6 +354,7 @@ impl RequestModel<'_> {
                 _ => true,
             };
             if lost {
+                self.lost_before_pop(measured);
                 self.retry(s, now, w, attempt, false);
                 return;
             }
@@ -351,6 +387,13 @@ impl RequestModel<'_> {
             route.dns + SimDuration::from_nanos(rtt.as_nanos() / 2),
             Event::AtEdge(req),
         );
+    }
+
+    /// Counts an attempt lost before it reached a PoP.
+    fn lost_before_pop(&mut self, measured: bool) {
+        self.m.lost += u64::from(measured);
+        self.m.lost_before_pop += u64::from(measured);
+        self.m.lost_unreached += 1;
     }
 
     /// A request lost at `at` (blackhole, loop, failed PoP) or a broken
@@ -401,7 +444,6 @@ impl Model for RequestModel<'_> {
                 if let Some(next) = self.next_arrival() {
                     s.schedule_at(next.time, Event::Arrival(next));
                 }
-                self.m.issued += 1;
                 self.issue(s, now, w, 0);
             }
             Event::Retry { w, attempt } => self.issue(s, now, w, attempt),
@@ -567,6 +609,12 @@ pub fn run_routed(
             push_origin_requests: 0,
             push_origin_bytes: 0,
             routing: None,
+            arrived: 0,
+            lost: 0,
+            lost_before_pop: 0,
+            lost_unreached: 0,
+            failed: 0,
+            invariants: invariants::Report::default(),
         },
         hier,
     };
@@ -596,6 +644,8 @@ pub fn run_routed(
     model.m.client = model.client.m;
     model.m.capacity = model.client.capacity;
     model.m.routing = model.routing.take();
+    model.m.failed = model.m.client.dropped + model.m.errors;
+    model.m.invariants = invariants::of_metrics(cfg, &model.hier, &model.m);
     match outcome {
         Outcome::Stopped => Ok(None),
         Outcome::Drained => Ok(Some((model.m, model.steer))),

@@ -106,6 +106,7 @@ impl RequestModel<'_> {
         if self.caches[n].insert(key, size) != crate::cache::Insert::Stored {
             return;
         }
+        self.note_peak(n);
         self.m.pushed_objects += 1;
         let every = self.cfg.tiers.change_every[catalog as usize];
         let version = if self.enforced() {

@@ -195,6 +195,11 @@ impl Hierarchy {
         }
     }
 
+    /// Whether `node` fetches every key from an origin site.
+    pub fn to_origin(&self, node: usize) -> bool {
+        matches!(self.rules[node], Rule::Fixed(Parent::Origin(_)))
+    }
+
     /// Where `node` fetches `key` from.
     #[inline]
     pub fn parent(&self, node: u32, key: u64) -> Parent {

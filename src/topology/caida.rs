@@ -122,8 +122,7 @@ impl LoadReport {
 /// Reads a whole file, decompressing it if it starts with the bzip2 magic.
 /// Returns the bytes and whether they were compressed.
 pub fn read_maybe_bz2(path: &Path) -> Result<(Vec<u8>, bool), Error> {
-    let raw =
-        std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let raw = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
     if !is_bz2(&raw) {
         return Ok((raw, false));
     }
@@ -134,10 +133,36 @@ pub fn read_maybe_bz2(path: &Path) -> Result<(Vec<u8>, bool), Error> {
             InputError::new(
                 path.display().to_string(),
                 "",
-                format!("starts like a bzip2 file but does not decompress: {e}"),
+                format!("starts like a bzip2 file but does not decompress: {e} (truncated or corrupt; expected a whole .bz2 file)"),
             )
         })?;
     Ok((out, true))
+}
+
+/// Input bytes quoted for an error message: control characters escaped,
+/// cut after [`SHOWN_CHARS`] characters.
+pub fn shown(b: &[u8]) -> String {
+    let text = String::from_utf8_lossy(b);
+    let mut out: String = text.chars().take(SHOWN_CHARS).collect();
+    if text.chars().count() > SHOWN_CHARS {
+        out.push_str("...");
+    }
+    format!("{out:?}")
+}
+
+/// Longest line accepted from a compressed file.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// How much of an offending line an error message quotes.
+pub const SHOWN_CHARS: usize = 80;
+
+/// An input file that cannot be read is the user's to fix (exit 2).
+pub fn unreadable(path: &Path, e: &std::io::Error) -> InputError {
+    InputError::new(
+        path.display().to_string(),
+        "",
+        format!("cannot read: {e} (expected a readable file)"),
+    )
 }
 
 /// `BZh` followed by a block-size digit `1`..`9`.
@@ -147,15 +172,19 @@ pub fn is_bz2(bytes: &[u8]) -> bool {
 
 /// Loads a CAIDA as-rel file (serial-1 or serial-2, plain or bz2).
 pub fn load(path: &Path) -> Result<(AsGraph, LoadReport), Error> {
-    let raw =
-        std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    let name = path.display().to_string();
-    if is_bz2(&raw) {
-        let (g, mut r) = parse_bz2_pipelined(&raw, &name, 1 << 20)?;
+    let raw = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
+    Ok(parse_any(&raw, &path.display().to_string())?)
+}
+
+/// Parses the bytes of an as-rel file, plain or bzip2-compressed (detected
+/// by the magic bytes); `file` names it in errors.
+pub fn parse_any(raw: &[u8], file: &str) -> Result<(AsGraph, LoadReport), InputError> {
+    if is_bz2(raw) {
+        let (g, mut r) = parse_bz2_pipelined(raw, file, 1 << 20)?;
         r.compressed = true;
         Ok((g, r))
     } else {
-        Ok(parse(&raw, &name)?)
+        parse(raw, file)
     }
 }
 
@@ -197,7 +226,7 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<(AsGraph, LoadReport), InputErr
     for raw in bytes.split(|&c| c == b'\n') {
         p.line(raw)?;
     }
-    Ok(p.finish())
+    p.finish()
 }
 
 /// Decompresses on a second thread while this one parses, so a bz2 load
@@ -247,7 +276,9 @@ fn parse_bz2_pipelined(
                     result = Err(InputError::new(
                         file,
                         "",
-                        format!("starts like a bzip2 file but does not decompress: {e}"),
+                        format!(
+                            "starts like a bzip2 file but does not decompress: {e} (truncated or corrupt; expected a whole .bz2 file)"
+                        ),
                     ));
                     break;
                 }
@@ -262,11 +293,25 @@ fn parse_bz2_pipelined(
                 }
                 carry.drain(..=end);
             }
+            // A line without end (a bz2 bomb of one byte repeated) would
+            // grow without bound: no as-rel line is anywhere near this.
+            if carry.len() > MAX_LINE_BYTES {
+                result = Err(InputError::at_line(
+                    file,
+                    Some(p.lineno + 1),
+                    "",
+                    format!(
+                        "line longer than {MAX_LINE_BYTES} bytes (expected `as1|as2|rel` lines), starting {}",
+                        shown(&carry[..SHOWN_CHARS])
+                    ),
+                ));
+                break;
+            }
         }
         drop(rx);
         result?;
         p.line(&carry)?;
-        Ok(p.finish())
+        p.finish()
     })
 }
 
@@ -334,8 +379,8 @@ impl<'f> LineParser<'f> {
             (Some(_), Some(_), None) => Serial::Two,
             _ => {
                 return Err(err(format!(
-                    "expected `as1|as2|rel` (serial-1) or `as1|as2|rel|source` (serial-2), got \"{}\"",
-                    String::from_utf8_lossy(line)
+                    "expected `as1|as2|rel` (serial-1) or `as1|as2|rel|source` (serial-2), got {}",
+                    shown(line)
                 )));
             }
         };
@@ -354,8 +399,8 @@ impl<'f> LineParser<'f> {
             let f = trim(f.unwrap_or_default());
             parse_asn(f).ok_or_else(|| {
                 err(format!(
-                    "{which} \"{}\" is not an AS number (expected an integer 0..4294967295)",
-                    String::from_utf8_lossy(f)
+                    "{which} {} is not an AS number (expected an integer 0..4294967295)",
+                    shown(f)
                 ))
             })
         };
@@ -367,8 +412,8 @@ impl<'f> LineParser<'f> {
             b"2" => LinkRel::Sibling,
             other => {
                 return Err(err(format!(
-                    "relationship \"{}\" is not one of -1 (as1 is a provider of as2), 0 (peers), 2 (siblings)",
-                    String::from_utf8_lossy(other)
+                    "relationship {} is not one of -1 (as1 is a provider of as2), 0 (peers), 2 (siblings)",
+                    shown(other)
                 )));
             }
         };
@@ -381,7 +426,14 @@ impl<'f> LineParser<'f> {
         Ok(())
     }
 
-    fn finish(self) -> (AsGraph, LoadReport) {
+    fn finish(self) -> Result<(AsGraph, LoadReport), InputError> {
+        if self.link_lines == 0 {
+            return Err(InputError::new(
+                self.file,
+                "",
+                "no AS links (expected lines `as1|as2|rel` or `as1|as2|rel|source`; `#` lines are comments)",
+            ));
+        }
         let clique = self.clique.unwrap_or_default();
         let mut b = self.b;
         b.set_clique(clique.clone());
@@ -406,7 +458,7 @@ impl<'f> LineParser<'f> {
             p2c_cycles,
             clique_without_links,
         };
-        (graph, report)
+        Ok((graph, report))
     }
 }
 

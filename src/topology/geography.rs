@@ -241,7 +241,7 @@ impl Geography {
         streams: &Streams,
     ) -> Result<(Geography, GeoReport), Error> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            .map_err(|e| crate::topology::caida::unreadable(path, &e))?;
         Ok(Geography::parse(
             &text,
             &path.display().to_string(),

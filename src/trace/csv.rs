@@ -53,7 +53,7 @@ pub fn read_csv(path: &Path) -> Result<CsvTrace, InputError> {
     parse_csv(&text, &file)
 }
 
-pub(crate) fn parse_csv(text: &[u8], file: &str) -> Result<CsvTrace, InputError> {
+pub fn parse_csv(text: &[u8], file: &str) -> Result<CsvTrace, InputError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
@@ -129,7 +129,11 @@ pub(crate) fn parse_csv(text: &[u8], file: &str) -> Result<CsvTrace, InputError>
                     file,
                     Some(line),
                     name,
-                    format!("{v:?} is not a non-negative integer"),
+                    if !v.is_empty() && v.bytes().all(|c| c.is_ascii_digit()) {
+                        format!("{v:?} is too large (at most {})", u64::MAX)
+                    } else {
+                        format!("{v:?} is not a non-negative integer")
+                    },
                 )
             })
         };

@@ -2,7 +2,7 @@
 //! CSV format. Both give [`Request`]s in file order; errors are
 //! [`InputError`]s naming the file and the record (binary) or line (CSV).
 
-mod csv;
+pub mod csv;
 mod oracle;
 
 pub use csv::{CsvTrace, read_csv};

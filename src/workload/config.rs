@@ -281,7 +281,10 @@ pub fn validate(w: &raw::Workload, loc: &Locator) -> Result<WorkloadConfig, Inpu
         if !(c.zipf_alpha.is_finite() && (0.0..=5.0).contains(&c.zipf_alpha)) {
             return Err(err(
                 &p("zipf_alpha"),
-                format!("{} is out of range (expected 0 to 5)", c.zipf_alpha),
+                format!(
+                    "{} is out of range (expected 0 to 5)",
+                    crate::units::show_f64(c.zipf_alpha)
+                ),
             ));
         }
         let size = size_model(&c.size, loc, &p)?;
@@ -290,7 +293,8 @@ pub fn validate(w: &raw::Workload, loc: &Locator) -> Result<WorkloadConfig, Inpu
                 return Err(err(
                     &p("compression"),
                     format!(
-                        "{x} is out of range (expected wire bytes per stored byte, above 0 and at most 1)"
+                        "{} is out of range (expected wire bytes per stored byte, above 0 and at most 1)",
+                        crate::units::show_f64(x)
                     ),
                 ));
             }
@@ -361,7 +365,10 @@ pub fn validate(w: &raw::Workload, loc: &Locator) -> Result<WorkloadConfig, Inpu
             if !(f.multiplier.is_finite() && f.multiplier >= 1.0 && f.multiplier <= 1e9) {
                 return Err(err(
                     &fp("multiplier"),
-                    format!("{} is out of range (expected 1 to 1e9)", f.multiplier),
+                    format!(
+                        "{} is out of range (expected 1 to 1e9)",
+                        crate::units::show_f64(f.multiplier)
+                    ),
                 ));
             }
             if f.duration.get() == SimDuration::ZERO {
@@ -437,13 +444,19 @@ pub fn validate(w: &raw::Workload, loc: &Locator) -> Result<WorkloadConfig, Inpu
             if !(peak_hour.is_finite() && (0.0..=24.0).contains(peak_hour)) {
                 return Err(err(
                     "workload.diurnal.peak_hour",
-                    format!("{peak_hour} is out of range (expected 0 to 24)"),
+                    format!(
+                        "{} is out of range (expected 0 to 24)",
+                        crate::units::show_f64(*peak_hour)
+                    ),
                 ));
             }
             if !(amplitude.is_finite() && (0.0..=1.0).contains(amplitude)) {
                 return Err(err(
                     "workload.diurnal.amplitude",
-                    format!("{amplitude} is out of range (expected 0 to 1)"),
+                    format!(
+                        "{} is out of range (expected 0 to 1)",
+                        crate::units::show_f64(*amplitude)
+                    ),
                 ));
             }
             super::arrivals::DiurnalProfile::Sinusoid {
@@ -480,7 +493,10 @@ fn size_model(
         } else {
             Err(err(
                 path,
-                format!("{shape} is out of range (expected 0.05 to 10)"),
+                format!(
+                    "{} is out of range (expected 0.05 to 10)",
+                    crate::units::show_f64(shape)
+                ),
             ))
         }
     };
@@ -503,13 +519,30 @@ fn size_model(
             if !(sigma.is_finite() && (0.0..=5.0).contains(sigma)) {
                 return Err(err(
                     "size.sigma",
-                    format!("{sigma} is out of range (expected 0 to 5)"),
+                    format!(
+                        "{} is out of range (expected 0 to 5)",
+                        crate::units::show_f64(*sigma)
+                    ),
                 ));
             }
             if let (Some(lo), Some(hi)) = (min, max) {
                 if lo.0 > hi.0 {
                     return Err(err("size.min", format!("{lo} is above max {hi}")));
                 }
+            }
+            // A clamp on the wrong side of the median puts at least half of
+            // the objects at one size: almost surely a typo.
+            if let Some(hi) = max.filter(|hi| hi.0 < median.0) {
+                return Err(err(
+                    "size.max",
+                    format!("{hi} is below the median {median} (expected max >= median)"),
+                ));
+            }
+            if let Some(lo) = min.filter(|lo| lo.0 > median.0) {
+                return Err(err(
+                    "size.min",
+                    format!("{lo} is above the median {median} (expected min <= median)"),
+                ));
             }
             SizeModel::Lognormal {
                 median: median.0 as f64,

@@ -92,6 +92,24 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
         .as_ref()
         .ok_or_else(|| locate("world", "an AS-level world is required".into()))?;
     let (g0, report) = caida::load(&wcfg.topology)?;
+    // A provider-customer cycle makes "customer route" and customer cones
+    // (which choose transit providers) meaningless, and real inferred
+    // topologies have none: refuse rather than route on it quietly.
+    // `topology info` still loads such a file and lists the cycles.
+    if let Some(c) = report.p2c_cycles.first() {
+        let names: Vec<String> = c.iter().take(6).map(|a| a.0.to_string()).collect();
+        return Err(InputError::new(
+            wcfg.topology.display().to_string(),
+            "",
+            format!(
+                "{} provider-customer cycle(s), e.g. {{{}{}}}: a provider-to-customer relation must be acyclic for valley-free routing (run `cdnsim topology info` on it to list them)",
+                report.p2c_cycles.len(),
+                names.join(" "),
+                if c.len() > 6 { " ..." } else { "" }
+            ),
+        )
+        .into());
+    }
     let mut warnings = report.warnings();
     let streams = Streams::new(WORLD_PLACEMENT_SEED);
     let geo0 = match &wcfg.geography {

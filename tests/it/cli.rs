@@ -2,38 +2,7 @@
 
 use super::{cdnsim, root, stderr, tmp};
 
-/// Every file in tests/bad_inputs/scenarios/ is refused with exit code 2 and
-/// exactly the one-line error written in its first line (`# expect: ...`).
-#[test]
-fn bad_scenarios_give_the_expected_one_line_error() {
-    let dir = root().join("tests/bad_inputs/scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    assert!(files.len() >= 10, "bad-input suite shrank");
-    for f in files {
-        let text = std::fs::read_to_string(&f).unwrap();
-        let first = text.lines().next().unwrap();
-        let expect = first
-            .trim_start_matches("# expect: ")
-            .trim_start_matches("// expect: ");
-        let rel = f
-            .strip_prefix(root())
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string();
-        let expect = expect.replace("FILE", &rel);
-        let out = cdnsim(&["validate", &rel]);
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{rel}: {err}");
-        assert_eq!(err.lines().count(), 1, "{rel}: not one line: {err}");
-        assert_eq!(err.trim_end(), expect, "{rel}");
-        assert!(!err.contains("panicked") && !err.contains("backtrace"));
-    }
-}
+// The bad-input suite (tests/bad_inputs/) is run by `bad_inputs`.
 
 #[test]
 fn bad_set_is_one_line_naming_the_override() {
@@ -227,4 +196,100 @@ fn validate_reports_each_bad_file_and_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stdout).contains("ok scenarios/quickstart.toml"));
     assert_eq!(stderr(&o).lines().count(), 2, "{}", stderr(&o));
+}
+
+/// Starts a long run into `out`, waits until it is under way (its hidden
+/// partial folder exists), sends SIGINT and returns (exit code, stderr).
+#[cfg(unix)]
+fn interrupt_long_run(base: &std::path::Path, out: &std::path::Path) -> (Option<i32>, String) {
+    let partial = |b: &std::path::Path| {
+        std::fs::read_dir(b).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".partial-")
+        })
+    };
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cdnsim"))
+        .args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--set",
+            "duration=10h",
+            "--set",
+            "warmup=0s",
+            "--set",
+            "output.interval=1h",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(root())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !partial(base) && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Let the world build and the simulation start.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Ctrl-C stops a run cleanly: exit 130, one line saying what was kept, no
+/// folder (final or partial) left, and earlier results untouched.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_and_says_what_was_kept() {
+    let base = tmp("sigint");
+    let out = base.join("q");
+    let (code, err) = interrupt_long_run(&base, &out);
+    assert_eq!(code, Some(130), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("quickstart: interrupted at simulated ")
+            && err.trim_end().ends_with(&format!(
+                "of 10h; nothing of this run was written (no folder {} was created)",
+                out.display()
+            )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&base).unwrap().count(), 0, "left behind");
+
+    // With earlier results in the folder: they stay byte for byte.
+    let o = cdnsim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--set",
+        "duration=10s",
+        "--set",
+        "warmup=1s",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = std::fs::read(out.join("summary.json")).unwrap();
+    let (code, err) = interrupt_long_run(&base, &out);
+    assert_eq!(code, Some(130), "{err}");
+    assert!(
+        err.trim_end().ends_with(&format!(
+            "(the previous results in {} are kept as they were)",
+            out.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), before);
+    assert_eq!(
+        std::fs::read_dir(&base).unwrap().count(),
+        1,
+        "only the old results"
+    );
+    std::fs::remove_dir_all(base).unwrap();
 }

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per behaviour (STYLE.md #14).
 
 mod anycast;
+mod bad_inputs;
 mod bgp;
 mod cache;
 mod cli;
