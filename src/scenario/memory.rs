@@ -11,6 +11,8 @@
 //!   and cache-busting keys); all caches together hold at most one entry
 //!   per request issued. The mean size comes from the size distribution
 //!   (its lower bound for Pareto shapes <= 1, whose mean is infinite).
+//! - **upper-tier caches** and **freshness facts** (one per cache and key
+//!   ever stored, [`FRESHNESS_BYTES_PER_KEY`]) are estimated the same way.
 //! - **TinyLFU sketches**: 4 bytes x the sketch width, per PoP.
 //! - **flash-crowd tables**: 16 bytes per member object.
 //! - **latency histograms**: one per PoP, per client group and overall, at
@@ -32,6 +34,11 @@ use crate::workload::config::SizeModel;
 /// Heap bytes per resident cache object: slab entry (24 B), open-addressing
 /// index slot at <= 50% load (16 B) and policy metadata, rounded up.
 pub const CACHE_BYTES_PER_OBJECT: u64 = 64;
+/// Bytes per (cache, key) ever stored of the freshness facts the request
+/// model keeps beside each cache (`sim::fetch::Meta` in a hash map: 48 B
+/// of value, an 8 B key, control bytes and load factor), evicted keys
+/// included.
+pub const FRESHNESS_BYTES_PER_KEY: u64 = 72;
 /// Graph, geography and routing tables per byte of topology text.
 pub const WORLD_BYTES_PER_TOPOLOGY_BYTE: u64 = 16;
 /// Assumed compression ratio of a bz2 topology file.
@@ -181,6 +188,52 @@ pub fn estimate(cfg: &RunConfig) -> Estimate {
             count(distinct)
         ),
     }];
+    // Upper tiers (cdn.tiers): each holds at most capacity / mean size.
+    let uppers: Vec<u64> = if cfg.tiers.mode == super::tiers::TierMode::None {
+        Vec::new()
+    } else {
+        cfg.tiers
+            .upper
+            .iter()
+            .map(|u| ((u.capacity_bytes as f64 / mean).ceil() as u64).min(distinct))
+            .collect()
+    };
+    if !uppers.is_empty() {
+        let resident = uppers.iter().sum::<u64>().min(requests);
+        terms.push(Term {
+            name: "upper-tier caches",
+            bytes: resident.saturating_mul(CACHE_BYTES_PER_OBJECT),
+            field: "cdn.tiers.capacity",
+            detail: format!(
+                "{} objects x {CACHE_BYTES_PER_OBJECT} B over {} upper tiers",
+                count(resident),
+                uppers.len()
+            ),
+        });
+    }
+    // Freshness facts: one per (cache, key) ever stored, evicted ones
+    // included; each store is caused by a request.
+    let by_keys = pops
+        .saturating_mul(distinct)
+        .saturating_add((uppers.len() as u64).saturating_mul(distinct));
+    let ever = pops
+        .saturating_mul(distinct)
+        .min(requests)
+        .saturating_add((uppers.len() as u64).saturating_mul(distinct).min(requests));
+    terms.push(Term {
+        name: "freshness facts",
+        bytes: ever.saturating_mul(FRESHNESS_BYTES_PER_KEY),
+        // Bounded by the keys, or by the requests that store them.
+        field: if by_keys <= ever {
+            "workload.catalogs"
+        } else {
+            "duration"
+        },
+        detail: format!(
+            "{} (cache, key) pairs ever stored x {FRESHNESS_BYTES_PER_KEY} B",
+            count(ever)
+        ),
+    });
     if cfg.edge.admission == super::raw::Admission::TinyLfu {
         let objects: u64 = cfg.catalogs.iter().map(|k| k.objects).sum();
         let width = objects
@@ -378,11 +431,13 @@ mod tests {
             source: "test",
         };
         let e = check(&cfg, &loc, &small).unwrap_err().to_string();
+        // The quickstart's 1.2 M requests bound the freshness facts (one per
+        // (cache, key) ever stored): the largest term, located at `duration`.
         assert!(
-            e.starts_with("q.toml:36:12: cdn.edge.capacity: estimated memory "),
+            e.starts_with("q.toml:") && e.contains(": duration: estimated memory "),
             "{e}"
         );
-        assert!(e.contains("exceeds this machine's 10.5MB (test): base 67.1MB (process, city table), edge caches 20.8MB (324.5k objects x 64 B"), "{e}");
+        assert!(e.contains("exceeds this machine's 10.5MB (test): freshness facts 86.4MB (1.20M (cache, key) pairs ever stored x 72 B), base 67.1MB (process, city table), edge caches 20.8MB (324.5k objects x 64 B"), "{e}");
         let big = Machine {
             bytes: 1 << 40,
             source: "test",

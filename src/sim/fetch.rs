@@ -536,7 +536,10 @@ impl RequestModel<'_> {
         // A fill reaching an edge whose PoP failed meanwhile is dropped
         // (its client waiters are lost in `answer_client`).
         let down = node < self.hier.edges
-            && self.routing.as_ref().is_some_and(|rt| rt.is_down(node, now));
+            && self
+                .routing
+                .as_ref()
+                .is_some_and(|rt| rt.is_down(node, now));
         if f.storable && f.status != Status::Error && !self.purged.is_empty() {
             self.purged.remove(&(f.node, f.key));
         }

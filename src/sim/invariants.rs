@@ -647,7 +647,7 @@ mod tests {
         type Break = fn(&mut RunMetrics, usize);
         let cases: [(&str, Break); 14] = [
             ("requests_accounted", |m, _| m.arrived += 1),
-            ("requests_accounted", |m, _| m.lost += 1),
+            ("requests_accounted", |m, _| m.lost_before_pop += 1),
             ("requests_accounted", |m, _| m.client.dropped += 1),
             ("edge_lookups_accounted", |m, _| m.tiers[1].lookups -= 1),
             ("upper_lookups_accounted", |m, s| m.tiers[s].lookups += 1),

@@ -39,8 +39,8 @@
 
 pub mod attack;
 pub mod client;
-pub mod fetch;
 pub mod events;
+pub mod fetch;
 pub mod invariants;
 pub mod plan;
 pub mod purge;
