@@ -198,6 +198,20 @@ impl RequestModel<'_> {
         arrived >= SimTime::ZERO + self.cfg.warmup
     }
 
+    /// What a client request asks of its edge.
+    fn want(&self, r: &Request) -> Want {
+        Want {
+            key: r.key,
+            size: r.size,
+            storable: r.storable,
+            measured: self.measured(r.arrived),
+            cause: r.arrived,
+            catalog: r.catalog,
+            profile: r.profile,
+            object: r.object,
+        }
+    }
+
     /// Raises `node`'s high-water mark of resident bytes after an insert
     /// (checked against its capacity by `invariants`).
     pub(super) fn note_peak(&mut self, node: usize) {
@@ -307,16 +321,7 @@ impl RequestModel<'_> {
     pub(super) fn at_edge(&mut self, s: &mut Scheduler<Event>, r: Request) {
         let now = s.now();
         let node = r.pop;
-        let w = Want {
-            key: r.key,
-            size: r.size,
-            storable: r.storable,
-            measured: self.measured(r.arrived),
-            cause: r.arrived,
-            catalog: r.catalog,
-            profile: r.profile,
-            object: r.object,
-        };
+        let w = self.want(&r);
         let look = self.look(node, &w, now);
         let hit = matches!(look, Look::Fresh | Look::Stale { .. });
         self.count(node, w, hit);
@@ -648,16 +653,7 @@ impl RequestModel<'_> {
         let work = queued + compute.map_or(SimDuration::ZERO, |(c, _)| c.time);
         if compute.is_some_and(|(_, fetch)| !fetch) {
             // The edge function answers by itself: no cache, no fetch.
-            let w = Want {
-                key: r.key,
-                size: r.size,
-                storable: r.storable,
-                measured: self.measured(r.arrived),
-                cause: r.arrived,
-                catalog: r.catalog,
-                profile: r.profile,
-                object: r.object,
-            };
+            let w = self.want(&r);
             self.count(r.pop, w, false);
             self.m.uncacheable += u64::from(w.measured);
             if w.measured {

@@ -105,14 +105,7 @@ fn every_scenario_is_identical_across_thread_counts() {
             .to_str()
             .unwrap()
             .to_string();
-        // As in `scenarios::`: routing events must fall within the run, so
-        // scenarios with events keep their duration at a low request rate.
-        let events = std::fs::read_to_string(&f).unwrap().contains("[[events]]");
-        let short = if events {
-            ["clients.rate=50/s", "warmup=10s", "output.interval=10s"]
-        } else {
-            ["duration=20s", "warmup=2s", "output.interval=1s"]
-        };
+        let short = super::shortened(&f);
         let mut first: Option<(usize, Vec<(String, u64)>)> = None;
         for threads in [1usize, 2, 4] {
             let out = base.join(format!(

@@ -67,3 +67,17 @@ pub fn quickstart_without_world() -> String {
     assert!(!out.contains("[world]") && out.contains("steering = \"nearest\""));
     out
 }
+
+/// `--set` overrides that shorten a scenario for a test run. Routing events
+/// must fall within the run, so scenarios with `[[events]]` keep their
+/// duration at a low request rate; the others run 20 s.
+pub fn shortened(scenario: &Path) -> [&'static str; 3] {
+    let events = std::fs::read_to_string(scenario)
+        .unwrap()
+        .contains("[[events]]");
+    if events {
+        ["clients.rate=50/s", "warmup=10s", "output.interval=10s"]
+    } else {
+        ["duration=20s", "warmup=2s", "output.interval=1s"]
+    }
+}

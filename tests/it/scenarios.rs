@@ -22,14 +22,8 @@ fn every_scenario_validates_and_runs_shortened() {
         let v = cdnsim(&["validate", &rel]);
         assert!(v.status.success(), "{rel}: {}", stderr(&v));
         let out = base.join(f.file_stem().unwrap());
-        // Routing events must fall within the run: scenarios with events
-        // keep their duration, at a low request rate.
         let events = std::fs::read_to_string(&f).unwrap().contains("[[events]]");
-        let short = if events {
-            ["clients.rate=50/s", "warmup=10s", "output.interval=10s"]
-        } else {
-            ["duration=20s", "warmup=2s", "output.interval=1s"]
-        };
+        let short = super::shortened(&f);
         let r = cdnsim(&[
             "run",
             &rel,
