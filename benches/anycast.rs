@@ -7,55 +7,21 @@
 //! catchments, in parallel over prefixes on 2 rayon threads. Target
 //! <= 10 s. Skips with a printed reason when the data is absent.
 
-use cdnsim::geo::{Cities, LatLon};
+use cdnsim::geo::Cities;
 use cdnsim::scenario::{RunConfig, load_str, validate};
-use cdnsim::topology::geography::city_token;
 use cdnsim::world::{self, catchment};
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::path::PathBuf;
 use std::time::Instant;
+
+#[path = "drivers/colo_world.rs"]
+mod colo_world;
+use colo_world::{data, pop_cities};
 
 const POPS: usize = 300;
 
-fn data(rel: &str) -> PathBuf {
-    cdnsim::reference_data::dir()
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")))
-        .join(rel)
-}
-
-/// PoP cities: the first `POPS` colos resolving to distinct cities.
-fn pop_cities(cities: &Cities, colos: &str) -> Vec<String> {
-    let mut rdr = csv::Reader::from_reader(colos.as_bytes());
-    let head = rdr.headers().unwrap().clone();
-    let col = |n: &str| head.iter().position(|h| h == n).unwrap();
-    let (colo, lat, lon) = (col("colo"), col("lat"), col("lon"));
-    let mut seen = Vec::new();
-    let mut out = Vec::new();
-    for r in rdr.records() {
-        let r = r.unwrap();
-        let id = cities.lookup(&r[colo]).or_else(|| {
-            let p = LatLon {
-                lat: r[lat].parse().ok()?,
-                lon: r[lon].parse().ok()?,
-            };
-            Some(cities.nearest(p))
-        });
-        let Some(id) = id else { continue };
-        if seen.contains(&id) {
-            continue;
-        }
-        seen.push(id);
-        out.push(city_token(cities, id));
-        if out.len() == POPS {
-            break;
-        }
-    }
-    out
-}
-
 fn config(topology: &std::path::Path, colos: &str) -> RunConfig {
     let cities = Cities::embedded();
-    let pops: String = pop_cities(&cities, colos)
+    let pops: String = pop_cities(&cities, colos, POPS)
         .iter()
         .enumerate()
         .map(|(i, c)| format!("  {{ name = \"p{i}\", city = \"{c}\" }},\n"))

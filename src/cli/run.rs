@@ -32,6 +32,48 @@ pub struct RunArgs {
 /// Wall time before a progress bar appears.
 const PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
+/// The terminal progress bar of a run: shown on a terminal once the run has
+/// taken [`PROGRESS_AFTER`] of wall time, positioned by simulated time.
+struct Progress {
+    show: bool,
+    started: Instant,
+    total: u64,
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    fn new(show: bool, started: Instant, duration: crate::time::SimDuration) -> Progress {
+        Progress {
+            show,
+            started,
+            total: duration.as_nanos(),
+            bar: None,
+        }
+    }
+
+    fn tick(&mut self, now: SimTime) {
+        if self.show && self.bar.is_none() && self.started.elapsed() > PROGRESS_AFTER {
+            let b = ProgressBar::new(self.total);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} simulated {percent:>3}% [{bar:40}] eta {eta}",
+                )
+                .expect("valid template"),
+            );
+            self.bar = Some(b);
+        }
+        if let Some(b) = &self.bar {
+            b.set_position(now.as_nanos().min(self.total));
+        }
+    }
+
+    fn finish(self) {
+        if let Some(b) = self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
 pub fn execute(args: &RunArgs) -> crate::Result<()> {
     let mut sets = args.sets.clone();
     if let Some(seed) = args.seed {
@@ -69,32 +111,17 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
             args.quiet,
         );
     }
-    let total = cfg.duration.as_nanos();
-    let mut bar: Option<ProgressBar> = None;
+    let mut progress = Progress::new(show, started, cfg.duration);
     let mut stopped_at = None;
     let finished = run_into(&loaded, &cfg, &out, &[], |now| {
         if super::interrupt::interrupted() {
             stopped_at = Some(now);
             return Control::Stop;
         }
-        if show && bar.is_none() && started.elapsed() > PROGRESS_AFTER {
-            let b = ProgressBar::new(total);
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} simulated {percent:>3}% [{bar:40}] eta {eta}",
-                )
-                .expect("valid template"),
-            );
-            bar = Some(b);
-        }
-        if let Some(b) = &bar {
-            b.set_position(now.as_nanos().min(total));
-        }
+        progress.tick(now);
         Control::Continue
     })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    progress.finish();
     let kept = || {
         if out.join("summary.json").is_file() {
             format!(
@@ -236,30 +263,15 @@ fn simulate(
     started: Instant,
     show: bool,
 ) -> crate::Result<Option<(sim::RunMetrics, crate::dns::Steerer)>> {
-    let total = cfg.duration.as_nanos();
-    let mut bar: Option<ProgressBar> = None;
+    let mut progress = Progress::new(show, started, cfg.duration);
     let out = sim::run_steered(cfg, routes, steer, |now| {
         if super::interrupt::interrupted() {
             return Control::Stop;
         }
-        if show && bar.is_none() && started.elapsed() > PROGRESS_AFTER {
-            let b = ProgressBar::new(total);
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} simulated {percent:>3}% [{bar:40}] eta {eta}",
-                )
-                .expect("valid template"),
-            );
-            bar = Some(b);
-        }
-        if let Some(b) = &bar {
-            b.set_position(now.as_nanos().min(total));
-        }
+        progress.tick(now);
         Control::Continue
     })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    progress.finish();
     Ok(out)
 }
 
