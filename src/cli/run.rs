@@ -229,6 +229,14 @@ pub fn run_into(
             "catchment_timeseries.csv",
             &crate::output::events::catchment_csv(cfg, r)?,
         )?;
+        written.write(
+            "catchment_events.csv",
+            &crate::output::events::event_catchment_csv(cfg, r)?,
+        )?;
+        written.write(
+            "catchment_event_groups.csv",
+            &crate::output::events::event_groups_csv(cfg, r)?,
+        )?;
     }
     crate::report::write_run(&dir, &written.files)?;
     for (name, bytes) in extra {

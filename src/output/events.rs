@@ -1,11 +1,15 @@
 //! Outputs of routing events: `events.csv` (one row per event),
-//! `catchment_timeseries.csv` (share of demand per PoP over time) and the
-//! `routing_events` block of summary.json (docs/outputs.md).
+//! `catchment_timeseries.csv` (share of demand per PoP over time),
+//! `catchment_events.csv` (share of demand per PoP just before each event
+//! and at its quiescence) and the `routing_events` block of summary.json
+//! (docs/outputs.md).
 
 use super::{csv_bytes, round};
 use crate::error::Error;
 use crate::scenario::RunConfig;
 use crate::sim::events::Routing;
+use crate::time::SimTime;
+use crate::world::dynamic::Fate;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -96,6 +100,111 @@ pub fn catchment_csv(cfg: &RunConfig, r: &Routing) -> Result<Vec<u8>, Error> {
                 pop: name,
                 demand_share: round(x, 6),
                 served_share: round(s, 6),
+            });
+        }
+    }
+    csv_bytes(&rows)
+}
+
+#[derive(Serialize)]
+struct EventCatchmentRow<'a> {
+    event: usize,
+    at_s: f64,
+    applied_s: f64,
+    kind: String,
+    target: &'a str,
+    phase: &'static str,
+    t_s: f64,
+    pop: &'a str,
+    demand_share: f64,
+}
+
+/// Share of the client demand whose anycast route ends at each PoP, then
+/// blackholed, then looping, at the instant `t` (the fates in force at `t`).
+pub fn shares_at(pops: usize, r: &Routing, t: SimTime) -> Vec<f64> {
+    let mut out = vec![0.0; pops + 2];
+    for (g, &w) in r.weights.iter().enumerate() {
+        let i = match r.fate_at(g, t) {
+            Fate::Pop(p) => p,
+            Fate::Blackhole => pops,
+            Fate::Loop => pops + 1,
+        };
+        out[i] += w;
+    }
+    out
+}
+
+/// `catchment_events.csv`: per event (in events.csv order, numbered from
+/// 1), the demand share per PoP (then `blackhole` and `loop`) in force
+/// just before the change was applied (`phase = before`, `t_s` =
+/// `applied_s`; changes at that instant not included) and at quiescence
+/// (`phase = after`, `t_s` = `applied_s + convergence_s`).
+pub fn event_catchment_csv(cfg: &RunConfig, r: &Routing) -> Result<Vec<u8>, Error> {
+    let n = cfg.pops.len();
+    let name = |p: usize| match p {
+        p if p < n => cfg.pops[p].name.as_str(),
+        p if p == n => "blackhole",
+        _ => "loop",
+    };
+    let mut rows = Vec::new();
+    for (k, e) in r.events.iter().enumerate() {
+        let quiet = e.applied + e.convergence.time;
+        // The last instant before the change: fate_at counts changes at
+        // exactly `t`, so step back one nanosecond.
+        let just_before = SimTime::from_nanos(e.applied.as_nanos().saturating_sub(1));
+        for (phase, t, at) in [("before", just_before, e.applied), ("after", quiet, quiet)] {
+            for (p, &x) in shares_at(n, r, t).iter().enumerate() {
+                rows.push(EventCatchmentRow {
+                    event: k + 1,
+                    at_s: round(e.at.as_secs_f64(), 6),
+                    applied_s: round(e.applied.as_secs_f64(), 6),
+                    kind: if e.kinds_differ {
+                        "mixed".to_string()
+                    } else {
+                        e.kind.name().to_string()
+                    },
+                    target: &e.target,
+                    phase,
+                    t_s: round(at.as_secs_f64(), 6),
+                    pop: name(p),
+                    demand_share: round(x, 6),
+                });
+            }
+        }
+    }
+    csv_bytes(&rows)
+}
+
+#[derive(Serialize)]
+struct EventGroupRow<'a> {
+    event: usize,
+    group: usize,
+    city: &'a str,
+    before: &'a str,
+    after: &'a str,
+}
+
+/// `catchment_event_groups.csv`: per event and client group, where the
+/// group's anycast packets went just before the change and at quiescence
+/// (a PoP name, `blackhole` or `loop`); the same instants as
+/// `catchment_events.csv`.
+pub fn event_groups_csv(cfg: &RunConfig, r: &Routing) -> Result<Vec<u8>, Error> {
+    let name = |f: Fate| match f {
+        Fate::Pop(p) => cfg.pops[p].name.as_str(),
+        Fate::Blackhole => "blackhole",
+        Fate::Loop => "loop",
+    };
+    let mut rows = Vec::with_capacity(r.events.len() * r.weights.len());
+    for (k, e) in r.events.iter().enumerate() {
+        let quiet = e.applied + e.convergence.time;
+        let just_before = SimTime::from_nanos(e.applied.as_nanos().saturating_sub(1));
+        for g in 0..r.weights.len() {
+            rows.push(EventGroupRow {
+                event: k + 1,
+                group: g,
+                city: &cfg.cities.get(cfg.groups[g].city).name,
+                before: name(r.fate_at(g, just_before)),
+                after: name(r.fate_at(g, quiet)),
             });
         }
     }

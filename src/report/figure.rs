@@ -78,14 +78,60 @@ pub struct MapData {
     pub links: Vec<(usize, usize)>,
 }
 
+/// One member of a group of bars (e.g. "before" or "after"): its value
+/// for each category of the panel, in the panel's category order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BarSet {
+    pub name: String,
+    pub tone: Tone,
+    pub values: Vec<f64>,
+}
+
+/// One panel of grouped bars: for each category (PoP), one bar per set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Panel {
+    pub title: String,
+    pub categories: Vec<String>,
+    pub sets: Vec<BarSet>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Body {
     Lines {
         series: Vec<Series>,
         shade: Option<Shade>,
     },
+    /// Stacked areas: each series is one layer (its own values, not
+    /// cumulative), drawn on top of the previous ones; every series has the
+    /// same x values in the same order. [`stack`] gives the layer tops.
+    Stacked {
+        series: Vec<Series>,
+        shade: Option<Shade>,
+    },
     Bars(Vec<Bar>),
+    /// Grouped bars, one panel under the other (e.g. one per routing
+    /// event); the figure's `y` axis applies to every panel.
+    Grouped(Vec<Panel>),
     Map(MapData),
+}
+
+/// The tops of stacked layers: `out[i][k]` = (x of point k, sum of the
+/// values of layers 0..=i at point k). Layers are matched by point index.
+pub fn stack(series: &[Series]) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::with_capacity(series.len());
+    for s in series {
+        let layer = s
+            .points
+            .iter()
+            .enumerate()
+            .map(|(k, &(x, y))| {
+                let below = out.last().and_then(|l| l.get(k)).map_or(0.0, |p| p.1);
+                (x, below + y)
+            })
+            .collect();
+        out.push(layer);
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -99,10 +145,10 @@ pub struct Figure {
 }
 
 impl Figure {
-    /// The series of a line plot (empty for other kinds).
+    /// The series of a line or stacked plot (empty for other kinds).
     pub fn series(&self) -> &[Series] {
         match &self.body {
-            Body::Lines { series, .. } => series,
+            Body::Lines { series, .. } | Body::Stacked { series, .. } => series,
             _ => &[],
         }
     }

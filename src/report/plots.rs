@@ -5,7 +5,7 @@
 //! and add a line to [`RUN_PLOTS`] (or [`OVERLAYS`] for `cdnsim compare`).
 
 use super::RunData;
-use super::figure::{Axis, Bar, Body, Figure, MapData, Place, Series, Shade, Tone};
+use super::figure::{Axis, Bar, BarSet, Body, Figure, MapData, Panel, Place, Series, Shade, Tone};
 
 /// A plot of one run.
 pub struct PlotDef {
@@ -55,8 +55,16 @@ pub const RUN_PLOTS: &[PlotDef] = &[
         build: pop_load,
     },
     PlotDef {
+        id: "pop_load_stacked",
+        build: pop_load_stacked,
+    },
+    PlotDef {
         id: "catchment",
         build: catchment,
+    },
+    PlotDef {
+        id: "catchment_events",
+        build: catchment_events,
     },
     PlotDef {
         id: "anycast_minus_unicast",
@@ -404,6 +412,13 @@ pub fn world_map(run: &RunData) -> Option<Figure> {
         ct.f64s("lat")?,
         ct.f64s("lon")?,
     );
+    // With routing events, the catchment after the last event's
+    // quiescence (catchment_event_groups.csv) replaces the static one.
+    let last = final_catchment(run, city.len());
+    let served: Vec<&str> = match &last {
+        Some(f) => f.iter().map(String::as_str).collect(),
+        None => served,
+    };
     let mut clients = Vec::new();
     let mut links = Vec::new();
     for i in 0..city.len() {
@@ -418,9 +433,19 @@ pub fn world_map(run: &RunData) -> Option<Figure> {
             tone: pop.map_or(Tone::Ink, Tone::Pal),
         });
     }
+    let (title, caption) = match last {
+        None => (
+            "PoPs (triangles) and client groups (dots) coloured by serving PoP",
+            "Equirectangular map; land outlines from Natural Earth 1:110m (public domain). Lines join each client group to its PoP (clients.csv, pops.csv).",
+        ),
+        Some(_) => (
+            "PoPs (triangles) and client groups (dots) coloured by final catchment",
+            "Equirectangular map; land outlines from Natural Earth 1:110m (public domain). Client groups are coloured by, and joined to, the PoP their anycast route ends at after the last routing event has converged (catchment_event_groups.csv, phase after of the last event); black dots without a line are blackholed or looping then. The PoPs are all drawn, withdrawn ones included (pops.csv).",
+        ),
+    };
     Some(Figure {
-        title: "PoPs (triangles) and client groups (dots) coloured by serving PoP".into(),
-        caption: "Equirectangular map; land outlines from Natural Earth 1:110m (public domain). Lines join each client group to its PoP (clients.csv, pops.csv).".into(),
+        title: title.into(),
+        caption: caption.into(),
         x: Axis::linear("longitude [°]").range(-180.0, 180.0),
         y: Axis::linear("latitude [°]").range(-58.0, 80.0),
         body: Body::Map(MapData {
@@ -838,4 +863,168 @@ pub fn catchment(run: &RunData) -> Option<Figure> {
         Axis::linear("share of demand").range(0.0, 1.0),
         series,
     ))
+}
+
+/// Per client group (by `group` index), where its anycast route ends after
+/// the last routing event (catchment_event_groups.csv); `None` without
+/// events or when the file does not cover every group.
+pub fn final_catchment(run: &RunData, groups: usize) -> Option<Vec<String>> {
+    let t = run.table("catchment_event_groups.csv")?;
+    let (ev, g, after) = (t.f64s("event")?, t.f64s("group")?, t.strs("after")?);
+    let last = ev.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut out: Vec<Option<String>> = vec![None; groups];
+    for i in 0..ev.len() {
+        if ev[i] == last {
+            *out.get_mut(g[i] as usize)? = Some(after[i].to_string());
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Requests reaching each PoP per second (legitimate and attack), stacked
+/// so the top is the load on the whole CDN (pop_load.csv). Only with more
+/// than one PoP.
+pub fn pop_load_stacked(run: &RunData) -> Option<Figure> {
+    let t = run.table("pop_load.csv")?;
+    let (pop, a, b) = (t.strs("pop")?, t.f64s("t_start_s")?, t.f64s("t_end_s")?);
+    let (off, att) = (t.f64s("offered")?, t.f64s("attack_offered")?);
+    let mut series: Vec<Series> = Vec::new();
+    for i in 0..pop.len() {
+        if b[i] <= a[i] {
+            continue;
+        }
+        let k = match series.iter().position(|s| s.name == pop[i]) {
+            Some(k) => k,
+            None => {
+                series.push(Series {
+                    name: pop[i].to_string(),
+                    tone: Tone::Pal(series.len()),
+                    points: Vec::new(),
+                });
+                series.len() - 1
+            }
+        };
+        series[k]
+            .points
+            .push((b[i], (off[i] + att[i]) / (b[i] - a[i])));
+    }
+    // Layers are matched by bucket: every PoP must have every bucket.
+    let n = series.first()?.points.len();
+    if series.len() < 2 || series.iter().any(|s| s.points.len() != n) {
+        return None;
+    }
+    let attack = att.iter().any(|&x| x > 0.0);
+    Some(Figure {
+        title: "Load per PoP, stacked".into(),
+        caption: format!(
+            "Requests reaching each PoP per second ({}), per output interval by arrival at the PoP, stacked in pops.csv order: the top is the whole CDN's load (pop_load.csv: offered{}).",
+            if attack {
+                "legitimate and attack"
+            } else {
+                "legitimate; no attack traffic in this run"
+            },
+            if attack { " + attack_offered" } else { "" },
+        ),
+        x: Axis::linear("simulated time [s]"),
+        y: Axis::linear("requests reaching the PoP [1/s]"),
+        body: Body::Stacked {
+            series,
+            shade: warmup_shade(run),
+        },
+    })
+}
+
+/// Share of demand per PoP just before each routing event and after its
+/// quiescence, one panel of grouped bars per event (catchment_events.csv).
+/// `blackhole` and `loop` appear only when they have demand.
+pub fn catchment_events(run: &RunData) -> Option<Figure> {
+    let t = run.table("catchment_events.csv")?;
+    let (ev, phase, pop, share) = (
+        t.strs("event")?,
+        t.strs("phase")?,
+        t.strs("pop")?,
+        t.f64s("demand_share")?,
+    );
+    let (kind, target, applied, ts) = (
+        t.strs("kind")?,
+        t.strs("target")?,
+        t.f64s("applied_s")?,
+        t.f64s("t_s")?,
+    );
+    let mut panels: Vec<(String, Panel)> = Vec::new();
+    for i in 0..ev.len() {
+        let k = match panels.iter().position(|p| p.0 == ev[i]) {
+            Some(k) => k,
+            None => {
+                panels.push((
+                    ev[i].to_string(),
+                    Panel {
+                        title: format!(
+                            "event {}: {} {} at {} s",
+                            ev[i],
+                            kind[i],
+                            target[i],
+                            super::render::tick(applied[i])
+                        ),
+                        categories: Vec::new(),
+                        sets: Vec::new(),
+                    },
+                ));
+                panels.len() - 1
+            }
+        };
+        let p = &mut panels[k].1;
+        let c = match p.categories.iter().position(|c| c == pop[i]) {
+            Some(c) => c,
+            None => {
+                p.categories.push(pop[i].to_string());
+                for s in &mut p.sets {
+                    s.values.push(0.0);
+                }
+                p.categories.len() - 1
+            }
+        };
+        let s = match p.sets.iter().position(|s| s.name.starts_with(phase[i])) {
+            Some(s) => s,
+            None => {
+                p.sets.push(BarSet {
+                    name: format!("{} ({} s)", phase[i], super::render::tick(ts[i])),
+                    tone: if phase[i] == "before" {
+                        Tone::Pal(7)
+                    } else {
+                        Tone::Pal(0)
+                    },
+                    values: vec![0.0; p.categories.len()],
+                });
+                p.sets.len() - 1
+            }
+        };
+        p.sets[s].values[c] = share[i];
+    }
+    let mut panels: Vec<Panel> = panels.into_iter().map(|p| p.1).collect();
+    for p in &mut panels {
+        // Drop blackhole / loop where no demand went there.
+        let keep: Vec<bool> = p
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(c, name)| {
+                !matches!(name.as_str(), "blackhole" | "loop")
+                    || p.sets.iter().any(|s| s.values[c] > 0.0)
+            })
+            .collect();
+        let mut it = keep.iter();
+        p.categories.retain(|_| *it.next().unwrap_or(&true));
+        for s in &mut p.sets {
+            let mut it = keep.iter();
+            s.values.retain(|_| *it.next().unwrap_or(&true));
+        }
+    }
+    (!panels.is_empty()).then(|| Figure {
+        title: "Catchment before and after each routing event".into(),
+        caption: "Share of client demand whose anycast route ends at each PoP just before the change was applied and once BGP has converged (catchment_events.csv; per group in catchment_event_groups.csv). Each set of bars sums to 1.".into(),
+        x: Axis::linear("PoP"),
+        y: Axis::linear("share of demand").range(0.0, 1.0),
+        body: Body::Grouped(panels),
+    })
 }

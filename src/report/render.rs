@@ -1,7 +1,7 @@
 //! Draws a [`Figure`] with plotters, as SVG text or PNG bytes. Fonts are
 //! compiled in (DejaVu Sans), so rendering needs no system fonts.
 
-use super::figure::{Axis, Bar, Body, Figure, MapData, Series, Shade, Tone};
+use super::figure::{Axis, Bar, Body, Figure, MapData, Panel, Series, Shade, Tone, stack};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::prelude::*;
@@ -52,9 +52,14 @@ pub fn register_fonts() {
     });
 }
 
+/// Height of one panel of grouped bars, and of the title above them.
+const PANEL_H: u32 = 380;
+const TITLE_H: u32 = 50;
+
 pub fn size(fig: &Figure) -> (u32, u32) {
-    match fig.body {
+    match &fig.body {
         Body::Map(_) => MAP_SIZE,
+        Body::Grouped(p) => (SIZE.0, TITLE_H + PANEL_H * p.len().max(1) as u32),
         _ => SIZE,
     }
 }
@@ -108,7 +113,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure) -> Resu
             );
             let shade = shade.as_ref();
             match (fig.x.log, fig.y.log) {
-                (false, false) => lines(root, fig, series, shade, xr.0..xr.1, yr.0..yr.1, yr),
+                (false, false) => lines(root, fig, series, shade, xr.0..xr.1, yr.0..yr.1, xr, yr),
                 (true, false) => lines(
                     root,
                     fig,
@@ -116,6 +121,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure) -> Resu
                     shade,
                     (xr.0..xr.1).log_scale(),
                     yr.0..yr.1,
+                    xr,
                     yr,
                 ),
                 (false, true) => lines(
@@ -125,6 +131,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure) -> Resu
                     shade,
                     xr.0..xr.1,
                     (yr.0..yr.1).log_scale(),
+                    xr,
                     yr,
                 ),
                 (true, true) => lines(
@@ -134,11 +141,14 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figure) -> Resu
                     shade,
                     (xr.0..xr.1).log_scale(),
                     (yr.0..yr.1).log_scale(),
+                    xr,
                     yr,
                 ),
             }
         }
+        Body::Stacked { series, shade } => draw_stacked(root, fig, series, shade.as_ref()),
         Body::Bars(bars) => draw_bars(root, fig, bars),
+        Body::Grouped(panels) => draw_grouped(root, fig, panels),
         Body::Map(m) => draw_map(root, fig, m),
     }
 }
@@ -183,6 +193,104 @@ pub fn tick(v: f64) -> String {
     }
 }
 
+/// A tick label on a log axis spanning `lo..hi`: only 1, 2, 5 (or 1, 2,
+/// 3, 5 on short axes, every mantissa on very short ones) times a power of
+/// ten are labelled, and only powers of ten once the axis spans more than
+/// 2.5 decades, so labels never crowd; other ticks stay unlabelled.
+pub fn log_tick(v: f64, lo: f64, hi: f64) -> String {
+    if v <= 0.0 || lo <= 0.0 || hi <= lo {
+        return String::new();
+    }
+    let span = (hi / lo).log10();
+    let e = v.log10().floor();
+    let mut m = v / 10f64.powf(e);
+    if m > 9.999 {
+        m = 1.0;
+    }
+    let keep: &[f64] = if span > 2.5 {
+        &[1.0]
+    } else if span > 1.2 {
+        &[1.0, 2.0, 5.0]
+    } else if span > 0.5 {
+        &[1.0, 2.0, 3.0, 5.0]
+    } else {
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    };
+    if keep.iter().any(|k| (m - k).abs() < 1e-3) {
+        tick(v)
+    } else {
+        String::new()
+    }
+}
+
+/// A tick label for `axis` spanning `lo..hi`.
+fn axis_tick(axis: &Axis, (lo, hi): (f64, f64), v: f64) -> String {
+    if axis.log {
+        log_tick(v, lo, hi)
+    } else {
+        tick(v)
+    }
+}
+
+/// What a legend entry shows.
+#[derive(Clone, Copy)]
+enum Key {
+    Line(RGBColor, u32),
+    Box(RGBColor),
+}
+
+/// Width of the legend column for these labels (DejaVu Sans at 16 px is
+/// about 9.5 px per character), at most a third of the figure.
+fn legend_width(labels: &[&str], total: u32) -> u32 {
+    let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    ((chars as f64 * 9.5) as u32 + 60).clamp(110, total / 3)
+}
+
+/// Splits `root` into the chart (left) and a legend column (right), so
+/// legends never cover data, and draws the legend there: one entry per
+/// row from below the title, in the given order.
+fn with_legend<'a, DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    keys: &[(String, Key)],
+) -> Result<DrawingArea<DB, Shift>, String> {
+    if keys.is_empty() {
+        return Ok(root.clone());
+    }
+    let (w, _) = root.dim_in_pixel();
+    let labels: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    let lw = legend_width(&labels, w);
+    let (chart, legend) = root.split_horizontally(w - lw);
+    let font = (FONT, 16).into_font().color(&INK);
+    for (i, (label, key)) in keys.iter().enumerate() {
+        let y = 70 + 24 * i as i32;
+        match *key {
+            Key::Line(c, wd) => legend
+                .draw(&PathElement::new(vec![(4, y), (30, y)], c.stroke_width(wd)))
+                .map_err(err)?,
+            Key::Box(c) => legend
+                .draw(&Rectangle::new([(4, y - 7), (30, y + 7)], c.filled()))
+                .map_err(err)?,
+        }
+        legend
+            .draw(&Text::new(
+                label.clone(),
+                (38, y),
+                font.pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Left,
+                    plotters::style::text_anchor::VPos::Center,
+                )),
+            ))
+            .map_err(err)?;
+    }
+    Ok(chart)
+}
+
+const SHADE: RGBColor = RGBColor(120, 120, 120);
+
+fn line_width(t: Tone) -> u32 {
+    if t == Tone::Ink { 3 } else { 2 }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn lines<DB, X, Y>(
     root: &DrawingArea<DB, Shift>,
@@ -191,6 +299,7 @@ fn lines<DB, X, Y>(
     shade: Option<&Shade>,
     xr: X,
     yr: Y,
+    xlim: (f64, f64),
     (ylo, yhi): (f64, f64),
 ) -> Result<(), String>
 where
@@ -200,12 +309,93 @@ where
     X::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    let mut chart = ChartBuilder::on(root)
+    let mut keys: Vec<(String, Key)> = Vec::new();
+    if let Some(s) = shade {
+        keys.push((s.label.clone(), Key::Box(RGBColor(226, 226, 226))));
+    }
+    keys.extend(
+        series
+            .iter()
+            .map(|s| (s.name.clone(), Key::Line(color(s.tone), line_width(s.tone)))),
+    );
+    let area = with_legend(root, &keys)?;
+    let mut chart = ChartBuilder::on(&area)
         .caption(&fig.title, (FONT, 28))
         .margin(18)
         .x_label_area_size(60)
         .y_label_area_size(95)
         .build_cartesian_2d(xr, yr)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(&fig.x.label)
+        .y_desc(&fig.y.label)
+        .label_style((FONT, 17))
+        .axis_desc_style((FONT, 20))
+        .x_label_formatter(&|v| axis_tick(&fig.x, xlim, *v))
+        .y_label_formatter(&|v| axis_tick(&fig.y, (ylo, yhi), *v))
+        .light_line_style(RGBColor(238, 238, 238))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()
+        .map_err(err)?;
+    if let Some(s) = shade {
+        let fill = SHADE.mix(0.15).filled();
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(s.from, ylo), (s.to, yhi)],
+                fill,
+            )))
+            .map_err(err)?;
+    }
+    for s in series {
+        let style = color(s.tone).stroke_width(line_width(s.tone));
+        chart
+            .draw_series(LineSeries::new(s.points.iter().copied(), style))
+            .map_err(err)?;
+        // Sparse series (sweep points) get a dot per point, so a series
+        // whose points coincide is still seen.
+        if s.points.len() <= MARKERS_UP_TO {
+            let dot = color(s.tone).filled();
+            chart
+                .draw_series(s.points.iter().map(|&p| Circle::new(p, 4, dot)))
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Stacked areas on linear axes: layer i fills between the tops of layers
+/// i-1 and i ([`stack`]), with the top of each layer outlined.
+fn draw_stacked<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    fig: &Figure,
+    series: &[Series],
+    shade: Option<&Shade>,
+) -> Result<(), String> {
+    let tops = stack(series);
+    let xr = fit(
+        &fig.x,
+        series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
+    );
+    let yr = fit(&fig.y, tops.last().into_iter().flatten().map(|p| p.1));
+    let mut keys: Vec<(String, Key)> = Vec::new();
+    if let Some(s) = shade {
+        keys.push((s.label.clone(), Key::Box(RGBColor(226, 226, 226))));
+    }
+    // Legend top to bottom as the layers are on the chart.
+    keys.extend(
+        series
+            .iter()
+            .rev()
+            .map(|s| (s.name.clone(), Key::Box(color(s.tone)))),
+    );
+    let area = with_legend(root, &keys)?;
+    let mut chart = ChartBuilder::on(&area)
+        .caption(&fig.title, (FONT, 28))
+        .margin(18)
+        .x_label_area_size(60)
+        .y_label_area_size(95)
+        .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -219,51 +409,141 @@ where
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()
         .map_err(err)?;
+    for (i, (s, top)) in series.iter().zip(&tops).enumerate() {
+        let mut poly: Vec<(f64, f64)> = top.clone();
+        match i.checked_sub(1).map(|j| &tops[j]) {
+            Some(below) => poly.extend(below.iter().rev().copied()),
+            None => poly.extend(top.iter().rev().map(|p| (p.0, 0.0))),
+        }
+        let c = color(s.tone);
+        chart
+            .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.75).filled())))
+            .map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(top.iter().copied(), c.stroke_width(1)))
+            .map_err(err)?;
+    }
     if let Some(s) = shade {
-        let fill = RGBColor(120, 120, 120).mix(0.15).filled();
         chart
             .draw_series(std::iter::once(Rectangle::new(
-                [(s.from, ylo), (s.to, yhi)],
-                fill,
+                [(s.from, yr.0), (s.to, yr.1)],
+                SHADE.mix(0.15).filled(),
             )))
-            .map_err(err)?
-            .label(&s.label)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], fill));
+            .map_err(err)?;
     }
-    for s in series {
-        let style = color(s.tone).stroke_width(if s.tone == Tone::Ink { 3 } else { 2 });
+    Ok(())
+}
+
+/// Grouped bars, one panel per [`Panel`] under the figure's title; within
+/// a category the sets' bars stand side by side, each labelled with its
+/// value as a percentage (shares) or a short number.
+fn draw_grouped<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    fig: &Figure,
+    panels: &[Panel],
+) -> Result<(), String> {
+    let mut keys: Vec<(String, Key)> = Vec::new();
+    // The legend names the sets of the first panel (the same roles in all).
+    if let Some(p) = panels.first() {
+        for s in &p.sets {
+            let name = s.name.split(" (").next().unwrap_or(&s.name).to_string();
+            keys.push((name, Key::Box(color(s.tone))));
+        }
+    }
+    let area = with_legend(root, &keys)?;
+    let (title, body) = area.split_vertically(TITLE_H);
+    let (w, _) = title.dim_in_pixel();
+    title
+        .draw(&Text::new(
+            fig.title.clone(),
+            (w as i32 / 2, TITLE_H as i32 / 2 + 4),
+            (FONT, 28)
+                .into_font()
+                .color(&INK)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Center,
+                )),
+        ))
+        .map_err(err)?;
+    let rows = body.split_evenly((panels.len().max(1), 1));
+    let share = fig.y.range == Some((0.0, 1.0));
+    for (p, cell) in panels.iter().zip(&rows) {
+        let n = p.categories.len().max(1);
+        let top = match fig.y.range {
+            Some(r) => r.1,
+            None => fit(&fig.y, p.sets.iter().flat_map(|s| s.values.iter().copied())).1 * 1.06,
+        };
+        let labels = p.categories.clone();
+        let mut chart = ChartBuilder::on(cell)
+            .caption(&p.title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(95)
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..top * 1.08)
+            .map_err(err)?;
         chart
-            .draw_series(LineSeries::new(s.points.iter().copied(), style))
-            .map_err(err)?
-            .label(&s.name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
-        // Sparse series (sweep points) get a dot per point, so a series
-        // whose points coincide is still seen.
-        if s.points.len() <= MARKERS_UP_TO {
-            let dot = color(s.tone).filled();
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc(&fig.x.label)
+            .y_desc(&fig.y.label)
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .x_labels(n)
+            .y_labels(6)
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .y_label_formatter(&|v| tick(*v))
+            .light_line_style(RGBColor(238, 238, 238))
+            .draw()
+            .map_err(err)?;
+        let (pw, _) = chart.plotting_area().dim_in_pixel();
+        let seg = pw as f64 / n as f64;
+        let k = p.sets.len().max(1);
+        let gap = (seg * 0.12).round();
+        let bw = ((seg - 2.0 * gap) / k as f64).max(1.0);
+        for (j, s) in p.sets.iter().enumerate() {
+            let left = (gap + j as f64 * bw) as u32;
+            let right = (gap + (k - 1 - j) as f64 * bw) as u32;
             chart
-                .draw_series(s.points.iter().map(|&p| Circle::new(p, 4, dot)))
+                .draw_series(s.values.iter().enumerate().map(|(i, &v)| {
+                    let mut r = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(i), 0.0),
+                            (SegmentValue::Exact(i + 1), v),
+                        ],
+                        color(s.tone).filled(),
+                    );
+                    r.set_margin(0, 0, left, right + 1);
+                    r
+                }))
+                .map_err(err)?;
+            // Value labels centred over each bar, in pixels from the segment.
+            let dx = (gap + (j as f64 + 0.5) * bw - seg / 2.0) as i32;
+            chart
+                .draw_series(s.values.iter().enumerate().map(|(i, &v)| {
+                    let text = if share {
+                        format!("{:.0}%", v * 100.0)
+                    } else {
+                        tick(v)
+                    };
+                    EmptyElement::at((SegmentValue::CenterOf(i), v))
+                        + Text::new(
+                            text,
+                            (dx, -3),
+                            (FONT, 13).into_font().color(&INK).pos(
+                                plotters::style::text_anchor::Pos::new(
+                                    plotters::style::text_anchor::HPos::Center,
+                                    plotters::style::text_anchor::VPos::Bottom,
+                                ),
+                            ),
+                        )
+                }))
                 .map_err(err)?;
         }
     }
-    let pos = if fig.y.label.starts_with("fraction of requests") {
-        // CDF: lower right is empty; CCDF (log y): lower left is.
-        if fig.y.log {
-            SeriesLabelPosition::LowerLeft
-        } else {
-            SeriesLabelPosition::LowerRight
-        }
-    } else {
-        SeriesLabelPosition::UpperRight
-    };
-    chart
-        .configure_series_labels()
-        .position(pos)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 16))
-        .draw()
-        .map_err(err)?;
     Ok(())
 }
 
@@ -280,7 +560,7 @@ fn draw_bars<DB: DrawingBackend>(
         .margin(18)
         .x_label_area_size(60)
         .y_label_area_size(95)
-        .build_cartesian_2d((0..n).into_segmented(), 0f64..top)
+        .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..top)
         .map_err(err)?;
     chart
         .configure_mesh()
