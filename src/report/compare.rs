@@ -154,7 +154,10 @@ pub fn compare(dirs: &[&Path], out: &Path) -> Result<Comparison, Error> {
         .iter()
         .map(|(_, l, v)| (l.to_string(), v.clone()))
         .collect();
-    let paths: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    let paths: Vec<String> = dirs
+        .iter()
+        .map(|d| relative_dir(out, d).unwrap_or_else(|| d.display().to_string()))
+        .collect();
     dir.write(
         "index.html",
         html::compare_page(&labels, &paths, &shown, &rendered).as_bytes(),
@@ -164,6 +167,30 @@ pub fn compare(dirs: &[&Path], out: &Path) -> Result<Comparison, Error> {
         dir,
         text: text(&labels, &rows),
     })
+}
+
+/// The folder `to` as seen from the folder `from` (which need not exist
+/// yet, but its parent must), ending in `/`; `None` when either cannot be
+/// resolved.
+pub fn relative_dir(from: &Path, to: &Path) -> Option<String> {
+    let from = std::fs::canonicalize(match from.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    })
+    .ok()?
+    .join(from.file_name()?);
+    let to = std::fs::canonicalize(to).ok()?;
+    let (a, b): (Vec<_>, Vec<_>) = (from.components().collect(), to.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut rel = String::new();
+    for _ in common..a.len() {
+        rel.push_str("../");
+    }
+    for c in &b[common..] {
+        rel.push_str(&c.as_os_str().to_string_lossy());
+        rel.push('/');
+    }
+    Some(rel)
 }
 
 /// Writes compare.csv, the overlay plots and index.html of runs held in
@@ -227,6 +254,16 @@ mod tests {
             t.lines()
                 .all(|l| l.len() == t.lines().next().unwrap().len())
         );
+    }
+
+    #[test]
+    fn run_folders_are_linked_relative_to_the_comparison() {
+        let base = std::env::temp_dir().join(format!("cdnsim-rel-{}", std::process::id()));
+        std::fs::create_dir_all(base.join("runs/a")).unwrap();
+        let rel = relative_dir(&base.join("cmp"), &base.join("runs/a")).unwrap();
+        assert_eq!(rel, "../runs/a/");
+        assert!(relative_dir(&base.join("cmp"), &base.join("nosuch")).is_none());
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

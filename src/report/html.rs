@@ -219,8 +219,23 @@ pub fn compare_page(
     let _ = writeln!(h, "<h1>cdnsim compare: {}</h1>", esc(&labels.join(" vs ")));
     h.push_str("<ul>\n");
     for (l, d) in labels.iter().zip(dirs) {
-        let _ = writeln!(h, "<li><b>{}</b>: {}</li>", esc(l), esc(d));
+        // A folder given relative to this page (ending in '/') is linked.
+        if d.ends_with('/') {
+            let _ = writeln!(
+                h,
+                "<li><b>{}</b>: <a href=\"{1}index.html\">{1}</a></li>",
+                esc(l),
+                esc(d)
+            );
+        } else {
+            let _ = writeln!(h, "<li><b>{}</b>: {}</li>", esc(l), esc(d));
+        }
     }
+    h.push_str(
+        "<p class=\"meta\">Per-PoP and per-event plots (requests and load per PoP, \
+         stacked load, catchment over time and around routing events, the map) are \
+         per run and not overlaid: see each run's own page.</p>\n",
+    );
     h.push_str("</ul>\n<h2 id=\"table\">Headline metrics (compare.csv)</h2>\n<div class=\"wide\"><table>\n<tr><th class=\"k\">metric</th>");
     for l in labels {
         let _ = write!(h, "<th>{}</th>", esc(l));

@@ -654,6 +654,79 @@ mod tests {
     }
 
     #[test]
+    fn stacked_load_layers_per_pop_sum_to_the_cdn_load() {
+        let mut r = run();
+        let f = |n: &str, s: &str| (n.to_string(), s.as_bytes().to_vec());
+        let extra = RunData::from_files(&[
+            f("summary.json", "{}"),
+            f(
+                "pop_load.csv",
+                "t_start_s,t_end_s,warmup,pop,offered,attack_offered\n\
+                 0,10,true,a,100,0\n10,20,false,a,50,10\n\
+                 0,10,true,b,20,0\n10,20,false,b,30,0\n",
+            ),
+        ])
+        .unwrap();
+        r.tables.extend(extra.tables);
+        let fig = pop_load_stacked(&r).unwrap();
+        assert!(fig.caption.contains("legitimate and attack"));
+        let Body::Stacked { series, shade } = &fig.body else {
+            panic!()
+        };
+        assert_eq!(series[0].points, vec![(10.0, 10.0), (20.0, 6.0)]);
+        assert_eq!(series[1].points, vec![(10.0, 2.0), (20.0, 3.0)]);
+        let tops = super::super::figure::stack(series);
+        assert_eq!(tops[1], vec![(10.0, 12.0), (20.0, 9.0)]);
+        assert_eq!(shade.as_ref().unwrap().to, 10.0);
+        // One PoP: nothing to stack.
+        let t = r.tables.get_mut("pop_load.csv").unwrap();
+        t.rows.retain(|row| row[3] == "a");
+        assert!(pop_load_stacked(&r).is_none());
+    }
+
+    #[test]
+    fn catchment_events_panels_and_final_map() {
+        let mut r = run();
+        let f = |n: &str, s: &str| (n.to_string(), s.as_bytes().to_vec());
+        let head = "event,at_s,applied_s,kind,target,phase,t_s,pop,demand_share\n";
+        let mut ce = String::from(head);
+        for (ph, t, a, b, bh) in [
+            ("before", "5.0", "0.6", "0.4", "0.0"),
+            ("after", "7.5", "0.0", "1.0", "0.0"),
+        ] {
+            for (pop, x) in [("a", a), ("b", b), ("blackhole", bh), ("loop", "0.0")] {
+                ce.push_str(&format!("1,5.0,5.0,withdraw,a,{ph},{t},{pop},{x}\n"));
+            }
+        }
+        let extra = RunData::from_files(&[
+            f("summary.json", "{}"),
+            f("catchment_events.csv", &ce),
+            f(
+                "catchment_event_groups.csv",
+                "event,group,city,before,after\n1,0,London,b,b\n1,1,Berlin,a,b\n",
+            ),
+        ])
+        .unwrap();
+        r.tables.extend(extra.tables);
+        let fig = catchment_events(&r).unwrap();
+        let Body::Grouped(p) = &fig.body else {
+            panic!()
+        };
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].title, "event 1: withdraw a at 5 s");
+        assert_eq!(p[0].categories, ["a", "b"], "no blackhole/loop bars");
+        assert_eq!(p[0].sets[0].name, "before (5 s)");
+        assert_eq!(p[0].sets[0].values, vec![0.6, 0.4]);
+        assert_eq!(p[0].sets[1].values, vec![0.0, 1.0]);
+        // The map takes the final catchment: Berlin moved from a to b.
+        let m = world_map(&r).unwrap();
+        assert!(m.title.contains("final catchment"));
+        let Body::Map(m) = &m.body else { panic!() };
+        assert_eq!(m.clients[1].tone, Tone::Pal(1));
+        assert_eq!(m.links, vec![(0, 1), (1, 1)]);
+    }
+
+    #[test]
     fn overlays_have_one_series_per_run_in_order() {
         let (a, b) = (run(), run());
         let runs = vec![("one".to_string(), &a), ("two".to_string(), &b)];

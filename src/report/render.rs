@@ -249,7 +249,7 @@ fn legend_width(labels: &[&str], total: u32) -> u32 {
 /// Splits `root` into the chart (left) and a legend column (right), so
 /// legends never cover data, and draws the legend there: one entry per
 /// row from below the title, in the given order.
-fn with_legend<'a, DB: DrawingBackend>(
+fn with_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     keys: &[(String, Key)],
 ) -> Result<DrawingArea<DB, Shift>, String> {
@@ -770,6 +770,40 @@ mod tests {
     }
 
     #[test]
+    fn log_ticks_label_few_values_that_never_crowd() {
+        let labelled = |lo: f64, hi: f64| -> Vec<String> {
+            let mut v = Vec::new();
+            let mut d = 10f64.powf(lo.log10().floor());
+            while d <= hi {
+                for m in 1..10 {
+                    let x = d * m as f64;
+                    let t = log_tick(x, lo, hi);
+                    if x >= lo && x <= hi && !t.is_empty() {
+                        v.push(t);
+                    }
+                }
+                d *= 10.0;
+            }
+            v
+        };
+        // The TTFB CDF's range: 1, 2, 5 per decade; 100 once (plotters'
+        // light tick 10 x 10 is the same label at the same place).
+        assert_eq!(
+            labelled(8.8, 575.0),
+            ["10", "20", "50", "100", "200", "500"]
+        );
+        // Five decades: powers of ten only.
+        assert_eq!(
+            labelled(1e-5, 1.0),
+            ["1e-5", "1e-4", "0.001", "0.01", "0.1", "1"]
+        );
+        // Under one decade some labels remain.
+        assert_eq!(labelled(15.0, 60.0), ["20", "30", "50"]);
+        assert_eq!(log_tick(100.00000001, 10.0, 1000.0), "100");
+        assert_eq!(log_tick(0.0, 1.0, 10.0), "");
+    }
+
+    #[test]
     fn every_kind_renders_to_svg_and_png() {
         let s = |tone| Series {
             name: "s".into(),
@@ -805,6 +839,35 @@ mod tests {
             ..fig.clone()
         };
         assert!(svg_ok(&bars));
+        let stacked = Figure {
+            body: Body::Stacked {
+                series: vec![s(Tone::Pal(0)), s(Tone::Pal(1))],
+                shade: None,
+            },
+            x: Axis::linear("t"),
+            y: Axis::linear("n"),
+            ..fig.clone()
+        };
+        assert!(svg_ok(&stacked));
+        let grouped = Figure {
+            body: Body::Grouped(vec![
+                Panel {
+                    title: "p".into(),
+                    categories: vec!["a".into(), "b".into()],
+                    sets: vec![super::super::figure::BarSet {
+                        name: "before".into(),
+                        tone: Tone::Pal(7),
+                        values: vec![0.25, 0.75],
+                    }],
+                };
+                2
+            ]),
+            x: Axis::linear("PoP"),
+            y: Axis::linear("share").range(0.0, 1.0),
+            ..fig.clone()
+        };
+        assert_eq!(size(&grouped), (SIZE.0, TITLE_H + 2 * PANEL_H));
+        assert!(svg_ok(&grouped));
     }
 
     fn svg_ok(f: &Figure) -> bool {

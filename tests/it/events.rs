@@ -104,6 +104,86 @@ fn pop_withdrawal_moves_its_clients_and_counts_what_breaks() {
         fig.series_named("blackhole").is_none(),
         "no blackhole line when none happened"
     );
+    // Before/after shares (catchment_events.csv): each set sums to 1 and
+    // equals catchment_timeseries.csv in the 10 s buckets where nothing
+    // changes: the one ending at the change, and the first one starting
+    // at or after quiescence (when it ends before the next change).
+    let ce = csv(&a.join("catchment_events.csv"));
+    let pops = ["fra", "lhr", "iad", "ord", "lax", "gru", "sin", "nrt"];
+    let mut compared = 0;
+    for (k, e) in ev.iter().enumerate() {
+        let (applied, quiet) = (f(e, 1), f(e, 1) + f(e, 4));
+        let next = ev.get(k + 1).map_or(480.0, |n| f(n, 1));
+        let prev_quiet = k
+            .checked_sub(1)
+            .map_or(0.0, |j| f(&ev[j], 1) + f(&ev[j], 4));
+        let rows = |phase: &str| -> Vec<(String, f64, f64)> {
+            ce.iter()
+                .filter(|r| r[0] == (k + 1).to_string() && r[5] == phase)
+                .map(|r| (r[7].clone(), f(r, 6), f(r, 8)))
+                .collect()
+        };
+        let (before, after) = (rows("before"), rows("after"));
+        assert_eq!(before.len(), pops.len() + 2);
+        assert_eq!(after.len(), pops.len() + 2);
+        for set in [&before, &after] {
+            let sum: f64 = set.iter().map(|r| r.2).sum();
+            assert!((sum - 1.0).abs() < 1e-5, "event {}: {sum}", k + 1);
+        }
+        assert!(before.iter().all(|r| r.1 == applied));
+        assert!(after.iter().all(|r| (r.1 - quiet).abs() < 1e-6));
+        let b0 = 10.0 * (applied / 10.0).floor() - 10.0;
+        if b0 >= prev_quiet {
+            for (pop, _, x) in &before {
+                assert!((at(b0, pop).0 - x).abs() < 2e-6, "before {pop} @{b0}");
+            }
+            compared += 1;
+        }
+        let a0 = 10.0 * (quiet / 10.0).ceil();
+        if a0 + 10.0 <= next {
+            for (pop, _, x) in &after {
+                assert!((at(a0, pop).0 - x).abs() < 2e-6, "after {pop} @{a0}");
+            }
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 4, "both instants of both events were compared");
+    let withdraw_after: f64 = ce
+        .iter()
+        .filter(|r| r[0] == "1" && r[5] == "after" && r[7] == "lhr")
+        .map(|r| f(r, 8))
+        .sum();
+    assert_eq!(withdraw_after, 0.0, "nothing reaches a withdrawn PoP");
+    // The figure draws exactly these shares, one panel per event; blackhole
+    // and loop bars only where they had demand.
+    let fig = &figs.iter().find(|f| f.0 == "catchment_events").unwrap().1;
+    let cdnsim::report::figure::Body::Grouped(panels) = &fig.body else {
+        panic!("grouped bars")
+    };
+    assert_eq!(panels.len(), 2);
+    assert_eq!(panels[0].categories, pops);
+    let lhr = pops.iter().position(|p| *p == "lhr").unwrap();
+    assert_eq!(panels[0].sets[0].values[lhr], before.0);
+    assert_eq!(panels[0].sets[1].values[lhr], 0.0);
+    // Per group (catchment_event_groups.csv): the groups' weights add up to
+    // the shares, and the map is coloured by the last event's "after".
+    let groups = csv(&a.join("catchment_event_groups.csv"));
+    assert_eq!(groups.len(), 2 * 12);
+    let moved = groups
+        .iter()
+        .filter(|r| r[0] == "1" && r[3] != r[4])
+        .count();
+    assert_eq!(moved as f64, f(&ev[0], 9), "groups_moved of events.csv");
+    let map = &figs.iter().find(|f| f.0 == "map").unwrap().1;
+    assert!(map.caption.contains("after the last routing event"));
+    let cdnsim::report::figure::Body::Map(m) = &map.body else {
+        panic!("map")
+    };
+    for r in groups.iter().filter(|r| r[0] == "2") {
+        let g: usize = r[1].parse().unwrap();
+        let p = m.pops.iter().position(|p| p.name == r[4]).unwrap();
+        assert_eq!(m.clients[g].tone, cdnsim::report::figure::Tone::Pal(p));
+    }
     let back = at(460.0, "lhr");
     assert!((back.0 - before.0).abs() < 1e-6, "{back:?} vs {before:?}");
     // What users felt: connections broken by the moves, each one retried
@@ -124,6 +204,8 @@ fn pop_withdrawal_moves_its_clients_and_counts_what_breaks() {
     for name in [
         "events.csv",
         "catchment_timeseries.csv",
+        "catchment_events.csv",
+        "catchment_event_groups.csv",
         "summary.json",
         "pops.csv",
     ] {

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
+/// Plots drawn only for runs with `[[events]]`.
+const EVENTS_ONLY: [&str; 2] = ["catchment", "catchment_events"];
+
 /// A shortened quickstart run into `dir`.
 fn quickstart(dir: &Path, extra: &[&str]) {
     let d = dir.to_str().unwrap();
@@ -43,11 +46,12 @@ fn every_plot_of_a_run_is_fed_the_runs_recorded_data() {
     let run = RunData::load(&dir).unwrap();
     let figs = run_figures(&run);
     let ids: Vec<&str> = figs.iter().map(|f| f.0).collect();
-    // `catchment` needs routing events (checked in tests/it/events.rs).
+    // `catchment` and `catchment_events` need routing events (checked in
+    // tests/it/events.rs).
     let all: Vec<&str> = plots::RUN_PLOTS
         .iter()
         .map(|p| p.id)
-        .filter(|id| *id != "catchment")
+        .filter(|id| !EVENTS_ONLY.contains(id))
         .collect();
     assert_eq!(ids, all, "a quickstart run has the data of every plot");
     let fig = |id: &str| &figs.iter().find(|f| f.0 == id).unwrap().1;
@@ -99,6 +103,42 @@ fn every_plot_of_a_run_is_fed_the_runs_recorded_data() {
     };
     let sum: f64 = bars.iter().map(|b| b.value).sum();
     assert_eq!(sum, run.num("requests").unwrap());
+
+    // Stacked load: the layers are pop_load.csv's PoPs in pops.csv order,
+    // each the same as its line in `pop_load`; the top of the stack is the
+    // sum over PoPs per interval, and over the run it is every request issued.
+    let st = fig("pop_load_stacked");
+    let Body::Stacked { series, .. } = &st.body else {
+        panic!("stacked")
+    };
+    let pops = run.table("pops.csv").unwrap().strs("pop").unwrap();
+    let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, pops);
+    for s in series {
+        assert_eq!(
+            s.points,
+            fig("pop_load").series_named(&s.name).unwrap().points,
+            "{}",
+            s.name
+        );
+    }
+    let tops = cdnsim::report::figure::stack(series);
+    let load = run.table("pop_load.csv").unwrap();
+    let (end, off) = (load.f64s("t_end_s").unwrap(), load.f64s("offered").unwrap());
+    let top = tops.last().unwrap();
+    assert_eq!(top.len(), 9);
+    for &(t, y) in top {
+        let sum: f64 = (0..end.len())
+            .filter(|&i| end[i] == t)
+            .map(|i| off[i])
+            .sum();
+        assert!((y * 10.0 - sum).abs() < 1e-6, "{t}: {y} vs {sum}");
+    }
+    let issued: f64 = top.iter().map(|p| p.1 * 10.0).sum();
+    assert!(
+        (issued - run.num("requests_issued_incl_warmup").unwrap()).abs() < 1e-6,
+        "{issued}"
+    );
 
     // Map: every client group, coloured by the PoP clients.csv says served it.
     let Body::Map(m) = &fig("map").body else {
@@ -250,10 +290,10 @@ fn quickstart_page_renders_in_headless_chromium() {
     let (check, console) = check_page(&page, &profile);
     assert!(check.errors.is_empty(), "{:?}", check.errors);
     assert!(console.is_empty(), "console output: {console:?}");
-    // Every plot but `catchment`, which needs routing events.
+    // Every plot but those that need routing events.
     let expected = plots::RUN_PLOTS
         .iter()
-        .filter(|p| p.id != "catchment")
+        .filter(|p| !EVENTS_ONLY.contains(&p.id))
         .count();
     assert_eq!(check.images.len(), expected, "{check:?}");
     for img in &check.images {
@@ -372,6 +412,11 @@ fn compare_writes_table_csv_and_overlays_in_a_folder_of_its_own() {
     }
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(html.contains("plot-ttfb_cdf.png"));
+    assert!(
+        html.contains("<a href=\"../big/index.html\">") && html.contains("not overlaid"),
+        "each run's page is linked; per-run plots are named"
+    );
+    assert!(!out.join("plot-pop_load_stacked.png").exists());
     assert!(
         html.contains("<td>anycast</td>") && html.contains("<td>nearest</td>"),
         "steering of each run"
