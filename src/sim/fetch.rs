@@ -522,6 +522,11 @@ impl RequestModel<'_> {
                     return;
                 }
                 let reaches = now + processing + leg;
+                // Unlimited: counted in its load (tier_load.csv), no queue.
+                if !self.cfg.tiers.origin_down(o, reaches) {
+                    let site = self.upstream.origin_site(o);
+                    let _ = self.upstream.admit(site, reaches, size, measured, false);
+                }
                 let after = processing + rtt + self.cfg.origin.processing;
                 self.origin_answer(s, id, o, reaches, after, false);
             }
