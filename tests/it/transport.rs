@@ -427,3 +427,45 @@ fn attack_bots_follow_their_groups_steering() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A refused fetch is an error to the cache that sent it, and the
+/// freshness code decides as for an origin outage: with stale-if-error
+/// the expired copy answers, without it the client gets an error.
+/// 100 objects expiring after 1 s, an origin taking 100/s with no
+/// waiting room (it refuses most revalidations).
+#[test]
+fn a_refused_fetch_is_served_stale_under_stale_if_error() {
+    let dir = tmp("refused-stale");
+    let f = dir.join("s.toml");
+    std::fs::write(&f, quickstart_without_world()).unwrap();
+    let f = f.to_str().unwrap();
+    let sets = |cc: &str| {
+        vec![
+            "duration=15s".to_string(),
+            "warmup=5s".to_string(),
+            "clients.rate=1k/s".to_string(),
+            "workload.catalogs[0].objects=100".to_string(),
+            format!(
+                "workload.catalogs[0].headers=[{{share=\"100%\", cache_control=\"{cc}\", etag=true}}]"
+            ),
+            "origin.limits={requests=\"100/s\", servers=1, queue=0}".to_string(),
+        ]
+    };
+    let go = |name: &str, cc: &str| {
+        let s = sets(cc);
+        let r: Vec<&str> = s.iter().map(String::as_str).collect();
+        run(f, &dir.join(name), &r)
+    };
+    let s = go("sie", "public, max-age=1, stale-if-error=600");
+    let fr = &s["tiers"]["freshness"];
+    let refused = site(&s, "origin")["dropped"].as_u64().unwrap();
+    assert!(refused > 1000, "{refused}");
+    assert!(fr["stale_if_error_serves"].as_u64().unwrap() > 1000, "{fr}");
+    let with = fr["failed_requests"].as_u64().unwrap();
+    let s = go("plain", "public, max-age=1");
+    let fr = &s["tiers"]["freshness"];
+    assert_eq!(fr["stale_if_error_serves"], 0);
+    let without = fr["failed_requests"].as_u64().unwrap();
+    assert!(without > 1000 && without > 5 * with, "{without} vs {with}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
