@@ -402,3 +402,89 @@ impl RequestModel<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capacity::SiteCapacity;
+
+    fn upstream(cap: SiteCapacity) -> Upstream {
+        let interval = SimDuration::from_secs(1);
+        let horizon = SimDuration::from_secs(10);
+        let site = |kind| Site {
+            name: "s".into(),
+            kind,
+            cap: PopCapacity::new(cap, interval, horizon),
+            load: vec![SiteBucket::default(); 10],
+            offered: 0,
+            dropped: 0,
+            dropped_bytes: 0,
+            attack_offered: 0,
+            attack_dropped: 0,
+        };
+        Upstream {
+            sites: vec![site(SiteKind::Tier), site(SiteKind::Origin)],
+            tiers: 1,
+            interval,
+        }
+    }
+
+    /// One server at 10/s (100 ms each), no waiting room: of three
+    /// requests 10 ms apart the first is served, the next two find the
+    /// server busy and are refused; counted per bucket and, measured, in
+    /// the totals (legitimate and attack apart).
+    #[test]
+    fn a_full_site_refuses_and_counts() {
+        let mut u = upstream(SiteCapacity {
+            requests_per_s: Some(10.0),
+            servers: 1,
+            egress_bps: None,
+            room: 0,
+        });
+        let t = |ms| SimTime::ZERO + SimDuration::from_millis(ms);
+        assert_eq!(u.admit(0, t(1000), 500, true, false), Ok(SimDuration::ZERO));
+        assert_eq!(
+            u.admit(0, t(1010), 700, true, false),
+            Err(Refused::Requests)
+        );
+        assert_eq!(
+            u.admit(0, t(1020), 100, false, true),
+            Err(Refused::Requests)
+        );
+        let s = &u.sites[0];
+        assert_eq!((s.offered, s.dropped, s.dropped_bytes), (2, 1, 700));
+        assert_eq!((s.attack_offered, s.attack_dropped), (0, 0), "unmeasured");
+        assert_eq!(
+            s.load[1],
+            SiteBucket {
+                offered: 2,
+                dropped: 1,
+                attack_offered: 1,
+                attack_dropped: 1
+            }
+        );
+        assert_eq!(u.tier_dropped(), (1, 700));
+        assert_eq!(u.origin_dropped(), 0);
+        // After the first request's service the server is free again.
+        assert_eq!(u.admit(0, t(1100), 1, true, false), Ok(SimDuration::ZERO));
+    }
+
+    /// With a waiting room, a request arriving while the server is busy
+    /// waits for the rest of the service.
+    #[test]
+    fn a_busy_site_delays() {
+        let mut u = upstream(SiteCapacity {
+            requests_per_s: Some(10.0),
+            servers: 1,
+            egress_bps: None,
+            room: 5,
+        });
+        let t = |ms| SimTime::ZERO + SimDuration::from_millis(ms);
+        assert_eq!(u.admit(1, t(0), 1, true, false), Ok(SimDuration::ZERO));
+        assert_eq!(
+            u.admit(1, t(30), 1, true, false),
+            Ok(SimDuration::from_millis(70))
+        );
+        assert!(u.any_limited() && u.limited(0));
+    }
+}
