@@ -35,7 +35,10 @@
 //! default) TTFB = RTT + server time and there is no transfer time; with
 //! `"per-request"` connection setup, slow start and loss are added
 //! (docs/transport.md). Attack traffic (sim/attack.rs) loads the same
-//! queues.
+//! queues. Upper tiers and origin sites with limits queue the fetches
+//! reaching them, or refuse them (sim/upstream.rs: events `AtTier` ->
+//! `TierServed`, `AtOrigin`); dynamic attack requests go on up to them
+//! (`AttackUp`).
 
 pub mod attack;
 pub mod client;
