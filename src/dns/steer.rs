@@ -355,6 +355,47 @@ impl Steerer {
         }
     }
 
+    /// Where an attack bot of group `g` sends a request at `now`, and the
+    /// DNS wait before it leaves: the same mapping as the group's clients
+    /// (`nearest`: the nearest PoP; `explicit`: the lowest-RTT PoP, bots
+    /// do not pick by content; otherwise the group's resolver, whose cache
+    /// the bots share with the clients, and on a miss the authoritative).
+    /// The authoritative's demand counts include bots (a load-aware
+    /// mapping sees the attack as load); the steering figures do not, and
+    /// no beacon or measurement is taken.
+    pub fn bot_target(&mut self, now: SimTime, g: usize) -> (usize, SimDuration, SimDuration) {
+        let gv = &self.groups[g];
+        match self.mode {
+            Steering::Nearest => (gv.nearest.0, gv.nearest.1, SimDuration::ZERO),
+            Steering::Explicit => {
+                let p = self.order[g][0];
+                (p, gv.unicast[p], SimDuration::ZERO)
+            }
+            _ => {
+                let (key, mut scope) = self.key(g);
+                if self.mode == Steering::Anycast {
+                    scope = super::NO_SCOPE;
+                }
+                let r = gv.resolver;
+                let (target, dns) = match self.caches[r].lookup(now, scope) {
+                    Some(t) => (t, SimDuration::ZERO),
+                    None => {
+                        let rv = &self.resolvers[r];
+                        let loc = if rv.ecs > 0 { gv.ecs_loc } else { rv.loc };
+                        let wait = gv.to_resolver + rv.to_auth;
+                        let t = self.auth.answer(now, key, loc);
+                        self.caches[r].store(now, scope, t, self.p.policy.ttl);
+                        (t, wait)
+                    }
+                };
+                self.auth.count(now, key);
+                let (pop, rtt) = self.place(g, target);
+                let dns = if self.p.dns { dns } else { SimDuration::ZERO };
+                (pop, rtt, dns)
+            }
+        }
+    }
+
     /// The request's measured client-PoP RTT (path, access, jitter), as
     /// the CDN logs it: a measurement for latency-map and hybrid.
     pub fn observe(&mut self, now: SimTime, c: &Choice, rtt: SimDuration) {

@@ -98,6 +98,32 @@ pub struct CapacitySummary {
     pub max_utilisation: f64,
     /// PoPs that dropped a request (legitimate or attack) after warmup.
     pub overloaded_pops: Vec<String>,
+    /// Measured attack requests lost to routing events before a PoP.
+    pub attack_lost: u64,
+    /// Upper tiers in use, then origin sites (tier_load.csv over time).
+    pub upstream: Vec<SiteSummary>,
+    /// Measured legitimate fetches refused by a full upper-tier or origin
+    /// queue (each fails its requests unless stale-if-error answers).
+    pub upstream_dropped: u64,
+    /// Tier and origin sites that refused a request after warmup.
+    pub overloaded_sites: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct SiteSummary {
+    pub site: String,
+    /// `tier` or `origin`.
+    pub kind: &'static str,
+    pub limited: bool,
+    /// Measured fetches offered (legitimate) and refused.
+    pub offered: u64,
+    pub dropped: u64,
+    pub attack_requests: u64,
+    pub attack_dropped: u64,
+    /// Highest request-queue utilisation in a measured interval.
+    pub max_utilisation: f64,
+    /// Mean wait of the admitted requests after warmup [ms].
+    pub mean_wait_ms: f64,
 }
 
 #[derive(Serialize)]
@@ -170,6 +196,37 @@ pub fn egress_utilisation(p: &crate::capacity::PopCapacity) -> Vec<f64> {
         .collect()
 }
 
+fn site_summary(x: &crate::sim::upstream::Site, first: usize) -> SiteSummary {
+    let u = utilisation(&x.cap);
+    let (wait, served) = x
+        .cap
+        .request_usage
+        .buckets
+        .iter()
+        .skip(first)
+        .fold((0u64, 0u64), |(w, n), b| {
+            (w + b.wait_ns, n + b.offered - b.dropped)
+        });
+    SiteSummary {
+        site: x.name.clone(),
+        kind: x.kind.name(),
+        limited: x.cap.limited(),
+        offered: x.offered,
+        dropped: x.dropped,
+        attack_requests: x.attack_offered,
+        attack_dropped: x.attack_dropped,
+        max_utilisation: round(u.iter().skip(first).fold(0.0, |a: f64, &b| a.max(b)), 4),
+        mean_wait_ms: round(
+            if served == 0 {
+                0.0
+            } else {
+                wait as f64 / served as f64 / 1e6
+            },
+            3,
+        ),
+    }
+}
+
 fn capacity_summary(cfg: &RunConfig, m: &RunMetrics) -> CapacitySummary {
     let c = &m.client;
     // Intervals starting at or after the end of warmup.
@@ -198,6 +255,26 @@ fn capacity_summary(cfg: &RunConfig, m: &RunMetrics) -> CapacitySummary {
         attack_dropped: c.attack_dropped,
         max_utilisation: round(max_u, 4),
         overloaded_pops: overloaded,
+        attack_lost: c.attack_lost,
+        upstream: m
+            .upstream
+            .sites
+            .iter()
+            .map(|x| site_summary(x, first))
+            .collect(),
+        upstream_dropped: m.upstream.sites.iter().map(|x| x.dropped).sum(),
+        overloaded_sites: m
+            .upstream
+            .sites
+            .iter()
+            .filter(|x| {
+                x.load
+                    .iter()
+                    .skip(first)
+                    .any(|b| b.dropped + b.attack_dropped > 0)
+            })
+            .map(|x| x.name.clone())
+            .collect(),
     }
 }
 
@@ -621,6 +698,7 @@ pub fn write_all<'d>(
     dir.write("origins.csv", &csv_bytes(&origins)?)?;
     dir.write("latency_cdf.csv", &csv_bytes(&latency_cdf(cfg, routes, m))?)?;
     dir.write("pop_load.csv", &csv_bytes(&pop_load(cfg, m))?)?;
+    dir.write("tier_load.csv", &csv_bytes(&tier_load(cfg, m))?)?;
     Ok(dir)
 }
 
@@ -677,6 +755,76 @@ fn pop_load<'a>(cfg: &'a RunConfig, m: &RunMetrics) -> Vec<PopLoadRow<'a>> {
                 max_wait_ms: round(q.max_wait_ns as f64 / 1e6, 3),
                 egress_utilisation: round(e.get(k).copied().unwrap_or(0.0), 4),
                 capacity_rps: p
+                    .cap
+                    .requests_per_s
+                    .map_or(String::new(), |r| round(r, 3).to_string()),
+            });
+        }
+    }
+    rows
+}
+
+#[derive(Serialize)]
+struct TierLoadRow<'a> {
+    t_start_s: f64,
+    t_end_s: f64,
+    warmup: bool,
+    site: &'a str,
+    kind: &'static str,
+    offered: u64,
+    dropped: u64,
+    attack_offered: u64,
+    attack_dropped: u64,
+    utilisation: f64,
+    mean_wait_ms: f64,
+    max_wait_ms: f64,
+    egress_utilisation: f64,
+    /// The site's request capacity [1/s]; empty when unlimited.
+    capacity_rps: String,
+}
+
+/// Per upper tier in use and origin site, per interval (by arrival at the
+/// site): fetches and attack requests offered and refused, utilisation
+/// and queueing of the site's request queue.
+fn tier_load<'a>(cfg: &RunConfig, m: &'a RunMetrics) -> Vec<TierLoadRow<'a>> {
+    let step = cfg.interval.as_secs_f64();
+    let warm = cfg.warmup.as_secs_f64();
+    let mut rows = Vec::new();
+    for x in &m.upstream.sites {
+        let u = utilisation(&x.cap);
+        let e = egress_utilisation(&x.cap);
+        for (k, b) in x.load.iter().enumerate() {
+            let q = x
+                .cap
+                .request_usage
+                .buckets
+                .get(k)
+                .copied()
+                .unwrap_or_default();
+            let served = q.offered - q.dropped;
+            rows.push(TierLoadRow {
+                t_start_s: round(k as f64 * step, 6),
+                t_end_s: round((k + 1) as f64 * step, 6),
+                warmup: (k as f64 * step) < warm,
+                site: &x.name,
+                kind: x.kind.name(),
+                offered: b.offered,
+                dropped: b.dropped,
+                attack_offered: b.attack_offered,
+                attack_dropped: b.attack_dropped,
+                utilisation: round(u.get(k).copied().unwrap_or(0.0), 4),
+                mean_wait_ms: round(
+                    if served == 0 {
+                        0.0
+                    } else {
+                        q.wait_ns as f64 / served as f64 / 1e6
+                    },
+                    3,
+                ),
+                max_wait_ms: round(q.max_wait_ns as f64 / 1e6, 3),
+                egress_utilisation: round(e.get(k).copied().unwrap_or(0.0), 4),
+                capacity_rps: x
+                    .cap
                     .cap
                     .requests_per_s
                     .map_or(String::new(), |r| round(r, 3).to_string()),

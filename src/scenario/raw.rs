@@ -323,6 +323,10 @@ pub struct Origin {
     /// Origin processing time until its first byte.
     #[serde(default = "default_origin_processing")]
     pub processing: Duration,
+    /// Request/egress limits of the origin site at `city`, and of every
+    /// site in `sites` that gives none (field by field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<super::transport::Capacity>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -255,6 +255,10 @@ pub struct Tiers {
     pub processing: Duration,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub upper: Vec<UpperTier>,
+    /// Request/egress limits of every upper tier (queues; not the cache's
+    /// byte capacity), field by field under `upper[].limits`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<super::transport::Capacity>,
 }
 
 impl Default for Tiers {
@@ -268,6 +272,7 @@ impl Default for Tiers {
             policy: DEFAULT_TIER_POLICY,
             processing: default_tier_processing(),
             upper: Vec::new(),
+            limits: None,
         }
     }
 }
@@ -286,6 +291,9 @@ pub struct UpperTier {
     /// Origin site it fetches from (default: the lowest-RTT one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// This tier's request/egress limits, over `cdn.tiers.limits`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<super::transport::Capacity>,
 }
 
 /// A further origin site (`[[origin.sites]]`), beside `origin.city`.
@@ -294,6 +302,9 @@ pub struct UpperTier {
 pub struct OriginSite {
     pub name: String,
     pub city: String,
+    /// This site's request/egress limits, over `origin.limits`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<super::transport::Capacity>,
 }
 
 pub fn default_origin_name() -> String {

@@ -159,8 +159,9 @@ pub enum AttackKind {
     /// A cached object: served at the edge (PoP request and egress capacity).
     #[default]
     Cached,
-    /// An uncacheable URL: the PoP forwards it to the origin (counted as
-    /// the attack's origin requests; the origin has no capacity model yet).
+    /// An uncacheable URL: the PoP forwards it up its hierarchy (upper tier
+    /// for the request's key, then the origin site), loading each one's
+    /// queues (`cdn.tiers.limits`, `origin.limits`).
     Dynamic,
 }
 
@@ -263,6 +264,10 @@ pub struct AttackConfig {
 pub struct Validated {
     pub transport: TransportConfig,
     pub pop_capacity: Vec<SiteCapacity>,
+    /// Per upper tier (scenario order) and per origin site (`[0]` is
+    /// `origin.city`): request and egress limits.
+    pub tier_capacity: Vec<SiteCapacity>,
+    pub origin_capacity: Vec<SiteCapacity>,
     pub compute: Option<(EdgeCompute, bool)>,
     pub attacks: Vec<AttackConfig>,
 }
@@ -501,6 +506,7 @@ pub fn validate(s: &super::raw::Scenario, cx: &Context) -> Result<Validated, Inp
         let own = p.capacity.clone().unwrap_or_default();
         pop_capacity.push(site_capacity(&own, Some(&cdn_cap), &path, loc)?);
     }
+    let (tier_capacity, origin_capacity) = upstream_capacity(s, loc)?;
 
     let compute = match &s.cdn.compute {
         None => None,
@@ -680,7 +686,39 @@ pub fn validate(s: &super::raw::Scenario, cx: &Context) -> Result<Validated, Inp
             per_group,
         },
         pop_capacity,
+        tier_capacity,
+        origin_capacity,
         compute,
         attacks,
     })
+}
+
+/// The limits of the upper tiers (`cdn.tiers.limits`, over it
+/// `cdn.tiers.upper[].limits`) and origin sites (`origin.limits`, over it
+/// `origin.sites[].limits`): the same queues as a PoP's (docs/transport.md,
+/// "Capacity of upper tiers and origins").
+fn upstream_capacity(
+    s: &super::raw::Scenario,
+    loc: &Locator,
+) -> Result<(Vec<SiteCapacity>, Vec<SiteCapacity>), InputError> {
+    let tiers = &s.cdn.tiers;
+    let base = tiers.limits.clone().unwrap_or_default();
+    let mut tier = Vec::with_capacity(tiers.upper.len());
+    for (i, u) in tiers.upper.iter().enumerate() {
+        let (own, path) = match &u.limits {
+            Some(l) => (l.clone(), format!("cdn.tiers.upper[{i}].limits")),
+            None => (Capacity::default(), "cdn.tiers.limits".to_string()),
+        };
+        tier.push(site_capacity(&own, Some(&base), &path, loc)?);
+    }
+    let base = s.origin.limits.clone().unwrap_or_default();
+    let mut origin = vec![site_capacity(&base, None, "origin.limits", loc)?];
+    for (i, o) in s.origin.sites.iter().enumerate() {
+        let (own, path) = match &o.limits {
+            Some(l) => (l.clone(), format!("origin.sites[{i}].limits")),
+            None => (Capacity::default(), "origin.limits".to_string()),
+        };
+        origin.push(site_capacity(&own, Some(&base), &path, loc)?);
+    }
+    Ok((tier, origin))
 }

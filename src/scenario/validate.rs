@@ -56,6 +56,10 @@ pub struct RunConfig {
     pub transport: super::transport::TransportConfig,
     /// Capacities per PoP (`cdn.capacity`, `cdn.pops[].capacity`).
     pub pop_capacity: Vec<crate::capacity::SiteCapacity>,
+    /// Limits per upper tier (scenario order) and per origin site
+    /// (`cdn.tiers.limits`, `origin.limits` and their per-site keys).
+    pub tier_capacity: Vec<crate::capacity::SiteCapacity>,
+    pub origin_capacity: Vec<crate::capacity::SiteCapacity>,
     /// Edge function for dynamic requests, and whether it fetches from
     /// the origin.
     pub compute: Option<(crate::transport::EdgeCompute, bool)>,
@@ -589,6 +593,8 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         bgp,
         transport: extra.transport,
         pop_capacity: extra.pop_capacity,
+        tier_capacity: extra.tier_capacity,
+        origin_capacity: extra.origin_capacity,
         compute: extra.compute,
         attacks: extra.attacks,
         name: s.name.clone(),

@@ -3,6 +3,14 @@
 //! steering gives each group: the anycast address under anycast) or at one
 //! PoP's unicast address. Bots' requests load the PoPs' queues like any
 //! other; their own latency is not measured.
+//!
+//! Bots follow the same steering as their group's clients, decided when
+//! each request is issued (`RequestModel::attack_route` in sim/upstream.rs):
+//! under anycast the routing-event timeline (the group's fate at `now`,
+//! failed PoPs), else the static catchment; under a DNS mode the group's
+//! resolver and the authoritative ([`crate::dns::Steerer::bot_target`]).
+//! A unicast target is the PoP's own address: it does not move, and is
+//! lost while that PoP is failed.
 
 use super::GroupRoute;
 use crate::rng::{StreamRng, Streams};
@@ -20,10 +28,18 @@ pub struct AttackStream {
     end: SimTime,
     /// Cumulative shares of the sources.
     cum: Vec<f64>,
-    /// Per source: (PoP, one-way delay to it).
+    /// Per source: (PoP, one-way delay to it) of the static plan or the
+    /// unicast target.
     lands: Vec<(usize, SimDuration)>,
+    /// Per source: its client group.
+    groups: Vec<usize>,
     pub size: u64,
     pub to_origin: bool,
+    /// Aimed at the service address (else at one PoP's unicast address).
+    pub service: bool,
+    /// Requests issued so far (the cache keys of dynamic requests).
+    seq: u64,
+    salt: u64,
 }
 
 impl AttackStream {
@@ -67,8 +83,12 @@ impl AttackStream {
             end: SimTime::ZERO + a.end,
             cum,
             lands,
+            groups: a.sources.iter().map(|&(g, _)| g).collect(),
             size: a.size,
             to_origin: a.kind == AttackKind::Dynamic,
+            service: a.target == AttackTarget::Service,
+            seq: 0,
+            salt: crate::sim::tiers::fnv1a64(&a.name),
         };
         s.advance();
         s
@@ -79,8 +99,8 @@ impl AttackStream {
         self.next += gap.max(SimDuration::from_nanos(1));
     }
 
-    /// The next attack request: (issue time, PoP, one-way delay to it).
-    pub fn next_request(&mut self) -> Option<(SimTime, usize, SimDuration)> {
+    /// The next attack request: (issue time, source index).
+    pub fn next_request(&mut self) -> Option<(SimTime, u32)> {
         if self.next >= self.end {
             return None;
         }
@@ -92,7 +112,24 @@ impl AttackStream {
             .iter()
             .position(|c| u < *c)
             .unwrap_or(self.cum.len() - 1);
-        let (pop, delay) = self.lands[i];
-        Some((t, pop, delay))
+        Some((t, i as u32))
+    }
+
+    /// Source `i`'s client group.
+    pub fn group(&self, i: u32) -> usize {
+        self.groups[i as usize]
+    }
+
+    /// Source `i`'s PoP and one-way delay under the static plan (or its
+    /// unicast target).
+    pub fn land(&self, i: u32) -> (usize, SimDuration) {
+        self.lands[i as usize]
+    }
+
+    /// The cache key of the next dynamic request (a distinct URL each:
+    /// query strings that defeat caching and coalescing).
+    pub fn next_key(&mut self) -> u64 {
+        self.seq += 1;
+        crate::rng::splitmix64(&mut (self.seq ^ self.salt.rotate_left(17)))
     }
 }

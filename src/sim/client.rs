@@ -99,6 +99,9 @@ pub struct ClientMetrics {
     pub offered: u64,
     pub attack_offered: u64,
     pub attack_dropped: u64,
+    /// Measured attack requests lost to routing events before a PoP
+    /// served them (blackhole, loop, failed PoP).
+    pub attack_lost: u64,
     pub compute_invocations: u64,
     pub compute_cold_starts: u64,
     /// Per PoP: one bucket per output interval (warmup included).
@@ -173,6 +176,7 @@ impl ClientSide {
                 offered: 0,
                 attack_offered: 0,
                 attack_dropped: 0,
+                attack_lost: 0,
                 compute_invocations: 0,
                 compute_cold_starts: 0,
                 load: vec![vec![LoadBucket::default(); buckets.max(1)]; cfg.pops.len()],

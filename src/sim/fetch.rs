@@ -194,6 +194,30 @@ pub fn version_at(object: u64, every: Option<SimDuration>, t: SimTime) -> u64 {
 }
 
 impl RequestModel<'_> {
+    /// Size, measured flag and cause (client arrival) of fetch `id`, for
+    /// the capacity hooks of sim/upstream.rs.
+    pub(super) fn fetch_load(&self, id: u32) -> (u64, bool, SimTime) {
+        let f = self.fetches.get(id);
+        (f.size, f.measured, f.cause)
+    }
+
+    /// The response leg of fetch `id`.
+    pub(super) fn fetch_back(&self, id: u32) -> SimDuration {
+        self.fetches.get(id).back
+    }
+
+    /// An upper tier refused fetch `id` (its queue was full): the sender
+    /// gets an error after the response leg, as from a failed origin
+    /// (stale-if-error may still answer from a stored copy).
+    pub(super) fn refuse(&mut self, s: &mut Scheduler<Event>, id: u32) {
+        let f = self.fetches.get_mut(id);
+        f.status = Status::Error;
+        let back = f.back;
+        s.schedule_in(back, Event::Response { fetch: id });
+    }
+}
+
+impl RequestModel<'_> {
     fn measured(&self, arrived: SimTime) -> bool {
         arrived >= SimTime::ZERO + self.cfg.warmup
     }
@@ -459,8 +483,8 @@ impl RequestModel<'_> {
     fn send(&mut self, s: &mut Scheduler<Event>, id: u32) {
         let now = s.now();
         let f = self.fetches.get(id);
-        let (node, key, size, measured, cause) = (f.node, f.key, f.size, f.measured, f.cause);
-        let (held, object, catalog) = (f.held, f.object, f.catalog);
+        let (node, key, size, measured) = (f.node, f.key, f.size, f.measured);
+        let held = f.held;
         let parent = self.hier.parent(node, key);
         let n = &self.hier.nodes[node as usize];
         let processing = n.processing;
@@ -489,39 +513,68 @@ impl RequestModel<'_> {
             }
             Parent::Origin(o) => {
                 self.fetches.get_mut(id).from_origin = true;
-                let reaches = now + processing + leg;
-                let body = if self.cfg.tiers.origin_down(o, reaches) {
-                    self.fetches.get_mut(id).status = Status::Error;
-                    self.m.origin_errors += u64::from(measured);
-                    0
-                } else {
-                    let every = self.cfg.tiers.change_every[catalog as usize];
-                    let v = if self.enforced() {
-                        version_at(object, every, reaches)
-                    } else {
-                        0
-                    };
-                    self.set_result(id, v, SimDuration::ZERO);
-                    let nm = self.fetches.get(id).status == Status::NotModified;
-                    self.m.not_modified += u64::from(nm && measured);
-                    if nm { 0 } else { size }
-                };
-                let b = self.m.series.at(cause);
-                b.origin_requests += 1;
-                b.origin_bytes += body;
-                if measured {
-                    self.m.origin_requests += 1;
-                    self.m.origin_bytes += body;
-                    let om = &mut self.m.origins[o];
-                    om.requests += 1;
-                    om.bytes += body;
+                if self.upstream.limited(self.upstream.origin_site(o)) {
+                    // The origin's queues take it when it arrives
+                    // (`Event::AtOrigin`, sim/upstream.rs).
+                    let fetch = id;
+                    let origin = o as u32;
+                    s.schedule_in(processing + leg, Event::AtOrigin { origin, fetch });
+                    return;
                 }
-                s.schedule_in(
-                    processing + rtt + self.cfg.origin.processing,
-                    Event::Response { fetch: id },
-                );
+                let reaches = now + processing + leg;
+                // Unlimited: counted in its load (tier_load.csv), no queue.
+                if !self.cfg.tiers.origin_down(o, reaches) {
+                    let site = self.upstream.origin_site(o);
+                    let _ = self.upstream.admit(site, reaches, size, measured, false);
+                }
+                let after = processing + rtt + self.cfg.origin.processing;
+                self.origin_answer(s, id, o, reaches, after, false);
             }
         }
+    }
+
+    /// Fetch `id` reaches origin site `o` at `reaches`: an error during an
+    /// outage or when `refused` (its queue was full), else the current
+    /// version; its `Response` is due `after` from now.
+    pub(super) fn origin_answer(
+        &mut self,
+        s: &mut Scheduler<Event>,
+        id: u32,
+        o: usize,
+        reaches: SimTime,
+        after: SimDuration,
+        refused: bool,
+    ) {
+        let f = self.fetches.get(id);
+        let (size, measured, cause) = (f.size, f.measured, f.cause);
+        let (object, catalog) = (f.object, f.catalog);
+        let body = if refused || self.cfg.tiers.origin_down(o, reaches) {
+            self.fetches.get_mut(id).status = Status::Error;
+            self.m.origin_errors += u64::from(measured);
+            0
+        } else {
+            let every = self.cfg.tiers.change_every[catalog as usize];
+            let v = if self.enforced() {
+                version_at(object, every, reaches)
+            } else {
+                0
+            };
+            self.set_result(id, v, SimDuration::ZERO);
+            let nm = self.fetches.get(id).status == Status::NotModified;
+            self.m.not_modified += u64::from(nm && measured);
+            if nm { 0 } else { size }
+        };
+        let b = self.m.series.at(cause);
+        b.origin_requests += 1;
+        b.origin_bytes += body;
+        if measured {
+            self.m.origin_requests += 1;
+            self.m.origin_bytes += body;
+            let om = &mut self.m.origins[o];
+            om.requests += 1;
+            om.bytes += body;
+        }
+        s.schedule_in(after, Event::Response { fetch: id });
     }
 
     /// The response to fetch `id` reaches its node: store, answer waiters.

@@ -36,7 +36,8 @@
 //! - `bytes_conserved`: per node, bytes requested = hit bytes + bytes
 //!   fetched (less background revalidations, which answer no request) +
 //!   bytes of coalesced misses + bytes answered locally; the requests and
-//!   bytes reaching the upper tiers = the fetches sent to them; origin bytes
+//!   bytes reaching the upper tiers (plus those their full queues refused,
+//!   `sim::upstream`) = the fetches sent to them; origin bytes
 //!   = the sum over origin sites <= the bytes fetched from origins (a 304 or
 //!   a failed origin request carries no body).
 //! - `breakdowns_add_up`: per-PoP figures are the edge nodes' and sum to
@@ -292,6 +293,10 @@ pub fn of_metrics(_cfg: &RunConfig, hier: &Hierarchy, m: &RunMetrics) -> Report 
         .fold((0i128, 0i128), |(a, b), t| {
             (a + i(t.cache.requests), b + i(t.cache.bytes))
         });
+    // Fetches an upper tier refused (full queue) never reached its cache.
+    let (refused, refused_bytes) = m.upstream.tier_dropped();
+    let (upper_requests, upper_bytes) =
+        (upper_requests + i(refused), upper_bytes + i(refused_bytes));
     r.insert(
         "bytes_conserved",
         Check::new(
@@ -598,6 +603,7 @@ mod tests {
             uncacheable: 2,
             client,
             capacity: Vec::new(),
+            upstream: Default::default(),
             lost: 0,
             lost_before_pop: 0,
             lost_unreached: 0,

@@ -35,7 +35,10 @@
 //! default) TTFB = RTT + server time and there is no transfer time; with
 //! `"per-request"` connection setup, slow start and loss are added
 //! (docs/transport.md). Attack traffic (sim/attack.rs) loads the same
-//! queues.
+//! queues. Upper tiers and origin sites with limits queue the fetches
+//! reaching them, or refuse them (sim/upstream.rs: events `AtTier` ->
+//! `TierServed`, `AtOrigin`); dynamic attack requests go on up to them
+//! (`AttackUp`).
 
 pub mod attack;
 pub mod client;
@@ -47,6 +50,7 @@ pub mod purge;
 pub mod push;
 pub mod steering;
 pub mod tiers;
+pub mod upstream;
 
 pub use plan::{GroupRoute, plan};
 
@@ -90,6 +94,8 @@ pub struct RunMetrics {
     pub client: client::ClientMetrics,
     /// Per PoP: request and egress queue use over time.
     pub capacity: Vec<crate::capacity::PopCapacity>,
+    /// Upper tiers' and origin sites' queues, load and drops.
+    pub upstream: upstream::Upstream,
     /// Per cache node (edges in PoP order, then upper tiers).
     pub tiers: Vec<TierMetrics>,
     /// All upper tiers together.
@@ -226,6 +232,16 @@ enum Event {
         node: u32,
         fetch: u32,
     },
+    /// It leaves the node's queues (sim/upstream.rs) and is looked up.
+    TierServed {
+        node: u32,
+        fetch: u32,
+    },
+    /// A fetch reaches an origin site that has limits.
+    AtOrigin {
+        origin: u32,
+        fetch: u32,
+    },
     /// The response to a fetch reaches the node that sent it.
     Response {
         fetch: u32,
@@ -246,15 +262,21 @@ enum Event {
         k: u64,
         node: u32,
     },
-    /// An attack request issued now, reaching `pop` after `delay`.
+    /// An attack request issued now from source `source` of `attack`.
     Attack {
         attack: u16,
-        pop: u32,
-        delay: SimDuration,
+        source: u32,
     },
     AttackAtEdge {
         attack: u16,
         pop: u32,
+        issued: SimTime,
+    },
+    /// A dynamic attack request reaches an upper tier or origin site.
+    AttackUp {
+        attack: u16,
+        to: tiers::Parent,
+        key: u64,
         issued: SimTime,
     },
     /// A request sent again after a failure or a broken connection.
@@ -287,6 +309,8 @@ struct RequestModel<'a> {
     noise: PathNoise,
     /// Transport and capacity hooks (sim/client.rs).
     client: client::ClientSide,
+    /// Upper tiers' and origins' queues (sim/upstream.rs).
+    upstream: upstream::Upstream,
     attacks: Vec<attack::AttackStream>,
     /// Routing events (None: the static catchment all run long).
     routing: Option<events::Routing>,
@@ -450,42 +474,25 @@ impl Model for RequestModel<'_> {
             Event::PopFail(p) => self.pop_fail(p as usize),
             Event::AtEdge(r) => self.admit_at_pop(s, r),
             Event::Served(r) => self.at_edge(s, r),
-            Event::AtTier { node, fetch } => self.at_tier(s, node, fetch),
+            Event::AtTier { node, fetch } => self.tier_arrival(s, node, fetch),
+            Event::TierServed { node, fetch } => self.at_tier(s, node, fetch),
+            Event::AtOrigin { origin, fetch } => self.origin_arrival(s, origin as usize, fetch),
             Event::Response { fetch } => self.response(s, fetch),
             Event::Purge { purge, node } => self.purge(s, purge, node),
             Event::PushSlot { window, k } => self.push_slot(s, window, k),
             Event::Place { window, k, node } => self.place(s, window, k, node),
-            Event::Attack { attack, pop, delay } => {
-                let a = &mut self.attacks[attack as usize];
-                if let Some((t, p, d)) = a.next_request() {
-                    s.schedule_at(
-                        t,
-                        Event::Attack {
-                            attack,
-                            pop: p as u32,
-                            delay: d,
-                        },
-                    );
-                }
-                s.schedule_in(
-                    delay,
-                    Event::AttackAtEdge {
-                        attack,
-                        pop,
-                        issued: now,
-                    },
-                );
-            }
+            Event::Attack { attack, source } => self.attack_issue(s, attack, source),
             Event::AttackAtEdge {
                 attack,
                 pop,
                 issued,
-            } => {
-                let a = &self.attacks[attack as usize];
-                let (size, to_origin) = (a.size, a.to_origin);
-                self.client
-                    .admit_attack(pop as usize, now, issued, size, to_origin);
-            }
+            } => self.attack_at_edge(s, attack, pop, issued),
+            Event::AttackUp {
+                attack,
+                to,
+                key,
+                issued,
+            } => self.attack_up(s, attack, to, key, issued),
         }
     }
 }
@@ -513,8 +520,8 @@ pub fn run(
 
 /// Runs the request model with the given steering, and returns it with
 /// its figures ([`crate::dns::Steerer::stats`]). `routes` is the static
-/// plan; attack bots aimed at the service follow it (they do not resolve
-/// through the DNS steering).
+/// plan; attack bots aimed at the service follow the same steering as
+/// their group's clients (sim/upstream.rs, `attack_route`).
 pub fn run_steered(
     cfg: &RunConfig,
     routes: &[GroupRoute],
@@ -561,6 +568,7 @@ pub fn run_routed(
     };
     let mut model = RequestModel {
         client: client::ClientSide::new(cfg, &streams, cfg.duration),
+        upstream: upstream::Upstream::new(cfg, &hier),
         attacks,
         long_rng: streams.stream("events/long-lived"),
         routing,
@@ -592,6 +600,7 @@ pub fn run_routed(
             uncacheable: 0,
             client: client::ClientMetrics::default(),
             capacity: Vec::new(),
+            upstream: upstream::Upstream::default(),
             tiers: vec![TierMetrics::default(); hier.nodes.len()],
             upper: CacheCounters::default(),
             coalesced: 0,
@@ -628,10 +637,9 @@ pub fn run_routed(
         sched.schedule_at(t, Event::PopFail(p as u32));
     }
     for (i, a) in model.attacks.iter_mut().enumerate() {
-        if let Some((t, pop, delay)) = a.next_request() {
+        if let Some((t, source)) = a.next_request() {
             let attack = i as u16;
-            let pop = pop as u32;
-            sched.schedule_at(t, Event::Attack { attack, pop, delay });
+            sched.schedule_at(t, Event::Attack { attack, source });
         }
     }
     let outcome = engine::run(
@@ -643,6 +651,7 @@ pub fn run_routed(
     model.m.events = sched.executed();
     model.m.client = model.client.m;
     model.m.capacity = model.client.capacity;
+    model.m.upstream = model.upstream;
     model.m.routing = model.routing.take();
     model.m.failed = model.m.client.dropped + model.m.errors;
     model.m.invariants = invariants::of_metrics(cfg, &model.hier, &model.m);

@@ -96,3 +96,77 @@ fn thundering_herd_needs_shield_and_coalescing_to_stay_small() {
     assert!(neither >= 100, "neither: herd {neither}");
     std::fs::remove_dir_all(base).unwrap();
 }
+
+/// scenarios/ddos-cascade.toml, shortened (clients at 50/s; the attack and
+/// the withdrawal as written): before fra withdraws (t = 60 s) the attack
+/// lands on fra and overloads it; after BGP has moved fra's catchment the
+/// whole attack lands on lhr, which overloads in turn; no other PoP sees
+/// any of it.
+#[test]
+fn ddos_cascade_moves_the_attack_to_the_neighbour() {
+    let f = root().join("scenarios/ddos-cascade.toml");
+    let out = tmp("ddos-cascade");
+    let short = super::shortened(&f);
+    let mut args = vec!["run", "scenarios/ddos-cascade.toml", "--quiet"];
+    for s in &short {
+        args.extend(["--set", s]);
+    }
+    let o = out.to_str().unwrap();
+    args.extend(["--out", o]);
+    let r = cdnsim(&args);
+    assert!(r.status.success(), "{}", stderr(&r));
+    // (attack offered, attack dropped) per PoP over [from, to) seconds.
+    let mut rd = csv::Reader::from_path(out.join("pop_load.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    let h = rd.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let (t, pop, ao, ad) = (
+        col("t_start_s"),
+        col("pop"),
+        col("attack_offered"),
+        col("attack_dropped"),
+    );
+    let load = |p: &str, from: f64, to: f64| {
+        rows.iter()
+            .filter(|r| &r[pop] == p)
+            .filter(|r| (from..to).contains(&r[t].parse::<f64>().unwrap()))
+            .fold((0u64, 0u64), |(a, b), r| {
+                (
+                    a + r[ao].parse::<u64>().unwrap(),
+                    b + r[ad].parse::<u64>().unwrap(),
+                )
+            })
+    };
+    let secs = |n: u64, s: f64| n as f64 / s;
+    let (fra_before, fra_drop) = load("fra", 20.0, 60.0);
+    assert!(
+        (secs(fra_before, 40.0) / 2500.0 - 1.0).abs() < 0.03,
+        "{fra_before}"
+    );
+    assert!(
+        fra_drop as f64 > 0.15 * fra_before as f64,
+        "{fra_drop} of {fra_before}"
+    );
+    assert_eq!(load("lhr", 20.0, 60.0), (0, 0));
+    // Withdrawn at 60 s: by 70 s the catchment has moved.
+    assert_eq!(load("fra", 70.0, 180.0), (0, 0));
+    let (lhr_after, lhr_drop) = load("lhr", 70.0, 170.0);
+    assert!(
+        (secs(lhr_after, 100.0) / 2500.0 - 1.0).abs() < 0.03,
+        "{lhr_after}"
+    );
+    assert!(
+        lhr_drop as f64 > 0.15 * lhr_after as f64,
+        "{lhr_drop} of {lhr_after}"
+    );
+    for p in ["iad", "ord", "lax", "gru", "sin", "nrt"] {
+        assert_eq!(load(p, 0.0, 180.0), (0, 0), "{p}");
+    }
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        s["capacity"]["overloaded_pops"],
+        serde_json::json!(["fra", "lhr"])
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
