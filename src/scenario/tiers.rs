@@ -255,6 +255,10 @@ pub struct Tiers {
     pub processing: Duration,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub upper: Vec<UpperTier>,
+    /// Further upper levels, each above the previous (`cdn.tiers.upper` is
+    /// level 1); the last fetches from the origin sites.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<Level>,
 }
 
 impl Default for Tiers {
@@ -268,8 +272,47 @@ impl Default for Tiers {
             policy: DEFAULT_TIER_POLICY,
             processing: default_tier_processing(),
             upper: Vec::new(),
+            levels: Vec::new(),
         }
     }
+}
+
+/// Most upper levels of a hierarchy (`cdn.tiers.upper` and 7 levels above).
+pub const MAX_UPPER_LEVELS: usize = 8;
+
+/// A further upper level (`[[cdn.tiers.levels]]`): its sites and how the
+/// level below picks its parent among them. Unused with
+/// `cdn.tiers.mode = "none"`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    /// `shield`, `regional` or `consistent-hash` (not `none`).
+    pub mode: TierMode,
+    #[serde(default)]
+    pub regional_choice: RegionalChoice,
+    /// With `mode = "shield"` (default: the level's first site).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shield: Option<String>,
+    /// Defaults of the level's sites (else `cdn.tiers.capacity`, `.policy`,
+    /// `.processing`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Bytes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing: Option<Duration>,
+    pub sites: Vec<UpperTier>,
+}
+
+/// A validated upper level above level 1.
+#[derive(Clone, Debug)]
+pub struct LevelConfig {
+    pub mode: TierMode,
+    pub regional_choice: RegionalChoice,
+    /// Index into `sites` of the shield (mode `shield`).
+    pub shield: usize,
+    pub processing: SimDuration,
+    pub sites: Vec<UpperConfig>,
 }
 
 /// One upper-tier site.
@@ -310,6 +353,8 @@ pub struct TierConfig {
     pub shield: usize,
     pub processing: SimDuration,
     pub upper: Vec<UpperConfig>,
+    /// Upper levels above `upper` (level 2, 3, ...), lowest first.
+    pub levels: Vec<LevelConfig>,
     /// Origin sites; `[0]` is `origin.city`.
     pub origins: Vec<OriginConfig>,
     /// Configured origin site per PoP (index into `origins`).
@@ -633,7 +678,9 @@ pub fn validate(
             targets: w.targets,
         });
     }
+    let levels = validate_levels(s, city, loc, &upper, &origin_ref)?;
     Ok(TierConfig {
+        levels,
         push,
         purge_round: pg.round.get(),
         purge_fanout: pg.fanout,
@@ -650,4 +697,120 @@ pub fn validate(
         origins,
         pop_origin,
     })
+}
+
+/// Mode name as written (`"shield"`, ...).
+pub fn mode_name(m: TierMode) -> &'static str {
+    match m {
+        TierMode::None => "none",
+        TierMode::Shield => "shield",
+        TierMode::Regional => "regional",
+        TierMode::ConsistentHash => "consistent-hash",
+    }
+}
+
+/// Validates `[[cdn.tiers.levels]]`: a mode other than `none`, at least one
+/// site, site names unique over every upper level, the shield among the
+/// level's sites.
+fn validate_levels(
+    s: &Scenario,
+    city: &dyn Fn(&str, &str) -> Result<CityId, InputError>,
+    loc: &Locator,
+    upper: &[UpperConfig],
+    origin_ref: &dyn Fn(&str, &Option<String>) -> Result<Option<usize>, InputError>,
+) -> Result<Vec<LevelConfig>, InputError> {
+    let t = &s.cdn.tiers;
+    let err = |path: &str, msg: String| loc.error_at(path, msg);
+    if t.levels.len() + 1 > MAX_UPPER_LEVELS {
+        return Err(err(
+            "cdn.tiers.levels",
+            format!(
+                "{} levels above cdn.tiers.upper (at most {})",
+                t.levels.len(),
+                MAX_UPPER_LEVELS - 1
+            ),
+        ));
+    }
+    if !t.levels.is_empty() && upper.is_empty() {
+        return Err(err(
+            "cdn.tiers.levels",
+            "needs level 1 below it: add [[cdn.tiers.upper]] name = \"...\" city = \"...\"".into(),
+        ));
+    }
+    // (name, path) of every upper site seen so far.
+    let mut seen: Vec<(String, String)> = upper
+        .iter()
+        .enumerate()
+        .map(|(j, u)| (u.name.clone(), format!("cdn.tiers.upper[{j}]")))
+        .collect();
+    let mut out = Vec::with_capacity(t.levels.len());
+    for (l, lv) in t.levels.iter().enumerate() {
+        let lp = format!("cdn.tiers.levels[{l}]");
+        if lv.mode == TierMode::None {
+            return Err(err(
+                &format!("{lp}.mode"),
+                "\"none\" is not a level: expected \"shield\", \"regional\" or \"consistent-hash\" (remove the level instead)".into(),
+            ));
+        }
+        if lv.sites.is_empty() {
+            return Err(err(
+                &format!("{lp}.sites"),
+                "needs at least one site: sites = [{ name = \"...\", city = \"...\" }]".into(),
+            ));
+        }
+        if lv.capacity.is_some_and(|c| c.0 == 0) {
+            return Err(err(
+                &format!("{lp}.capacity"),
+                "must be positive, e.g. \"100GB\" (or omit it for cdn.tiers.capacity)".into(),
+            ));
+        }
+        let mut sites = Vec::with_capacity(lv.sites.len());
+        for (i, u) in lv.sites.iter().enumerate() {
+            let path = format!("{lp}.sites[{i}]");
+            if u.name.is_empty() {
+                return Err(err(&format!("{path}.name"), "must not be empty".into()));
+            }
+            if let Some((_, other)) = seen.iter().find(|(n, _)| *n == u.name) {
+                return Err(err(
+                    &format!("{path}.name"),
+                    format!("duplicate upper-tier name {:?} (also {other})", u.name),
+                ));
+            }
+            seen.push((u.name.clone(), path.clone()));
+            if u.capacity.is_some_and(|c| c.0 == 0) {
+                return Err(err(
+                    &format!("{path}.capacity"),
+                    "must be positive, e.g. \"100GB\" (or omit it for the level's capacity)".into(),
+                ));
+            }
+            sites.push(UpperConfig {
+                name: u.name.clone(),
+                city: city(&format!("{path}.city"), &u.city)?,
+                capacity_bytes: u.capacity.or(lv.capacity).unwrap_or(t.capacity).0,
+                policy: u.policy.or(lv.policy).unwrap_or(t.policy),
+                origin: origin_ref(&format!("{path}.origin"), &u.origin)?,
+            });
+        }
+        let shield = match &lv.shield {
+            None => 0,
+            Some(n) => sites.iter().position(|u| &u.name == n).ok_or_else(|| {
+                let valid: Vec<String> = sites.iter().map(|u| format!("{:?}", u.name)).collect();
+                err(
+                    &format!("{lp}.shield"),
+                    format!(
+                        "unknown site {n:?} (expected one of the level's sites: {})",
+                        valid.join(", ")
+                    ),
+                )
+            })?,
+        };
+        out.push(LevelConfig {
+            mode: lv.mode,
+            regional_choice: lv.regional_choice,
+            shield,
+            processing: lv.processing.map_or(t.processing.get(), |d| d.get()),
+            sites,
+        });
+    }
+    Ok(out)
 }

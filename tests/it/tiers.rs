@@ -148,6 +148,65 @@ fn one_shield_collapses_k_edges_misses_into_one_origin_request() {
     assert_eq!(off.origin_requests, off.edge.requests);
 }
 
+/// Three levels: five edges, two regional tiers (each edge to its nearest),
+/// one shield above them, the origin in Sydney.
+///
+/// ```text
+///   [fra] [lhr] [cdg] --> [regional FRA] -\
+///                                          ---> [shield IAD] ---> (origin SYD)
+///   [iad] [ord]       --> [regional ORD] -/
+/// ```
+///
+/// A burst for one object: each edge coalesces into one fetch (5 requests
+/// at level 1), each regional coalesces its edges' fetches into one (2
+/// requests at level 2), the shield sends one origin request. The fill
+/// comes back through every level, so each cache holds the object after.
+#[test]
+fn three_levels_coalesce_at_every_level_and_fill_on_the_way_back() {
+    let pops = [
+        ("fra", "FRA"),
+        ("lhr", "LHR"),
+        ("cdg", "CDG"),
+        ("iad", "IAD"),
+        ("ord", "ORD"),
+    ];
+    let tiers = format!(
+        "{ONE_OBJECT}\n[cdn.tiers]\nmode = \"regional\"\nupper = [{{ name = \"r-fra\", city = \"FRA\" }}, {{ name = \"r-ord\", city = \"ORD\" }}]\n\n[[cdn.tiers.levels]]\nmode = \"shield\"\ncapacity = \"2GB\"\nsites = [{{ name = \"shield\", city = \"IAD\" }}]\n"
+    );
+    let text = scenario(&pops, "SYD", &tiers);
+    let cfg = {
+        let loaded = load_str("test.toml", text.clone(), false, &[]).unwrap();
+        validate(&loaded).unwrap()
+    };
+    let hier = cdnsim::sim::tiers::Hierarchy::new(&cfg);
+    let e = pops.len();
+    assert_eq!(hier.nodes.len(), e + 3);
+    assert_eq!(hier.nodes[e + 2].level, 2);
+    assert_eq!(hier.nodes[e + 2].capacity_bytes, 2_000_000_000);
+    let m = run_text(&text, &[]);
+    for t in &m.tiers[..e] {
+        assert_eq!(t.fetches, 1, "each edge sends one fetch");
+    }
+    let (r_fra, r_ord, shield) = (&m.tiers[e], &m.tiers[e + 1], &m.tiers[e + 2]);
+    assert_eq!(r_fra.cache.requests, 3, "fra, lhr, cdg");
+    assert_eq!(r_ord.cache.requests, 2, "iad, ord");
+    assert_eq!((r_fra.fetches, r_ord.fetches), (1, 1));
+    assert_eq!((r_fra.coalesced, r_ord.coalesced), (2, 1));
+    assert_eq!(shield.cache.requests, 2);
+    assert_eq!(shield.coalesced, 1);
+    assert_eq!(shield.fetches, 1);
+    assert_eq!(m.origin_requests, 1);
+    assert_eq!(m.upper.requests, 5 + 2);
+    // Every cache holds the object after the fill (peak = its 10 kB).
+    for (i, t) in m.tiers.iter().enumerate() {
+        assert_eq!(t.peak_bytes, 10_000, "node {i} was filled");
+    }
+    // The same without the shield level: two origin requests.
+    let two = run_text(&text, &["cdn.tiers.levels=[]"]);
+    assert_eq!(two.origin_requests, 2);
+    assert_eq!(two.tiers.len(), e + 2);
+}
+
 /// Che's approximation (Che, Tung, Wang 2002; Fricker, Robert, Roberts
 /// 2012) for LRU under the independent reference model: with popularities
 /// `p_i` and a cache of `C` equal-size objects, the characteristic time `T`
