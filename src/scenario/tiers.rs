@@ -103,10 +103,11 @@ impl Default for Purge {
 pub enum PurgeScope {
     /// One URL: the catalog's object at popularity rank `rank` at `at`.
     Url,
-    /// Every URL under the catalog's path prefix: the whole catalog.
+    /// Every object whose path (`workload::names`) starts with `prefix`
+    /// (without `prefix`: the whole catalog, `/<catalog>/`).
     Prefix,
-    /// A surrogate key tagging `objects` consecutive ranks from
-    /// `first_rank` (at `at`).
+    /// Every object carrying the surrogate key `surrogate_key`; or, the
+    /// older form, `objects` consecutive ranks from `first_rank` (at `at`).
     SurrogateKey,
 }
 
@@ -127,6 +128,12 @@ pub struct PurgeEvent {
     pub first_rank: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objects: Option<u64>,
+    /// `prefix`: a path prefix, e.g. `"/images/d12/"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// `surrogate-key`: a key name, e.g. `"images-k17"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surrogate_key: Option<String>,
     /// Soft purge: mark stale (revalidate) instead of removing.
     #[serde(default)]
     pub soft: bool,
@@ -142,6 +149,20 @@ pub struct PurgeConfig {
     pub first_rank: u64,
     pub count: u64,
     pub soft: bool,
+    /// What the purge names, beyond ranks.
+    pub names: PurgeNames,
+}
+
+/// What a validated purge names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PurgeNames {
+    /// The ranks `first_rank .. first_rank + count` (`url`, and
+    /// `surrogate-key` in its rank form).
+    Ranks,
+    /// Objects whose path starts with this (`prefix`).
+    Prefix(String),
+    /// Objects carrying this key number (`surrogate-key`).
+    Key(u32),
 }
 
 /// Which caches a push fills.
@@ -368,6 +389,8 @@ pub struct TierConfig {
     pub purge_fanout: u32,
     pub purges: Vec<PurgeConfig>,
     pub push: Vec<PushConfig>,
+    /// Per catalog: its objects' paths and surrogate keys.
+    pub names: Vec<crate::workload::names::Names>,
 }
 
 /// A validated outage window.
@@ -565,6 +588,7 @@ pub fn validate(
             format!("{} is out of range (expected 1 to 64)", pg.fanout),
         ));
     }
+    let catalog_names = catalog_names(s, loc)?;
     let mut purges = Vec::new();
     for (i, e) in pg.events.iter().enumerate() {
         let path = format!("cdn.purge.events[{i}]");
@@ -585,29 +609,31 @@ pub fn validate(
             ));
         };
         let objects = s.workload.catalogs[c].objects;
+        let ranks = e.first_rank.is_some() || e.objects.is_some();
         let (first_rank, count, wrong) = match e.scope {
             PurgeScope::Url => (
                 e.rank.unwrap_or(1),
                 1,
-                e.first_rank.is_some() || e.objects.is_some(),
+                ranks || e.prefix.is_some() || e.surrogate_key.is_some(),
             ),
             PurgeScope::Prefix => (
                 1,
                 objects,
-                e.rank.is_some() || e.first_rank.is_some() || e.objects.is_some(),
+                e.rank.is_some() || ranks || e.surrogate_key.is_some(),
             ),
             PurgeScope::SurrogateKey => (
                 e.first_rank.unwrap_or(1),
                 e.objects.unwrap_or(1),
-                e.rank.is_some(),
+                e.rank.is_some() || e.prefix.is_some() || (ranks && e.surrogate_key.is_some()),
             ),
         };
         if wrong {
             return Err(err(
                 &path,
-                "`url` takes `rank`; `surrogate-key` takes `first_rank` and `objects`; `prefix` takes neither".into(),
+                "`url` takes `rank`; `prefix` takes `prefix` (a path prefix, e.g. \"/images/d12/\"); `surrogate-key` takes `surrogate_key` (e.g. \"images-k17\") or the rank form `first_rank` and `objects`".into(),
             ));
         }
+        let names = purge_names(e, &path, &catalog_names[c], loc)?;
         if first_rank == 0 || count == 0 || first_rank.saturating_add(count - 1) > objects {
             return Err(err(
                 &path,
@@ -624,6 +650,7 @@ pub fn validate(
             first_rank,
             count,
             soft: e.soft,
+            names,
         });
     }
     let mut push = Vec::new();
@@ -680,6 +707,7 @@ pub fn validate(
     }
     let levels = validate_levels(s, city, loc, &upper, &origin_ref)?;
     Ok(TierConfig {
+        names: catalog_names,
         levels,
         push,
         purge_round: pg.round.get(),
@@ -813,4 +841,82 @@ fn validate_levels(
         });
     }
     Ok(out)
+}
+
+/// Each catalog's naming (`dirs`, `surrogate_keys`, `keys_per_object`).
+fn catalog_names(
+    s: &Scenario,
+    loc: &Locator,
+) -> Result<Vec<crate::workload::names::Names>, InputError> {
+    use crate::workload::names::{self, Names};
+    let mut out = Vec::new();
+    for (i, c) in s.workload.catalogs.iter().enumerate() {
+        let path = format!("workload.catalogs[{i}]");
+        let dirs = c.dirs.unwrap_or(names::DEFAULT_DIRS);
+        if dirs == 0 {
+            return Err(loc.error_at(
+                &format!("{path}.dirs"),
+                format!("must be at least 1 (default {})", names::DEFAULT_DIRS),
+            ));
+        }
+        let keys = c.surrogate_keys.unwrap_or(names::DEFAULT_SURROGATE_KEYS);
+        if keys == 0 {
+            return Err(loc.error_at(
+                &format!("{path}.surrogate_keys"),
+                format!(
+                    "must be at least 1 (default {})",
+                    names::DEFAULT_SURROGATE_KEYS
+                ),
+            ));
+        }
+        let per = c.keys_per_object.unwrap_or(names::DEFAULT_KEYS_PER_OBJECT);
+        if per > names::MAX_KEYS_PER_OBJECT {
+            return Err(loc.error_at(
+                &format!("{path}.keys_per_object"),
+                format!(
+                    "{per} is out of range (expected 0 to {})",
+                    names::MAX_KEYS_PER_OBJECT
+                ),
+            ));
+        }
+        out.push(Names::new(&c.name, dirs, keys, per, s.seed));
+    }
+    Ok(out)
+}
+
+/// What purge `e` (at field path `path`) names, given its catalog's naming.
+fn purge_names(
+    e: &PurgeEvent,
+    path: &str,
+    names: &crate::workload::names::Names,
+    loc: &Locator,
+) -> Result<PurgeNames, InputError> {
+    match (e.scope, &e.prefix, &e.surrogate_key) {
+        (PurgeScope::Prefix, Some(p), _) => {
+            if !p.starts_with('/') || !names.prefix_may_match(p) {
+                return Err(loc.error_at(
+                    &format!("{path}.prefix"),
+                    format!(
+                        "{p:?} names no object of catalog {:?}: its paths are \"/{}/d<dir>/o<index>\", e.g. \"/{}/d12/\"",
+                        names.catalog, names.catalog, names.catalog
+                    ),
+                ));
+            }
+            Ok(PurgeNames::Prefix(p.clone()))
+        }
+        (PurgeScope::Prefix, None, _) => Ok(PurgeNames::Prefix(format!("/{}/", names.catalog))),
+        (PurgeScope::SurrogateKey, _, Some(k)) => match names.parse_key(k) {
+            Some(n) if names.keys_per_object > 0 => Ok(PurgeNames::Key(n)),
+            _ => Err(loc.error_at(
+                &format!("{path}.surrogate_key"),
+                format!(
+                    "{k:?} is not a surrogate key of catalog {:?} (expected \"{}-k<n>\" with n from 0 to {}, and keys_per_object at least 1)",
+                    names.catalog,
+                    names.catalog,
+                    names.surrogate_keys - 1
+                ),
+            )),
+        },
+        _ => Ok(PurgeNames::Ranks),
+    }
 }

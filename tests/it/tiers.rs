@@ -646,3 +646,167 @@ size = {{ dist = "fixed", size = "1kB" }}
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Purges by real names: 1,000 objects, all pushed into one edge by 1 s;
+/// a purge at 2 s removes exactly the stored objects whose path
+/// (`/images/d<i mod 20>/o<i>`) starts with the prefix, or that carry the
+/// surrogate key (2 keys per object out of 30). The oracle writes the
+/// paths out itself and takes the keys from `workload::names`.
+#[test]
+fn purge_by_prefix_or_surrogate_key_removes_exactly_the_matching_objects() {
+    let text = r#"
+name = "purge-names"
+seed = 9
+duration = "3s"
+
+[latency]
+jitter_mean = "0ms"
+
+[cdn]
+steering = "nearest"
+pops = [{ name = "fra", city = "FRA" }]
+push = [{ start = "0s", end = "1s", catalog = "images", objects = 1000, targets = "edges" }]
+
+[cdn.edge]
+capacity = "1GB"
+policy = "lru"
+
+[origin]
+city = "FRA"
+
+[clients]
+rate = "1/s"
+groups = [{ city = "FRA" }]
+
+[[workload.catalogs]]
+name = "images"
+objects = 1000
+zipf_alpha = 0
+size = { dist = "fixed", size = "10kB" }
+dirs = 20
+surrogate_keys = 30
+keys_per_object = 2
+"#;
+    let purge = |extra: &str| {
+        let set = format!("cdn.purge.events=[{{ at = \"2s\", catalog = \"images\", {extra} }}]");
+        run_text(text, &[&set]).purged_objects
+    };
+    let by_path = |prefix: &str| {
+        (0..1000u64)
+            .filter(|i| format!("/images/d{}/o{i}", i % 20).starts_with(prefix))
+            .count() as u64
+    };
+    for prefix in ["/images/d12/", "/images/d1", "/images/d3/o3", "/images/"] {
+        let got = purge(&format!("scope = \"prefix\", prefix = \"{prefix}\""));
+        assert_eq!(got, by_path(prefix), "{prefix}");
+    }
+    // The old form without a prefix: the whole catalog.
+    assert_eq!(purge("scope = \"prefix\""), 1000);
+    let names = cdnsim::workload::names::Names::new("images", 20, 30, 2, 9);
+    for k in [0u32, 17] {
+        let want = (0..1000u64)
+            .filter(|&i| names.keys_of(i).any(|x| x == k))
+            .count() as u64;
+        let got = purge(&format!(
+            "scope = \"surrogate-key\", surrogate_key = \"images-k{k}\""
+        ));
+        assert_eq!(got, want, "images-k{k}");
+        assert!((40..=100).contains(&got), "{got}");
+    }
+    // The rank form of surrogate-key still works: 10 consecutive ranks.
+    assert_eq!(
+        purge("scope = \"surrogate-key\", first_rank = 5, objects = 10"),
+        10
+    );
+}
+
+/// A CSV trace's `catalog` column: requests of catalog "api" (no-store)
+/// are never cached, those of "static" are; a catalog with `cacheable =
+/// 50%` makes about half its distinct trace objects uncacheable (the
+/// catalog's rule, by a hash of the trace id); an unknown name is refused
+/// with the file and line.
+#[test]
+fn trace_catalog_column_picks_catalog_and_profile() {
+    let dir = super::tmp("trace-catalogs");
+    let trace = dir.join("t.csv");
+    let mut rows = String::from("time,object,size,catalog\n");
+    for i in 0..10u64 {
+        rows.push_str(&format!(
+            "{},s1,1000,static\n{},a1,1000,api\n",
+            2 * i,
+            2 * i + 1
+        ));
+    }
+    for i in 0..2000u64 {
+        rows.push_str(&format!("{},h{i},1000,half\n", 100 + i));
+    }
+    std::fs::write(&trace, &rows).unwrap();
+    let text = format!(
+        r#"
+name = "replay"
+seed = 1
+duration = "10s"
+
+[cdn]
+steering = "nearest"
+pops = [{{ name = "lhr", city = "London" }}]
+
+[cdn.edge]
+capacity = "1GB"
+policy = "lru"
+
+[origin]
+city = "London"
+
+[clients]
+rate = "1/s"
+groups = [{{ city = "London" }}]
+
+[workload]
+trace = {{ file = "{}", time_unit = "1ms" }}
+
+[[workload.catalogs]]
+name = "static"
+objects = 10
+zipf_alpha = 1
+size = {{ dist = "fixed", size = "1kB" }}
+
+[[workload.catalogs]]
+name = "api"
+objects = 10
+zipf_alpha = 1
+size = {{ dist = "fixed", size = "1kB" }}
+headers = [{{ share = "100%", cache_control = "no-store" }}]
+
+[[workload.catalogs]]
+name = "half"
+objects = 10
+zipf_alpha = 1
+cacheable = "50%"
+size = {{ dist = "fixed", size = "1kB" }}
+"#,
+        trace.display()
+    );
+    let m = run_text(&text, &[]);
+    assert_eq!(m.edge.requests, 2020);
+    // s1: one miss then 9 hits; a1: 10 passes; h*: all first requests.
+    assert_eq!(m.edge.hits, 9);
+    let half = m.uncacheable - 10;
+    assert!((900..=1100).contains(&half), "{half} of 2000 uncacheable");
+
+    std::fs::write(
+        &trace,
+        "time,object,size,catalog\n0,a,1,static\n1,b,1,video\n",
+    )
+    .unwrap();
+    let loaded = load_str("test.toml", text.clone(), false, &[]).unwrap();
+    let cfg = validate(&loaded).unwrap();
+    let (routes, _) = sim::plan(&cfg, &|p, m| loaded.locator.error_at(p, m)).unwrap();
+    let e = sim::run(&cfg, &routes, |_| Control::Continue).unwrap_err();
+    let want = format!(
+        "{}:3: catalog: unknown catalog \"video\" (expected one of workload.catalogs' names: \"static\", \"api\", \"half\")",
+        trace.display()
+    );
+    assert_eq!(e.to_string(), want);
+    std::fs::remove_dir_all(dir).unwrap();
+}
