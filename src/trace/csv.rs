@@ -225,7 +225,7 @@ mod tests {
         let e = parse_csv(b"time,obj,size\n", "t.csv").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "t.csv:1: unknown column \"obj\" (valid: time, object, size, client, region)"
+            "t.csv:1: unknown column \"obj\" (valid: time, object, size, client, region, catalog)"
         );
         let e = parse_csv(b"time,size\n", "t.csv").unwrap_err();
         assert!(e.to_string().contains("missing column \"object\""));

@@ -119,13 +119,13 @@ fn netflix_fill_cuts_origin_pull_against_anycast_pull() {
     let fill = run("fill", &[]);
     let pull = run("pull", &["cdn.push=[]", "cdn.steering=anycast"]);
     let f = |v: &serde_json::Value, p: &str| v.pointer(p).unwrap().as_f64().unwrap();
-    assert_eq!(f(&fill, "/tiers/push/origin_requests"), 3000.0);
+    assert_eq!(f(&fill, "/tiers/push/origin_requests"), 3200.0);
     assert_eq!(f(&pull, "/tiers/push/origin_requests"), 0.0);
     let (hf, hp) = (
         f(&fill, "/hit_ratio/requests"),
         f(&pull, "/hit_ratio/requests"),
     );
-    assert!(hf > hp + 0.2, "hit ratio fill {hf} vs pull {hp}");
+    assert!(hf > hp + 0.1, "hit ratio fill {hf} vs pull {hp}");
     let (of, op) = (f(&fill, "/origin_bytes"), f(&pull, "/origin_bytes"));
     assert!(of < 0.7 * op, "origin bytes fill {of} vs pull {op}");
     std::fs::remove_dir_all(base).unwrap();
