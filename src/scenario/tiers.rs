@@ -737,6 +737,9 @@ pub fn mode_name(m: TierMode) -> &'static str {
     }
 }
 
+/// Resolves an optional origin-site name at a field path.
+type OriginRef<'a> = dyn Fn(&str, &Option<String>) -> Result<Option<usize>, InputError> + 'a;
+
 /// Validates `[[cdn.tiers.levels]]`: a mode other than `none`, at least one
 /// site, site names unique over every upper level, the shield among the
 /// level's sites.
@@ -745,7 +748,7 @@ fn validate_levels(
     city: &dyn Fn(&str, &str) -> Result<CityId, InputError>,
     loc: &Locator,
     upper: &[UpperConfig],
-    origin_ref: &dyn Fn(&str, &Option<String>) -> Result<Option<usize>, InputError>,
+    origin_ref: &OriginRef<'_>,
 ) -> Result<Vec<LevelConfig>, InputError> {
     let t = &s.cdn.tiers;
     let err = |path: &str, msg: String| loc.error_at(path, msg);

@@ -164,7 +164,7 @@ fn trace_catalogs(cfg: &RunConfig, t: &TraceConfig, trace: &Trace) -> Result<Vec
                     .map(|k| format!("{:?}", k.name))
                     .collect();
                 return Err(InputError::at_line(
-                    &t.file.display().to_string(),
+                    t.file.display().to_string(),
                     Some(line),
                     "catalog",
                     format!(
