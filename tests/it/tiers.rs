@@ -659,6 +659,9 @@ name = "purge-names"
 seed = 9
 duration = "3s"
 
+[output]
+interval = "1s"
+
 [latency]
 jitter_mean = "0ms"
 
@@ -769,12 +772,14 @@ trace = {{ file = "{}", time_unit = "1ms" }}
 name = "static"
 objects = 10
 zipf_alpha = 1
+share = "40%"
 size = {{ dist = "fixed", size = "1kB" }}
 
 [[workload.catalogs]]
 name = "api"
 objects = 10
 zipf_alpha = 1
+share = "30%"
 size = {{ dist = "fixed", size = "1kB" }}
 headers = [{{ share = "100%", cache_control = "no-store" }}]
 
@@ -782,6 +787,7 @@ headers = [{{ share = "100%", cache_control = "no-store" }}]
 name = "half"
 objects = 10
 zipf_alpha = 1
+share = "30%"
 cacheable = "50%"
 size = {{ dist = "fixed", size = "1kB" }}
 "#,
