@@ -734,10 +734,11 @@ fn trace_catalog_column_picks_catalog_and_profile() {
     let trace = dir.join("t.csv");
     let mut rows = String::from("time,object,size,catalog\n");
     for i in 0..10u64 {
+        // A second apart: each fill is back before the next request.
         rows.push_str(&format!(
             "{},s1,1000,static\n{},a1,1000,api\n",
-            2 * i,
-            2 * i + 1
+            1000 * i,
+            1000 * i + 1
         ));
     }
     for i in 0..2000u64 {
