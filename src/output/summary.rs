@@ -445,6 +445,81 @@ struct TierRow<'a> {
     fetch_bytes: u64,
 }
 
+/// One row of levels.csv: one tier level's caches together.
+#[derive(Serialize)]
+struct LevelRow {
+    level: u32,
+    tier: &'static str,
+    /// How the level below picks its parent among this level's sites
+    /// (empty for the edges).
+    mode: &'static str,
+    sites: usize,
+    capacity_bytes: u64,
+    requests: u64,
+    hits: u64,
+    hit_ratio: f64,
+    bytes: u64,
+    hit_bytes: u64,
+    byte_hit_ratio: f64,
+    coalesced: u64,
+    fetches: u64,
+    fetch_bytes: u64,
+}
+
+/// levels.csv: per level of the hierarchy (edges, then each upper level in
+/// use), the sums of its nodes' counters.
+fn level_rows(
+    cfg: &RunConfig,
+    hier: &crate::sim::tiers::Hierarchy,
+    m: &RunMetrics,
+) -> Vec<LevelRow> {
+    use crate::scenario::tiers::mode_name;
+    let top = hier.nodes.iter().map(|n| n.level).max().unwrap_or(0);
+    (0..=top)
+        .map(|l| {
+            let mut c = crate::metrics::CacheCounters::default();
+            let (mut sites, mut cap, mut coalesced, mut fetches, mut fetch_bytes) = (0, 0, 0, 0, 0);
+            for (n, tm) in hier
+                .nodes
+                .iter()
+                .zip(&m.tiers)
+                .filter(|(n, _)| n.level == l)
+            {
+                sites += 1;
+                cap += n.capacity_bytes;
+                c.requests += tm.cache.requests;
+                c.hits += tm.cache.hits;
+                c.bytes += tm.cache.bytes;
+                c.hit_bytes += tm.cache.hit_bytes;
+                coalesced += tm.coalesced;
+                fetches += tm.fetches;
+                fetch_bytes += tm.fetch_bytes;
+            }
+            let mode = match l {
+                0 => "",
+                1 => mode_name(cfg.tiers.mode),
+                _ => mode_name(cfg.tiers.levels[l as usize - 2].mode),
+            };
+            LevelRow {
+                level: l,
+                tier: crate::sim::tiers::level_label(l),
+                mode,
+                sites,
+                capacity_bytes: cap,
+                requests: c.requests,
+                hits: c.hits,
+                hit_ratio: round(c.hit_ratio(), 6),
+                bytes: c.bytes,
+                hit_bytes: c.hit_bytes,
+                byte_hit_ratio: round(c.byte_hit_ratio(), 6),
+                coalesced,
+                fetches,
+                fetch_bytes,
+            }
+        })
+        .collect()
+}
+
 /// One row of origins.csv.
 #[derive(Serialize)]
 struct OriginRow<'a> {
@@ -658,7 +733,7 @@ pub fn write_all<'d>(
         .zip(&m.tiers)
         .enumerate()
         .map(|(i, (n, tm))| TierRow {
-            tier: n.tier.name(),
+            tier: crate::sim::tiers::level_label(n.level),
             name: &n.name,
             city: &city(n.city).name,
             country: &city(n.city).country,
@@ -680,6 +755,7 @@ pub fn write_all<'d>(
         })
         .collect();
     dir.write("tiers.csv", &csv_bytes(&tiers)?)?;
+    dir.write("levels.csv", &csv_bytes(&level_rows(cfg, &hier, m))?)?;
     let origins: Vec<OriginRow> = cfg
         .tiers
         .origins

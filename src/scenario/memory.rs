@@ -195,6 +195,7 @@ pub fn estimate(cfg: &RunConfig) -> Estimate {
         cfg.tiers
             .upper
             .iter()
+            .chain(cfg.tiers.levels.iter().flat_map(|l| &l.sites))
             .map(|u| ((u.capacity_bytes as f64 / mean).ceil() as u64).min(distinct))
             .collect()
     };

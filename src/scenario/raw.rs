@@ -648,6 +648,14 @@ pub struct Catalog {
     /// (absent: objects never change). Decides 304 vs full responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_every: Option<Duration>,
+    /// Directory fan-out of the objects' paths (`workload::names`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dirs: Option<u64>,
+    /// Surrogate-key space of the catalog, and keys each object carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surrogate_keys: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys_per_object: Option<u32>,
 }
 
 /// Object size distribution; each object's size is drawn once.

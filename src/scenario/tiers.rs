@@ -103,10 +103,11 @@ impl Default for Purge {
 pub enum PurgeScope {
     /// One URL: the catalog's object at popularity rank `rank` at `at`.
     Url,
-    /// Every URL under the catalog's path prefix: the whole catalog.
+    /// Every object whose path (`workload::names`) starts with `prefix`
+    /// (without `prefix`: the whole catalog, `/<catalog>/`).
     Prefix,
-    /// A surrogate key tagging `objects` consecutive ranks from
-    /// `first_rank` (at `at`).
+    /// Every object carrying the surrogate key `surrogate_key`; or, the
+    /// older form, `objects` consecutive ranks from `first_rank` (at `at`).
     SurrogateKey,
 }
 
@@ -127,6 +128,12 @@ pub struct PurgeEvent {
     pub first_rank: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objects: Option<u64>,
+    /// `prefix`: a path prefix, e.g. `"/images/d12/"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// `surrogate-key`: a key name, e.g. `"images-k17"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surrogate_key: Option<String>,
     /// Soft purge: mark stale (revalidate) instead of removing.
     #[serde(default)]
     pub soft: bool,
@@ -142,6 +149,20 @@ pub struct PurgeConfig {
     pub first_rank: u64,
     pub count: u64,
     pub soft: bool,
+    /// What the purge names, beyond ranks.
+    pub names: PurgeNames,
+}
+
+/// What a validated purge names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PurgeNames {
+    /// The ranks `first_rank .. first_rank + count` (`url`, and
+    /// `surrogate-key` in its rank form).
+    Ranks,
+    /// Objects whose path starts with this (`prefix`).
+    Prefix(String),
+    /// Objects carrying this key number (`surrogate-key`).
+    Key(u32),
 }
 
 /// Which caches a push fills.
@@ -259,6 +280,10 @@ pub struct Tiers {
     /// byte capacity), field by field under `upper[].limits`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<super::transport::Capacity>,
+    /// Further upper levels, each above the previous (`cdn.tiers.upper` is
+    /// level 1); the last fetches from the origin sites.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<Level>,
 }
 
 impl Default for Tiers {
@@ -273,8 +298,47 @@ impl Default for Tiers {
             processing: default_tier_processing(),
             upper: Vec::new(),
             limits: None,
+            levels: Vec::new(),
         }
     }
+}
+
+/// Most upper levels of a hierarchy (`cdn.tiers.upper` and 7 levels above).
+pub const MAX_UPPER_LEVELS: usize = 8;
+
+/// A further upper level (`[[cdn.tiers.levels]]`): its sites and how the
+/// level below picks its parent among them. Unused with
+/// `cdn.tiers.mode = "none"`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    /// `shield`, `regional` or `consistent-hash` (not `none`).
+    pub mode: TierMode,
+    #[serde(default)]
+    pub regional_choice: RegionalChoice,
+    /// With `mode = "shield"` (default: the level's first site).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shield: Option<String>,
+    /// Defaults of the level's sites (else `cdn.tiers.capacity`, `.policy`,
+    /// `.processing`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Bytes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing: Option<Duration>,
+    pub sites: Vec<UpperTier>,
+}
+
+/// A validated upper level above level 1.
+#[derive(Clone, Debug)]
+pub struct LevelConfig {
+    pub mode: TierMode,
+    pub regional_choice: RegionalChoice,
+    /// Index into `sites` of the shield (mode `shield`).
+    pub shield: usize,
+    pub processing: SimDuration,
+    pub sites: Vec<UpperConfig>,
 }
 
 /// One upper-tier site.
@@ -321,6 +385,8 @@ pub struct TierConfig {
     pub shield: usize,
     pub processing: SimDuration,
     pub upper: Vec<UpperConfig>,
+    /// Upper levels above `upper` (level 2, 3, ...), lowest first.
+    pub levels: Vec<LevelConfig>,
     /// Origin sites; `[0]` is `origin.city`.
     pub origins: Vec<OriginConfig>,
     /// Configured origin site per PoP (index into `origins`).
@@ -334,6 +400,8 @@ pub struct TierConfig {
     pub purge_fanout: u32,
     pub purges: Vec<PurgeConfig>,
     pub push: Vec<PushConfig>,
+    /// Per catalog: its objects' paths and surrogate keys.
+    pub names: Vec<crate::workload::names::Names>,
 }
 
 /// A validated outage window.
@@ -531,6 +599,7 @@ pub fn validate(
             format!("{} is out of range (expected 1 to 64)", pg.fanout),
         ));
     }
+    let catalog_names = catalog_names(s, loc)?;
     let mut purges = Vec::new();
     for (i, e) in pg.events.iter().enumerate() {
         let path = format!("cdn.purge.events[{i}]");
@@ -551,29 +620,31 @@ pub fn validate(
             ));
         };
         let objects = s.workload.catalogs[c].objects;
+        let ranks = e.first_rank.is_some() || e.objects.is_some();
         let (first_rank, count, wrong) = match e.scope {
             PurgeScope::Url => (
                 e.rank.unwrap_or(1),
                 1,
-                e.first_rank.is_some() || e.objects.is_some(),
+                ranks || e.prefix.is_some() || e.surrogate_key.is_some(),
             ),
             PurgeScope::Prefix => (
                 1,
                 objects,
-                e.rank.is_some() || e.first_rank.is_some() || e.objects.is_some(),
+                e.rank.is_some() || ranks || e.surrogate_key.is_some(),
             ),
             PurgeScope::SurrogateKey => (
                 e.first_rank.unwrap_or(1),
                 e.objects.unwrap_or(1),
-                e.rank.is_some(),
+                e.rank.is_some() || e.prefix.is_some() || (ranks && e.surrogate_key.is_some()),
             ),
         };
         if wrong {
             return Err(err(
                 &path,
-                "`url` takes `rank`; `surrogate-key` takes `first_rank` and `objects`; `prefix` takes neither".into(),
+                "`url` takes `rank`; `prefix` takes `prefix` (a path prefix, e.g. \"/images/d12/\"); `surrogate-key` takes `surrogate_key` (e.g. \"images-k17\") or the rank form `first_rank` and `objects`".into(),
             ));
         }
+        let names = purge_names(e, &path, &catalog_names[c], loc)?;
         if first_rank == 0 || count == 0 || first_rank.saturating_add(count - 1) > objects {
             return Err(err(
                 &path,
@@ -590,6 +661,7 @@ pub fn validate(
             first_rank,
             count,
             soft: e.soft,
+            names,
         });
     }
     let mut push = Vec::new();
@@ -644,7 +716,10 @@ pub fn validate(
             targets: w.targets,
         });
     }
+    let levels = validate_levels(s, city, loc, &upper, &origin_ref)?;
     Ok(TierConfig {
+        names: catalog_names,
+        levels,
         push,
         purge_round: pg.round.get(),
         purge_fanout: pg.fanout,
@@ -661,4 +736,201 @@ pub fn validate(
         origins,
         pop_origin,
     })
+}
+
+/// Mode name as written (`"shield"`, ...).
+pub fn mode_name(m: TierMode) -> &'static str {
+    match m {
+        TierMode::None => "none",
+        TierMode::Shield => "shield",
+        TierMode::Regional => "regional",
+        TierMode::ConsistentHash => "consistent-hash",
+    }
+}
+
+/// Resolves an optional origin-site name at a field path.
+type OriginRef<'a> = dyn Fn(&str, &Option<String>) -> Result<Option<usize>, InputError> + 'a;
+
+/// Validates `[[cdn.tiers.levels]]`: a mode other than `none`, at least one
+/// site, site names unique over every upper level, the shield among the
+/// level's sites.
+fn validate_levels(
+    s: &Scenario,
+    city: &dyn Fn(&str, &str) -> Result<CityId, InputError>,
+    loc: &Locator,
+    upper: &[UpperConfig],
+    origin_ref: &OriginRef<'_>,
+) -> Result<Vec<LevelConfig>, InputError> {
+    let t = &s.cdn.tiers;
+    let err = |path: &str, msg: String| loc.error_at(path, msg);
+    if t.levels.len() + 1 > MAX_UPPER_LEVELS {
+        return Err(err(
+            "cdn.tiers.levels",
+            format!(
+                "{} levels above cdn.tiers.upper (at most {})",
+                t.levels.len(),
+                MAX_UPPER_LEVELS - 1
+            ),
+        ));
+    }
+    if !t.levels.is_empty() && upper.is_empty() {
+        return Err(err(
+            "cdn.tiers.levels",
+            "needs level 1 below it: add [[cdn.tiers.upper]] name = \"...\" city = \"...\"".into(),
+        ));
+    }
+    // (name, path) of every upper site seen so far.
+    let mut seen: Vec<(String, String)> = upper
+        .iter()
+        .enumerate()
+        .map(|(j, u)| (u.name.clone(), format!("cdn.tiers.upper[{j}]")))
+        .collect();
+    let mut out = Vec::with_capacity(t.levels.len());
+    for (l, lv) in t.levels.iter().enumerate() {
+        let lp = format!("cdn.tiers.levels[{l}]");
+        if lv.mode == TierMode::None {
+            return Err(err(
+                &format!("{lp}.mode"),
+                "\"none\" is not a level: expected \"shield\", \"regional\" or \"consistent-hash\" (remove the level instead)".into(),
+            ));
+        }
+        if lv.sites.is_empty() {
+            return Err(err(
+                &format!("{lp}.sites"),
+                "needs at least one site: sites = [{ name = \"...\", city = \"...\" }]".into(),
+            ));
+        }
+        if lv.capacity.is_some_and(|c| c.0 == 0) {
+            return Err(err(
+                &format!("{lp}.capacity"),
+                "must be positive, e.g. \"100GB\" (or omit it for cdn.tiers.capacity)".into(),
+            ));
+        }
+        let mut sites = Vec::with_capacity(lv.sites.len());
+        for (i, u) in lv.sites.iter().enumerate() {
+            let path = format!("{lp}.sites[{i}]");
+            if u.name.is_empty() {
+                return Err(err(&format!("{path}.name"), "must not be empty".into()));
+            }
+            if let Some((_, other)) = seen.iter().find(|(n, _)| *n == u.name) {
+                return Err(err(
+                    &format!("{path}.name"),
+                    format!("duplicate upper-tier name {:?} (also {other})", u.name),
+                ));
+            }
+            seen.push((u.name.clone(), path.clone()));
+            if u.capacity.is_some_and(|c| c.0 == 0) {
+                return Err(err(
+                    &format!("{path}.capacity"),
+                    "must be positive, e.g. \"100GB\" (or omit it for the level's capacity)".into(),
+                ));
+            }
+            sites.push(UpperConfig {
+                name: u.name.clone(),
+                city: city(&format!("{path}.city"), &u.city)?,
+                capacity_bytes: u.capacity.or(lv.capacity).unwrap_or(t.capacity).0,
+                policy: u.policy.or(lv.policy).unwrap_or(t.policy),
+                origin: origin_ref(&format!("{path}.origin"), &u.origin)?,
+            });
+        }
+        let shield = match &lv.shield {
+            None => 0,
+            Some(n) => sites.iter().position(|u| &u.name == n).ok_or_else(|| {
+                let valid: Vec<String> = sites.iter().map(|u| format!("{:?}", u.name)).collect();
+                err(
+                    &format!("{lp}.shield"),
+                    format!(
+                        "unknown site {n:?} (expected one of the level's sites: {})",
+                        valid.join(", ")
+                    ),
+                )
+            })?,
+        };
+        out.push(LevelConfig {
+            mode: lv.mode,
+            regional_choice: lv.regional_choice,
+            shield,
+            processing: lv.processing.map_or(t.processing.get(), |d| d.get()),
+            sites,
+        });
+    }
+    Ok(out)
+}
+
+/// Each catalog's naming (`dirs`, `surrogate_keys`, `keys_per_object`).
+fn catalog_names(
+    s: &Scenario,
+    loc: &Locator,
+) -> Result<Vec<crate::workload::names::Names>, InputError> {
+    use crate::workload::names::{self, Names};
+    let mut out = Vec::new();
+    for (i, c) in s.workload.catalogs.iter().enumerate() {
+        let path = format!("workload.catalogs[{i}]");
+        let dirs = c.dirs.unwrap_or(names::DEFAULT_DIRS);
+        if dirs == 0 {
+            return Err(loc.error_at(
+                &format!("{path}.dirs"),
+                format!("must be at least 1 (default {})", names::DEFAULT_DIRS),
+            ));
+        }
+        let keys = c.surrogate_keys.unwrap_or(names::DEFAULT_SURROGATE_KEYS);
+        if keys == 0 {
+            return Err(loc.error_at(
+                &format!("{path}.surrogate_keys"),
+                format!(
+                    "must be at least 1 (default {})",
+                    names::DEFAULT_SURROGATE_KEYS
+                ),
+            ));
+        }
+        let per = c.keys_per_object.unwrap_or(names::DEFAULT_KEYS_PER_OBJECT);
+        if per > names::MAX_KEYS_PER_OBJECT {
+            return Err(loc.error_at(
+                &format!("{path}.keys_per_object"),
+                format!(
+                    "{per} is out of range (expected 0 to {})",
+                    names::MAX_KEYS_PER_OBJECT
+                ),
+            ));
+        }
+        out.push(Names::new(&c.name, dirs, keys, per, s.seed));
+    }
+    Ok(out)
+}
+
+/// What purge `e` (at field path `path`) names, given its catalog's naming.
+fn purge_names(
+    e: &PurgeEvent,
+    path: &str,
+    names: &crate::workload::names::Names,
+    loc: &Locator,
+) -> Result<PurgeNames, InputError> {
+    match (e.scope, &e.prefix, &e.surrogate_key) {
+        (PurgeScope::Prefix, Some(p), _) => {
+            if !p.starts_with('/') || !names.prefix_may_match(p) {
+                return Err(loc.error_at(
+                    &format!("{path}.prefix"),
+                    format!(
+                        "{p:?} names no object of catalog {:?}: its paths are \"/{}/d<dir>/o<index>\", e.g. \"/{}/d12/\"",
+                        names.catalog, names.catalog, names.catalog
+                    ),
+                ));
+            }
+            Ok(PurgeNames::Prefix(p.clone()))
+        }
+        (PurgeScope::Prefix, None, _) => Ok(PurgeNames::Prefix(format!("/{}/", names.catalog))),
+        (PurgeScope::SurrogateKey, _, Some(k)) => match names.parse_key(k) {
+            Some(n) if names.keys_per_object > 0 => Ok(PurgeNames::Key(n)),
+            _ => Err(loc.error_at(
+                &format!("{path}.surrogate_key"),
+                format!(
+                    "{k:?} is not a surrogate key of catalog {:?} (expected \"{}-k<n>\" with n from 0 to {}, and keys_per_object at least 1)",
+                    names.catalog,
+                    names.catalog,
+                    names.surrogate_keys - 1
+                ),
+            )),
+        },
+        _ => Ok(PurgeNames::Ranks),
+    }
 }

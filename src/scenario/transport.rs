@@ -711,6 +711,19 @@ fn upstream_capacity(
         };
         tier.push(site_capacity(&own, Some(&base), &path, loc)?);
     }
+    // Sites of further levels follow level 1's, in level order.
+    for (l, lv) in tiers.levels.iter().enumerate() {
+        for (i, u) in lv.sites.iter().enumerate() {
+            let (own, path) = match &u.limits {
+                Some(l2) => (
+                    l2.clone(),
+                    format!("cdn.tiers.levels[{l}].sites[{i}].limits"),
+                ),
+                None => (Capacity::default(), "cdn.tiers.limits".to_string()),
+            };
+            tier.push(site_capacity(&own, Some(&base), &path, loc)?);
+        }
+    }
     let base = s.origin.limits.clone().unwrap_or_default();
     let mut origin = vec![site_capacity(&base, None, "origin.limits", loc)?];
     for (i, o) in s.origin.sites.iter().enumerate() {

@@ -56,7 +56,8 @@ pub struct RunConfig {
     pub transport: super::transport::TransportConfig,
     /// Capacities per PoP (`cdn.capacity`, `cdn.pops[].capacity`).
     pub pop_capacity: Vec<crate::capacity::SiteCapacity>,
-    /// Limits per upper tier (scenario order) and per origin site
+    /// Limits per upper tier (level 1's sites in scenario order, then each
+    /// further level's) and per origin site
     /// (`cdn.tiers.limits`, `origin.limits` and their per-site keys).
     pub tier_capacity: Vec<crate::capacity::SiteCapacity>,
     pub origin_capacity: Vec<crate::capacity::SiteCapacity>,

@@ -11,8 +11,11 @@
 //! duplicate messages, one round per hop whatever the distance.)
 //!
 //! **Effect at a node.** Objects are named by catalog and popularity rank
-//! at `at` (`url`: one rank; `surrogate-key`: consecutive ranks; `prefix`:
-//! the whole catalog, every object's URL being `/<catalog>/<index>`). A
+//! at `at` (`url`: one rank; `surrogate-key` in its rank form: consecutive
+//! ranks), by path prefix (`prefix`: every object whose path
+//! `/<catalog>/d<dir>/o<index>` starts with it; no prefix: the whole
+//! catalog) or by surrogate key (`surrogate-key`: every object carrying
+//! it); paths and keys: `workload::names`. A
 //! *hard* purge removes them from the cache; a *soft* purge marks them
 //! stale (age = lifetime), so the next request revalidates (or is served
 //! stale under stale-while-revalidate). With `cdn.freshness =
@@ -27,8 +30,9 @@ use super::{Event, RequestModel};
 use crate::engine::Scheduler;
 use crate::rng::Streams;
 use crate::scenario::RunConfig;
-use crate::scenario::tiers::{Freshness, PurgeScope};
+use crate::scenario::tiers::{Freshness, PurgeNames, PurgeScope};
 use crate::time::{SimDuration, SimTime};
+use crate::workload::names::Names;
 use rand::seq::SliceRandom;
 
 /// When purge `i` reaches each node: (time, node), in node order.
@@ -51,6 +55,20 @@ pub fn arrivals(cfg: &RunConfig, nodes: usize, i: usize) -> Vec<(SimTime, u32)> 
         .collect();
     out.sort_by_key(|&(_, n)| n);
     out
+}
+
+/// Whether a purge naming `what` names object `index` of the catalog
+/// named by `names` (`buf`: scratch space for the path). Rank purges name
+/// none here (they are resolved by rank in `purge`).
+pub fn names_object(what: &PurgeNames, names: &Names, index: u64, buf: &mut String) -> bool {
+    match what {
+        PurgeNames::Prefix(pre) => {
+            names.write_path(index, buf);
+            buf.starts_with(pre.as_str())
+        }
+        PurgeNames::Key(k) => names.has_key(index, *k),
+        PurgeNames::Ranks => false,
+    }
 }
 
 /// Gossip rounds until the node at position `j` is told, when the informed
@@ -89,6 +107,10 @@ impl RequestModel<'_> {
         let now = s.now();
         let p = &self.cfg.tiers.purges[i as usize];
         let cat = &self.source.workload.catalogs[p.catalog];
+        if p.names != PurgeNames::Ranks {
+            self.purge_named(now, i, node);
+            return;
+        }
         let ids: Vec<u64> = match p.scope {
             PurgeScope::Prefix => Vec::new(),
             _ => {
@@ -111,7 +133,34 @@ impl RequestModel<'_> {
             .map(|(&k, _)| k)
             .collect();
         keys.sort_unstable();
-        let soft = p.soft && self.cfg.tiers.freshness == Freshness::Enforced;
+        self.purge_keys(now, p.soft, node, keys);
+    }
+
+    /// Purge `i`, naming objects by path prefix or surrogate key
+    /// (`workload::names`), reaches `node`.
+    fn purge_named(&mut self, now: SimTime, i: u32, node: u32) {
+        let p = &self.cfg.tiers.purges[i as usize];
+        let names = &self.cfg.tiers.names[p.catalog];
+        let base = self.source.workload.catalogs[p.catalog].base_id;
+        let catalog = p.catalog as u32;
+        // Trace replay: an object's index is its trace id.
+        let base = if self.replay.is_some() { 0 } else { base };
+        let mut buf = String::new();
+        let mut keys: Vec<u64> = self.metas[node as usize]
+            .iter()
+            .filter(|(_, m)| {
+                m.catalog == catalog
+                    && names_object(&p.names, names, m.object.wrapping_sub(base), &mut buf)
+            })
+            .map(|(&k, _)| k)
+            .collect();
+        keys.sort_unstable();
+        self.purge_keys(now, p.soft, node, keys);
+    }
+
+    /// Removes (hard) or stales (soft) the cache keys `keys` at `node`.
+    fn purge_keys(&mut self, now: SimTime, soft: bool, node: u32, keys: Vec<u64>) {
+        let soft = soft && self.cfg.tiers.freshness == Freshness::Enforced;
         let n = node as usize;
         for k in keys {
             if !self.caches[n].contains(k) {
@@ -135,6 +184,59 @@ impl RequestModel<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// Oracle over a whole catalog: the objects a prefix or key purge
+    /// names are exactly those whose path, written out here independently,
+    /// starts with the prefix, or whose drawn keys include the key.
+    #[test]
+    fn named_purges_name_exactly_the_matching_objects() {
+        let n = Names::new("images", 20, 30, 2, 9);
+        let mut buf = String::new();
+        let all = 0..5_000u64;
+        let hits = |w: &PurgeNames| -> Vec<u64> {
+            let mut b = String::new();
+            all.clone()
+                .filter(|&i| names_object(w, &n, i, &mut b))
+                .collect()
+        };
+        // "/images/d12/": directory 12 only (i mod 20 = 12).
+        let d12 = hits(&PurgeNames::Prefix("/images/d12/".into()));
+        let want: Vec<u64> = all.clone().filter(|i| i % 20 == 12).collect();
+        assert_eq!(d12, want);
+        assert_eq!(d12.len(), 250);
+        // "/images/d1": a string prefix, so d1 and d10..d19.
+        let d1x = hits(&PurgeNames::Prefix("/images/d1".into()));
+        let want: Vec<u64> = all
+            .clone()
+            .filter(|i| format!("/images/d{}/o{i}", i % 20).starts_with("/images/d1"))
+            .collect();
+        assert_eq!(d1x, want);
+        assert_eq!(d1x.len(), 250 * 11);
+        // An object-path prefix: d4 holds 4, 24, 44, ...; "/images/d4/o4"
+        // keeps those whose index starts with 4.
+        let o = hits(&PurgeNames::Prefix("/images/d4/o4".into()));
+        assert!(
+            o.iter()
+                .all(|i| i % 20 == 4 && i.to_string().starts_with('4'))
+        );
+        assert!(o.contains(&4) && o.contains(&44) && o.contains(&404) && !o.contains(&24));
+        // The whole catalog.
+        assert_eq!(hits(&PurgeNames::Prefix("/images/".into())).len(), 5_000);
+        // A key: exactly the objects whose key list holds it.
+        for k in [0u32, 7, 29] {
+            let got = hits(&PurgeNames::Key(k));
+            let want: Vec<u64> = all
+                .clone()
+                .filter(|&i| n.keys_of(i).any(|x| x == k))
+                .collect();
+            assert_eq!(got, want);
+            // ~5,000 x 2 / 30 = 333 objects per key.
+            assert!((250..=420).contains(&got.len()), "{k}: {}", got.len());
+        }
+        assert!(!names_object(&PurgeNames::Ranks, &n, 1, &mut buf));
+    }
+
     #[test]
     fn gossip_rounds_grow_the_informed_set_by_one_plus_fanout() {
         // fanout 2: positions 0 | 1..=2 | 3..=8 | 9..=26 -> rounds 0,1,2,3.

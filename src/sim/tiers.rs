@@ -14,6 +14,12 @@
 //!   `splitmix64(key ^ fnv1a64(tier name))`, ties to the earlier tier.
 //!   Adding or removing a tier moves only the keys it wins or held.
 //!
+//! With further levels (`cdn.tiers.levels`), nodes of level `l` pick their
+//! parent among level `l + 1`'s sites by that level's mode, the same way
+//! (`lowest-origin-rtt` then counts the candidate's RTT to the origin
+//! along its own parents; through a hashed level, the mean over its
+//! sites). The top level fetches from its origin site.
+//!
 //! Upper tiers fetch from their origin site. An edge or tier uses its
 //! configured origin site, else the one with the lowest RTT (ties to the
 //! earlier site). RTTs are the latency model's point-to-point RTTs between
@@ -58,6 +64,8 @@ pub struct Node {
     pub name: String,
     pub city: CityId,
     pub tier: Tier,
+    /// 0 for edges, 1 for `cdn.tiers.upper`, 2.. for `cdn.tiers.levels`.
+    pub level: u32,
     pub capacity_bytes: u64,
     pub policy: Policy,
     pub processing: SimDuration,
@@ -66,10 +74,21 @@ pub struct Node {
     pub origin_rtt: SimDuration,
 }
 
+/// The `tier` label of a node of `level` in outputs: `edge`, `upper`
+/// (level 1, `cdn.tiers.upper`), `upper-2`, `upper-3`, ... (`cdn.tiers.levels`).
+pub fn level_label(level: u32) -> &'static str {
+    const LABELS: [&str; 9] = [
+        "edge", "upper", "upper-2", "upper-3", "upper-4", "upper-5", "upper-6", "upper-7",
+        "upper-8",
+    ];
+    LABELS[level as usize]
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Rule {
     Fixed(Parent),
-    Hash,
+    /// Rendezvous hashing over upper level `l`'s sites (`Hash(l)`).
+    Hash(u32),
 }
 
 /// The hierarchy: nodes, parent rules and RTTs between parents.
@@ -81,8 +100,9 @@ pub struct Hierarchy {
     rules: Vec<Rule>,
     /// RTT from every node to every upper tier (`[node][upper]`).
     to_upper: Vec<Vec<SimDuration>>,
-    /// FNV-1a of each upper tier's name (consistent hashing).
-    upper_hash: Vec<u64>,
+    /// Per upper level (`[l - 1]` for level `l`): its first node and the
+    /// FNV-1a of each site's name (consistent hashing).
+    level_hash: Vec<(usize, Vec<u64>)>,
 }
 
 /// FNV-1a, 64 bit.
@@ -128,6 +148,7 @@ impl Hierarchy {
                 name: p.name.clone(),
                 city: p.city,
                 tier: Tier::Edge,
+                level: 0,
                 capacity_bytes: cfg.edge.capacity_bytes,
                 policy: cfg.edge.policy,
                 processing: cfg.edge.processing,
@@ -143,12 +164,18 @@ impl Hierarchy {
                 name: u.name.clone(),
                 city: u.city,
                 tier: Tier::Upper,
+                level: 1,
                 capacity_bytes: u.capacity_bytes,
                 policy: u.policy,
                 processing: t.processing,
                 origin,
                 origin_rtt,
             });
+        }
+        // levels[l] = the node range of level l (0: edges, 1: cdn.tiers.upper).
+        let mut levels = vec![(0, edges), (edges, nodes.len())];
+        if used_upper {
+            push_levels(cfg, &mut nodes, &mut levels, &origin_of);
         }
         let uppers = nodes.len() - edges;
         let to_upper: Vec<Vec<SimDuration>> = nodes
@@ -159,39 +186,43 @@ impl Hierarchy {
                     .collect()
             })
             .collect();
-        let upper_node = |u: usize| Parent::Node((edges + u) as u32);
+        let (upper_rules, path) = level_rules(cfg, &nodes, &levels, &to_upper);
         let mut rules = Vec::with_capacity(nodes.len());
         for (i, n) in nodes.iter().enumerate() {
             let rule = if n.tier == Tier::Upper {
-                Rule::Fixed(Parent::Origin(n.origin))
+                upper_rules[i - edges]
             } else {
                 match t.mode {
                     TierMode::None => Rule::Fixed(Parent::Origin(n.origin)),
-                    TierMode::Shield => Rule::Fixed(upper_node(t.shield)),
-                    TierMode::ConsistentHash => Rule::Hash,
-                    TierMode::Regional => {
-                        let cost = |u: usize| match t.regional_choice {
-                            RegionalChoice::Nearest => to_upper[i][u],
-                            RegionalChoice::LowestOriginRtt => {
-                                to_upper[i][u] + nodes[edges + u].origin_rtt
-                            }
-                        };
-                        let best = (0..uppers)
-                            .min_by_key(|&u| (cost(u), u))
-                            .expect("validated: regional has upper tiers");
-                        Rule::Fixed(upper_node(best))
-                    }
+                    mode => choose(
+                        mode,
+                        t.regional_choice,
+                        t.shield,
+                        1,
+                        levels[1],
+                        &to_upper[i],
+                        edges,
+                        &path,
+                    ),
                 }
             };
             rules.push(rule);
         }
-        let upper_hash = nodes[edges..].iter().map(|n| fnv1a64(&n.name)).collect();
+        let level_hash = levels[1..]
+            .iter()
+            .map(|r| {
+                (
+                    r.0,
+                    nodes[r.0..r.1].iter().map(|n| fnv1a64(&n.name)).collect(),
+                )
+            })
+            .collect();
         Hierarchy {
             nodes,
             edges,
             rules,
             to_upper,
-            upper_hash,
+            level_hash,
         }
     }
 
@@ -205,7 +236,10 @@ impl Hierarchy {
     pub fn parent(&self, node: u32, key: u64) -> Parent {
         match self.rules[node as usize] {
             Rule::Fixed(p) => p,
-            Rule::Hash => Parent::Node((self.edges + rendezvous(key, &self.upper_hash)) as u32),
+            Rule::Hash(l) => {
+                let (first, seeds) = &self.level_hash[l as usize - 1];
+                Parent::Node((first + rendezvous(key, seeds)) as u32)
+            }
         }
     }
 
@@ -224,7 +258,7 @@ impl Hierarchy {
         match self.rules[node] {
             Rule::Fixed(Parent::Origin(o)) => &cfg.tiers.origins[o].name,
             Rule::Fixed(Parent::Node(p)) => &self.nodes[p as usize].name,
-            Rule::Hash => "consistent-hash",
+            Rule::Hash(_) => "consistent-hash",
         }
     }
 
@@ -244,6 +278,123 @@ impl Hierarchy {
                 ))
             }
             _ => c,
+        }
+    }
+}
+
+/// Appends the sites of `cfg.tiers.levels` (level 2, 3, ...) as nodes and
+/// their node ranges to `levels` (`levels[l]` = level `l`'s nodes).
+fn push_levels(
+    cfg: &RunConfig,
+    nodes: &mut Vec<Node>,
+    levels: &mut Vec<(usize, usize)>,
+    origin_of: &dyn Fn(CityId, Option<usize>) -> (usize, SimDuration),
+) {
+    for (l, lv) in cfg.tiers.levels.iter().enumerate() {
+        let first = nodes.len();
+        for u in &lv.sites {
+            let (origin, origin_rtt) = origin_of(u.city, u.origin);
+            nodes.push(Node {
+                name: u.name.clone(),
+                city: u.city,
+                tier: Tier::Upper,
+                level: l as u32 + 2,
+                capacity_bytes: u.capacity_bytes,
+                policy: u.policy,
+                processing: lv.processing,
+                origin,
+                origin_rtt,
+            });
+        }
+        levels.push((first, nodes.len()));
+    }
+}
+
+/// The parent rule of every upper node (`[node - edges]`) and every upper
+/// node's RTT to the origin along its parents (`path[node - edges]`),
+/// computed from the top level down: the top level fetches from its origin
+/// site; level `l` picks among level `l + 1` by `cfg.tiers.levels[l - 1]`.
+fn level_rules(
+    cfg: &RunConfig,
+    nodes: &[Node],
+    levels: &[(usize, usize)],
+    to_upper: &[Vec<SimDuration>],
+) -> (Vec<Rule>, Vec<SimDuration>) {
+    let edges = levels[0].1;
+    let uppers = nodes.len() - edges;
+    let mut rules = vec![Rule::Fixed(Parent::Origin(0)); uppers];
+    let mut path = vec![SimDuration::ZERO; uppers];
+    let Some(top) = levels.len().checked_sub(1).filter(|&t| t >= 1) else {
+        return (rules, path);
+    };
+    for l in (1..=top).rev() {
+        for i in levels[l].0..levels[l].1 {
+            let (rule, p) = if l == top {
+                (
+                    Rule::Fixed(Parent::Origin(nodes[i].origin)),
+                    nodes[i].origin_rtt,
+                )
+            } else {
+                let lv = &cfg.tiers.levels[l - 1];
+                let rule = choose(
+                    lv.mode,
+                    lv.regional_choice,
+                    lv.shield,
+                    l as u32 + 1,
+                    levels[l + 1],
+                    &to_upper[i],
+                    edges,
+                    &path,
+                );
+                let via = |p: usize| to_upper[i][p - edges] + path[p - edges];
+                let p = match rule {
+                    Rule::Fixed(Parent::Node(p)) => via(p as usize),
+                    Rule::Fixed(Parent::Origin(_)) => nodes[i].origin_rtt,
+                    Rule::Hash(_) => {
+                        let (a, b) = levels[l + 1];
+                        let sum: u64 = (a..b).map(|p| via(p).as_nanos()).sum();
+                        SimDuration::from_nanos(sum / (b - a) as u64)
+                    }
+                };
+                (rule, p)
+            };
+            rules[i - edges] = rule;
+            path[i - edges] = p;
+        }
+    }
+    (rules, path)
+}
+
+/// How a node whose RTTs to the upper nodes are `to_upper` picks its parent
+/// among upper level `level`'s nodes `range` (`shield`: index in the
+/// level): one shield, the lowest cost (`nearest`: RTT to the site;
+/// `lowest-origin-rtt`: that + the site's `path` to the origin; ties to the
+/// earlier site), or a hash of the key.
+#[allow(clippy::too_many_arguments)]
+fn choose(
+    mode: TierMode,
+    choice: RegionalChoice,
+    shield: usize,
+    level: u32,
+    range: (usize, usize),
+    to_upper: &[SimDuration],
+    edges: usize,
+    path: &[SimDuration],
+) -> Rule {
+    let (a, b) = range;
+    match mode {
+        TierMode::None => unreachable!("validated: a level's mode is not none"),
+        TierMode::Shield => Rule::Fixed(Parent::Node((a + shield) as u32)),
+        TierMode::ConsistentHash => Rule::Hash(level),
+        TierMode::Regional => {
+            let cost = |p: usize| match choice {
+                RegionalChoice::Nearest => to_upper[p - edges],
+                RegionalChoice::LowestOriginRtt => to_upper[p - edges] + path[p - edges],
+            };
+            let best = (a..b)
+                .min_by_key(|&p| (cost(p), p))
+                .expect("validated: regional has upper tiers");
+            Rule::Fixed(Parent::Node(best as u32))
         }
     }
 }

@@ -116,6 +116,7 @@ impl Upstream {
                 .tiers
                 .upper
                 .iter()
+                .chain(cfg.tiers.levels.iter().flat_map(|l| &l.sites))
                 .position(|u| u.name == n.name)
                 .and_then(|i| cfg.tier_capacity.get(i).copied())
                 .unwrap_or(unlimited);

@@ -9,9 +9,11 @@
 //! | `size`   | yes | object size [bytes], decimal `u64` |
 //! | `client` | no  | client or client-group label |
 //! | `region` | no  | region label |
+//! | `catalog`| no  | catalog name (`cdnsim run`: a `workload.catalogs[].name`) |
 //!
-//! Other columns are rejected, naming the valid ones. Client and region
-//! labels are interned: each request keeps an index into a label table.
+//! Other columns are rejected, naming the valid ones. Client, region and
+//! catalog labels are interned: each request keeps an index into a label
+//! table.
 
 use super::{Request, io_error};
 use crate::InputError;
@@ -29,6 +31,11 @@ pub struct CsvTrace {
     /// Distinct region labels; `region_of[i]` indexes it.
     pub regions: Vec<String>,
     pub region_of: Vec<u32>,
+    /// Distinct catalog labels, the line each first appears on, and
+    /// `catalog_of[i]` indexing them.
+    pub catalogs: Vec<String>,
+    pub catalog_line: Vec<usize>,
+    pub catalog_of: Vec<u32>,
 }
 
 /// FNV-1a 64 of a text object key (stable across builds and platforms).
@@ -44,7 +51,7 @@ pub fn object_id(key: &str) -> u64 {
     h
 }
 
-const VALID: &str = "time, object, size, client, region";
+const VALID: &str = "time, object, size, client, region, catalog";
 
 /// Reads a CSV trace (see the module docs for the columns).
 pub fn read_csv(path: &Path) -> Result<CsvTrace, InputError> {
@@ -63,6 +70,7 @@ pub fn parse_csv(text: &[u8], file: &str) -> Result<CsvTrace, InputError> {
         .map_err(|e| InputError::at_line(file, Some(1), "", format!("cannot read header: {e}")))?
         .clone();
     let (mut time, mut object, mut size, mut client, mut region) = (None, None, None, None, None);
+    let mut catalog = None;
     for (i, h) in headers.iter().enumerate() {
         let slot = match h.to_ascii_lowercase().as_str() {
             "time" => &mut time,
@@ -70,6 +78,7 @@ pub fn parse_csv(text: &[u8], file: &str) -> Result<CsvTrace, InputError> {
             "size" => &mut size,
             "client" => &mut client,
             "region" => &mut region,
+            "catalog" => &mut catalog,
             _ => {
                 return Err(InputError::at_line(
                     file,
@@ -94,7 +103,7 @@ pub fn parse_csv(text: &[u8], file: &str) -> Result<CsvTrace, InputError> {
                 file,
                 Some(1),
                 "",
-                format!("missing column {name:?} (header must have time, object, size; optional client, region)"),
+                format!("missing column {name:?} (header must have time, object, size; optional client, region, catalog)"),
             )
         })
     };
@@ -107,6 +116,7 @@ pub fn parse_csv(text: &[u8], file: &str) -> Result<CsvTrace, InputError> {
     let mut out = CsvTrace::default();
     let mut client_ix: FxHashMap<String, u32> = FxHashMap::default();
     let mut region_ix: FxHashMap<String, u32> = FxHashMap::default();
+    let mut catalog_ix: FxHashMap<String, u32> = FxHashMap::default();
     let mut rec = csv::StringRecord::new();
     loop {
         let more = rdr.read_record(&mut rec).map_err(|e| {
@@ -160,6 +170,20 @@ pub fn parse_csv(text: &[u8], file: &str) -> Result<CsvTrace, InputError> {
                 of.push(n);
             }
         }
+        if let Some(c) = catalog {
+            let v = rec.get(c).unwrap_or("");
+            let n = match catalog_ix.get(v) {
+                Some(&n) => n,
+                None => {
+                    let n = out.catalogs.len() as u32;
+                    out.catalogs.push(v.to_string());
+                    out.catalog_line.push(line);
+                    catalog_ix.insert(v.to_string(), n);
+                    n
+                }
+            };
+            out.catalog_of.push(n);
+        }
     }
     Ok(out)
 }
@@ -201,7 +225,7 @@ mod tests {
         let e = parse_csv(b"time,obj,size\n", "t.csv").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "t.csv:1: unknown column \"obj\" (valid: time, object, size, client, region)"
+            "t.csv:1: unknown column \"obj\" (valid: time, object, size, client, region, catalog)"
         );
         let e = parse_csv(b"time,size\n", "t.csv").unwrap_err();
         assert!(e.to_string().contains("missing column \"object\""));

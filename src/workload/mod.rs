@@ -24,6 +24,7 @@
 
 pub mod arrivals;
 pub mod config;
+pub mod names;
 pub mod replay;
 pub mod source;
 
@@ -317,7 +318,13 @@ impl Catalog {
     /// Index into [`Catalog::profiles`] of object `id`'s response headers.
     #[inline]
     pub fn profile_of(&self, id: u64) -> u16 {
-        let i = self.index(id);
+        self.profile_of_index(self.index(id))
+    }
+
+    /// [`Catalog::profile_of`] by object index (trace replay names objects
+    /// by their trace id, used as the index).
+    #[inline]
+    pub fn profile_of_index(&self, i: u64) -> u16 {
         if self.cacheable < 1.0
             && unit(self.streams.hash(&self.cacheable_label, i)) >= self.cacheable
         {

@@ -13,9 +13,15 @@
 //! - no label (oracleGeneral): drawn per request by weight from the stream
 //!   `trace/groups`.
 //!
-//! Every trace object is of catalog 0 and takes its first header profile
-//! (`workload.catalogs[0].headers`); its size is the trace's; its cache key
-//! the trace object id. The catalogs' popularity and sizes are not used.
+//! Each request's catalog: the CSV `catalog` column's name (one of
+//! `workload.catalogs[].name`; another name is a located error), else
+//! catalog 0. Its header profile: the catalog's rule for its objects
+//! (`Catalog::profile_of_index`: the `cacheable` share, then the header
+//! profiles' shares, each by a hash of the object index), with the trace
+//! object id as the index; so one object always gets one profile, and a
+//! catalog's profile shares hold over its trace objects. Its size is the
+//! trace's; its cache key the trace object id. The catalogs' popularity and
+//! sizes are not used.
 
 use super::source::{Request, RequestSource};
 use crate::error::InputError;
@@ -74,7 +80,8 @@ impl Replay {
                 }
             }
         };
-        let mut raw: Vec<(u64, u64, u64, u32)> = match &trace {
+        let catalog_of = trace_catalogs(cfg, t, &trace)?;
+        let raw: Vec<(u64, u64, u64, u32)> = match &trace {
             Trace::OracleGeneral(o) => o
                 .requests()
                 .map(|r| (r.time, r.id, r.size, by_weight(&cum, rng.random::<f64>())))
@@ -100,25 +107,31 @@ impl Replay {
                     .collect()
             }
         };
+        let mut raw: Vec<(u64, u64, u64, u32, u32)> = raw
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, id, size, g))| (t, id, size, g, catalog_of.get(i).copied().unwrap_or(0)))
+            .collect();
         raw.sort_by_key(|r| r.0);
+        let workload = super::Workload::new(&cfg.catalogs, Streams::new(cfg.seed));
         let first = raw.first().map_or(0, |r| r.0);
         let end = cfg.duration.as_nanos();
         let unit = t.time_unit.as_nanos() as u128;
         let requests = raw
             .into_iter()
             .filter(|r| r.2 > 0)
-            .map(|(time, id, size, group)| {
+            .map(|(time, id, size, group, catalog)| {
                 let ns = (u128::from(time - first) * unit).min(u128::from(u64::MAX)) as u64;
-                (ns, id, size, group)
+                (ns, id, size, group, catalog)
             })
             .take_while(|r| r.0 < end)
-            .map(|(ns, id, size, group)| Request {
+            .map(|(ns, id, size, group, catalog)| Request {
                 time: SimTime::from_nanos(ns),
                 group,
-                catalog: 0,
+                catalog,
                 object: id,
                 size,
-                profile: 0,
+                profile: workload.catalogs[catalog as usize].profile_of_index(id),
                 bust: None,
             })
             .collect();
@@ -132,6 +145,37 @@ impl Replay {
     pub fn is_empty(&self) -> bool {
         self.requests.is_empty()
     }
+}
+
+/// Per request (file order) its catalog index: from the CSV `catalog`
+/// column, else 0 for every request (empty).
+fn trace_catalogs(cfg: &RunConfig, t: &TraceConfig, trace: &Trace) -> Result<Vec<u32>, InputError> {
+    let Trace::Csv(c) = trace else {
+        return Ok(Vec::new());
+    };
+    let mut index = Vec::with_capacity(c.catalogs.len());
+    for (label, &line) in c.catalogs.iter().zip(&c.catalog_line) {
+        match cfg.catalogs.iter().position(|k| k.name == *label) {
+            Some(k) => index.push(k as u32),
+            None => {
+                let names: Vec<String> = cfg
+                    .catalogs
+                    .iter()
+                    .map(|k| format!("{:?}", k.name))
+                    .collect();
+                return Err(InputError::at_line(
+                    t.file.display().to_string(),
+                    Some(line),
+                    "catalog",
+                    format!(
+                        "unknown catalog {label:?} (expected one of workload.catalogs' names: {})",
+                        names.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(c.catalog_of.iter().map(|&i| index[i as usize]).collect())
 }
 
 impl RequestSource for Replay {

@@ -70,13 +70,21 @@ pub fn quickstart_without_world() -> String {
 
 /// `--set` overrides that shorten a scenario for a test run. Routing events
 /// must fall within the run, so scenarios with `[[events]]` keep their
-/// duration at a low request rate; the others run 20 s.
+/// duration at a low request rate, as do scenarios with fill windows
+/// (`[[cdn.push]]`, 1 request/s); the others run 20 s.
 pub fn shortened(scenario: &Path) -> [&'static str; 3] {
     let events = std::fs::read_to_string(scenario)
         .unwrap()
         .contains("[[events]]");
+    // Fill windows (`cdn.push`) must fit in the duration: keep it, and
+    // thin the arrivals instead.
+    let push = std::fs::read_to_string(scenario)
+        .unwrap()
+        .contains("[[cdn.push]]");
     if events {
         ["clients.rate=50/s", "warmup=10s", "output.interval=10s"]
+    } else if push {
+        ["clients.rate=1/s", "warmup=1h", "output.interval=1h"]
     } else {
         ["duration=20s", "warmup=2s", "output.interval=1s"]
     }

@@ -170,3 +170,37 @@ fn ddos_cascade_moves_the_attack_to_the_neighbour() {
     );
     std::fs::remove_dir_all(out).unwrap();
 }
+
+/// scenarios/netflix-fill.toml, shortened (1 request/s over the same 20 h):
+/// the night fill with `explicit` steering against pull with anycast. The
+/// pushed segments make most requests edge hits from the first one, so the
+/// fill arm's pull traffic to the origin is well below the pull arm's.
+#[test]
+fn netflix_fill_cuts_origin_pull_against_anycast_pull() {
+    let base = tmp("netflix-fill");
+    let run = |name: &str, sets: &[&str]| -> serde_json::Value {
+        let out = base.join(name);
+        let mut args = vec!["run", "scenarios/netflix-fill.toml", "--quiet", "--out"];
+        args.push(out.to_str().unwrap());
+        let short = super::shortened(&root().join("scenarios/netflix-fill.toml"));
+        for s in short.iter().chain(sets) {
+            args.extend(["--set", s]);
+        }
+        let r = cdnsim(&args);
+        assert!(r.status.success(), "{}", stderr(&r));
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    };
+    let fill = run("fill", &[]);
+    let pull = run("pull", &["cdn.push=[]", "cdn.steering=anycast"]);
+    let f = |v: &serde_json::Value, p: &str| v.pointer(p).unwrap().as_f64().unwrap();
+    assert_eq!(f(&fill, "/tiers/push/origin_requests"), 3200.0);
+    assert_eq!(f(&pull, "/tiers/push/origin_requests"), 0.0);
+    let (hf, hp) = (
+        f(&fill, "/hit_ratio/requests"),
+        f(&pull, "/hit_ratio/requests"),
+    );
+    assert!(hf > hp + 0.1, "hit ratio fill {hf} vs pull {hp}");
+    let (of, op) = (f(&fill, "/origin_bytes"), f(&pull, "/origin_bytes"));
+    assert!(of < 0.7 * op, "origin bytes fill {of} vs pull {op}");
+    std::fs::remove_dir_all(base).unwrap();
+}

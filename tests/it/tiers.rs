@@ -148,6 +148,65 @@ fn one_shield_collapses_k_edges_misses_into_one_origin_request() {
     assert_eq!(off.origin_requests, off.edge.requests);
 }
 
+/// Three levels: five edges, two regional tiers (each edge to its nearest),
+/// one shield above them, the origin in Sydney.
+///
+/// ```text
+///   [fra] [lhr] [cdg] --> [regional FRA] -\
+///                                          ---> [shield IAD] ---> (origin SYD)
+///   [iad] [ord]       --> [regional ORD] -/
+/// ```
+///
+/// A burst for one object: each edge coalesces into one fetch (5 requests
+/// at level 1), each regional coalesces its edges' fetches into one (2
+/// requests at level 2), the shield sends one origin request. The fill
+/// comes back through every level, so each cache holds the object after.
+#[test]
+fn three_levels_coalesce_at_every_level_and_fill_on_the_way_back() {
+    let pops = [
+        ("fra", "FRA"),
+        ("lhr", "LHR"),
+        ("cdg", "CDG"),
+        ("iad", "IAD"),
+        ("ord", "ORD"),
+    ];
+    let tiers = format!(
+        "{ONE_OBJECT}\n[cdn.tiers]\nmode = \"regional\"\nupper = [{{ name = \"r-fra\", city = \"FRA\" }}, {{ name = \"r-ord\", city = \"ORD\" }}]\n\n[[cdn.tiers.levels]]\nmode = \"shield\"\ncapacity = \"2GB\"\nsites = [{{ name = \"shield\", city = \"IAD\" }}]\n"
+    );
+    let text = scenario(&pops, "SYD", &tiers);
+    let cfg = {
+        let loaded = load_str("test.toml", text.clone(), false, &[]).unwrap();
+        validate(&loaded).unwrap()
+    };
+    let hier = cdnsim::sim::tiers::Hierarchy::new(&cfg);
+    let e = pops.len();
+    assert_eq!(hier.nodes.len(), e + 3);
+    assert_eq!(hier.nodes[e + 2].level, 2);
+    assert_eq!(hier.nodes[e + 2].capacity_bytes, 2_000_000_000);
+    let m = run_text(&text, &[]);
+    for t in &m.tiers[..e] {
+        assert_eq!(t.fetches, 1, "each edge sends one fetch");
+    }
+    let (r_fra, r_ord, shield) = (&m.tiers[e], &m.tiers[e + 1], &m.tiers[e + 2]);
+    assert_eq!(r_fra.cache.requests, 3, "fra, lhr, cdg");
+    assert_eq!(r_ord.cache.requests, 2, "iad, ord");
+    assert_eq!((r_fra.fetches, r_ord.fetches), (1, 1));
+    assert_eq!((r_fra.coalesced, r_ord.coalesced), (2, 1));
+    assert_eq!(shield.cache.requests, 2);
+    assert_eq!(shield.coalesced, 1);
+    assert_eq!(shield.fetches, 1);
+    assert_eq!(m.origin_requests, 1);
+    assert_eq!(m.upper.requests, 5 + 2);
+    // Every cache holds the object after the fill (peak = its 10 kB).
+    for (i, t) in m.tiers.iter().enumerate() {
+        assert_eq!(t.peak_bytes, 10_000, "node {i} was filled");
+    }
+    // The same without the shield level: two origin requests.
+    let two = run_text(&text, &["cdn.tiers.levels=[]"]);
+    assert_eq!(two.origin_requests, 2);
+    assert_eq!(two.tiers.len(), e + 2);
+}
+
 /// Che's approximation (Che, Tung, Wang 2002; Fricker, Robert, Roberts
 /// 2012) for LRU under the independent reference model: with popularities
 /// `p_i` and a cache of `C` equal-size objects, the characteristic time `T`
@@ -585,5 +644,176 @@ size = {{ dist = "fixed", size = "1kB" }}
         (m.per_pop[0].edge.requests, m.per_pop[1].edge.requests),
         (2, 3)
     );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Purges by real names: 1,000 objects, all pushed into one edge by 1 s;
+/// a purge at 2 s removes exactly the stored objects whose path
+/// (`/images/d<i mod 20>/o<i>`) starts with the prefix, or that carry the
+/// surrogate key (2 keys per object out of 30). The oracle writes the
+/// paths out itself and takes the keys from `workload::names`.
+#[test]
+fn purge_by_prefix_or_surrogate_key_removes_exactly_the_matching_objects() {
+    let text = r#"
+name = "purge-names"
+seed = 9
+duration = "3s"
+
+[output]
+interval = "1s"
+
+[latency]
+jitter_mean = "0ms"
+
+[cdn]
+steering = "nearest"
+pops = [{ name = "fra", city = "FRA" }]
+push = [{ start = "0s", end = "1s", catalog = "images", objects = 1000, targets = "edges" }]
+
+[cdn.edge]
+capacity = "1GB"
+policy = "lru"
+
+[origin]
+city = "FRA"
+
+[clients]
+rate = "1/s"
+groups = [{ city = "FRA" }]
+
+[[workload.catalogs]]
+name = "images"
+objects = 1000
+zipf_alpha = 0
+size = { dist = "fixed", size = "10kB" }
+dirs = 20
+surrogate_keys = 30
+keys_per_object = 2
+"#;
+    let purge = |extra: &str| {
+        let set = format!("cdn.purge.events=[{{ at = \"2s\", catalog = \"images\", {extra} }}]");
+        run_text(text, &[&set]).purged_objects
+    };
+    let by_path = |prefix: &str| {
+        (0..1000u64)
+            .filter(|i| format!("/images/d{}/o{i}", i % 20).starts_with(prefix))
+            .count() as u64
+    };
+    for prefix in ["/images/d12/", "/images/d1", "/images/d3/o3", "/images/"] {
+        let got = purge(&format!("scope = \"prefix\", prefix = \"{prefix}\""));
+        assert_eq!(got, by_path(prefix), "{prefix}");
+    }
+    // The old form without a prefix: the whole catalog.
+    assert_eq!(purge("scope = \"prefix\""), 1000);
+    let names = cdnsim::workload::names::Names::new("images", 20, 30, 2, 9);
+    for k in [0u32, 17] {
+        let want = (0..1000u64)
+            .filter(|&i| names.keys_of(i).any(|x| x == k))
+            .count() as u64;
+        let got = purge(&format!(
+            "scope = \"surrogate-key\", surrogate_key = \"images-k{k}\""
+        ));
+        assert_eq!(got, want, "images-k{k}");
+        assert!((40..=100).contains(&got), "{got}");
+    }
+    // The rank form of surrogate-key still works: 10 consecutive ranks.
+    assert_eq!(
+        purge("scope = \"surrogate-key\", first_rank = 5, objects = 10"),
+        10
+    );
+}
+
+/// A CSV trace's `catalog` column: requests of catalog "api" (no-store)
+/// are never cached, those of "static" are; a catalog with `cacheable =
+/// 50%` makes about half its distinct trace objects uncacheable (the
+/// catalog's rule, by a hash of the trace id); an unknown name is refused
+/// with the file and line.
+#[test]
+fn trace_catalog_column_picks_catalog_and_profile() {
+    let dir = super::tmp("trace-catalogs");
+    let trace = dir.join("t.csv");
+    let mut rows = String::from("time,object,size,catalog\n");
+    for i in 0..10u64 {
+        // A second apart: each fill is back before the next request.
+        rows.push_str(&format!(
+            "{},s1,1000,static\n{},a1,1000,api\n",
+            1000 * i,
+            1000 * i + 1
+        ));
+    }
+    for i in 0..2000u64 {
+        rows.push_str(&format!("{},h{i},1000,half\n", 100 + i));
+    }
+    std::fs::write(&trace, &rows).unwrap();
+    let text = format!(
+        r#"
+name = "replay"
+seed = 1
+duration = "10s"
+
+[cdn]
+steering = "nearest"
+pops = [{{ name = "lhr", city = "London" }}]
+
+[cdn.edge]
+capacity = "1GB"
+policy = "lru"
+
+[origin]
+city = "London"
+
+[clients]
+rate = "1/s"
+groups = [{{ city = "London" }}]
+
+[workload]
+trace = {{ file = "{}", time_unit = "1ms" }}
+
+[[workload.catalogs]]
+name = "static"
+objects = 10
+zipf_alpha = 1
+share = "40%"
+size = {{ dist = "fixed", size = "1kB" }}
+
+[[workload.catalogs]]
+name = "api"
+objects = 10
+zipf_alpha = 1
+share = "30%"
+size = {{ dist = "fixed", size = "1kB" }}
+headers = [{{ share = "100%", cache_control = "no-store" }}]
+
+[[workload.catalogs]]
+name = "half"
+objects = 10
+zipf_alpha = 1
+share = "30%"
+cacheable = "50%"
+size = {{ dist = "fixed", size = "1kB" }}
+"#,
+        trace.display()
+    );
+    let m = run_text(&text, &[]);
+    assert_eq!(m.edge.requests, 2020);
+    // s1: one miss then 9 hits; a1: 10 passes; h*: all first requests.
+    assert_eq!(m.edge.hits, 9);
+    let half = m.uncacheable - 10;
+    assert!((900..=1100).contains(&half), "{half} of 2000 uncacheable");
+
+    std::fs::write(
+        &trace,
+        "time,object,size,catalog\n0,a,1,static\n1,b,1,video\n",
+    )
+    .unwrap();
+    let loaded = load_str("test.toml", text.clone(), false, &[]).unwrap();
+    let cfg = validate(&loaded).unwrap();
+    let (routes, _) = sim::plan(&cfg, &|p, m| loaded.locator.error_at(p, m)).unwrap();
+    let e = sim::run(&cfg, &routes, |_| Control::Continue).unwrap_err();
+    let want = format!(
+        "{}:3: catalog: unknown catalog \"video\" (expected one of workload.catalogs' names: \"static\", \"api\", \"half\")",
+        trace.display()
+    );
+    assert_eq!(e.to_string(), want);
     std::fs::remove_dir_all(dir).unwrap();
 }
