@@ -378,7 +378,9 @@ mod tests {
         let mut x = 1u64;
         for round in 0..200_000u64 {
             if round % 3 != 2 {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 // Mostly later than everything pending, some in the middle,
                 // some equal to the floor.
                 let t = match x >> 61 {
