@@ -74,7 +74,16 @@ policy = "lru"
 city = "Ashburn"
 [clients]
 rate = "{rate}"
-population = {{ groups = {groups} }}
+[clients.population]
+groups = {groups}
+regions = [
+  {{ continent = "EU", share = "25%" }},
+  {{ continent = "NA", share = "25%" }},
+  {{ continent = "AS", share = "30%" }},
+  {{ continent = "SA", share = "10%" }},
+  {{ continent = "AF", share = "5%" }},
+  {{ continent = "OC", share = "5%" }},
+]
 [[workload.catalogs]]
 name = "web"
 objects = 1000000
