@@ -47,12 +47,22 @@
 //! it in debug builds).
 
 use crate::time::SimTime;
+use std::collections::VecDeque;
 
 const LEVELS: usize = 8;
 const WIDTH: usize = 256;
 /// Buckets with at most this many entries are sorted into the run instead
 /// of being spread over the levels below (see the module docs).
 const RUN_MAX: usize = 512;
+/// A push into the run's key range that would move more than this many
+/// run entries spills the run back into the levels instead (see
+/// `spill_run`). A run covers its bucket's whole key range (256^level ns),
+/// so a run taken from a sparse high-level bucket attracts every later push
+/// into that range; as sorted inserts into one growing run that was
+/// quadratic (event-driven BGP: minutes; the request model: half its
+/// instructions in `memmove`). A spill narrows the range: the next run
+/// comes from a lower level, so an entry is spilled at most once per level.
+const RUN_MAX_MOVES: usize = 32;
 
 /// A FIFO-within-key monotone priority queue of `T` keyed by [`SimTime`].
 pub struct RadixQueue<T> {
@@ -60,11 +70,12 @@ pub struct RadixQueue<T> {
     /// last bucket spread. Nothing is filed below it.
     last: u64,
     len: usize,
-    /// The run: entries with key < `run_end`, in *reverse* pop order (the
-    /// next entry is the last element, so a pop is `Vec::pop` and a small
-    /// bucket becomes the run by a swap, without copying). Every entry in
-    /// the levels has key >= `run_end`.
-    current: Vec<(u64, T)>,
+    /// The run: entries with key < `run_end`, in pop order (a pop is
+    /// `pop_front`, a push at or after the run's last key is `push_back`,
+    /// and a small bucket becomes the run without copying:
+    /// `VecDeque::from(Vec)` reuses the buffer). Every entry in the levels
+    /// has key >= `run_end`.
+    current: VecDeque<(u64, T)>,
     /// Exclusive upper bound of the run's key range.
     run_end: u64,
     /// `buckets[level * WIDTH + byte]`.
@@ -87,7 +98,7 @@ impl<T> RadixQueue<T> {
         RadixQueue {
             last: 0,
             len: 0,
-            current: Vec::new(),
+            current: VecDeque::new(),
             run_end: 1,
             buckets: (0..LEVELS * WIDTH).map(|_| Vec::new()).collect(),
             occupied: [[0; 4]; LEVELS],
@@ -140,11 +151,38 @@ impl<T> RadixQueue<T> {
     }
 
     /// Inserts so that it pops after every run entry with a key <= `key`
-    /// (FIFO within a key); the run is stored in reverse pop order.
+    /// (FIFO within a key), or spills the run when that would move more than
+    /// `RUN_MAX_MOVES` entries.
     #[inline]
     fn insert_into_run(&mut self, key: u64, item: T) {
-        let at = self.current.partition_point(|e| e.0 > key);
+        if self.current.back().is_none_or(|e| e.0 <= key) {
+            self.current.push_back((key, item));
+            return;
+        }
+        let at = self.current.partition_point(|e| e.0 <= key);
+        if at.min(self.current.len() - at) > RUN_MAX_MOVES && key > self.last {
+            self.spill_run();
+            self.file(key, item);
+            return;
+        }
         self.current.insert(at, (key, item));
+    }
+
+    /// Files the run's entries with keys above the floor back into the
+    /// levels (relative to the floor, as a spread does); entries at the
+    /// floor stay in the run, whose range shrinks to the floor alone. Valid
+    /// because the levels below the run's level are empty while it is
+    /// consumed and the floor lies in (or below) its range, so filed
+    /// entries keep their buckets; the run is in pop order, so per-key FIFO
+    /// order carries into the buckets, and later pushes append after it.
+    #[cold]
+    fn spill_run(&mut self) {
+        let keep = self.current.partition_point(|e| e.0 <= self.last);
+        let rest = self.current.split_off(keep);
+        self.run_end = self.last.saturating_add(1);
+        for (key, item) in rest {
+            self.file(key, item);
+        }
     }
 
     /// The smallest key without removing it (may redistribute internally).
@@ -158,7 +196,7 @@ impl<T> RadixQueue<T> {
             return None;
         }
         self.refill();
-        let (key, item) = self.current.last().expect("refill made the run non-empty");
+        let (key, item) = self.current.front().expect("refill made the run non-empty");
         Some((SimTime::from_nanos(*key), item))
     }
 
@@ -170,7 +208,10 @@ impl<T> RadixQueue<T> {
         }
         self.refill();
         self.len -= 1;
-        let (key, item) = self.current.pop().expect("refill made the run non-empty");
+        let (key, item) = self
+            .current
+            .pop_front()
+            .expect("refill made the run non-empty");
         self.last = key;
         Some((SimTime::from_nanos(key), item))
     }
@@ -193,7 +234,6 @@ impl<T> RadixQueue<T> {
             // correctly filed while `last` moves inside this range, since
             // they differ from all of it in a byte >= `level`.
             bucket.sort_by_key(|e| e.0);
-            bucket.reverse();
             let shift = 8 * level as u32;
             let start = if level + 1 == LEVELS {
                 0
@@ -203,7 +243,8 @@ impl<T> RadixQueue<T> {
             self.run_end = start.saturating_add(1 << shift);
             // The run is empty: swap storage (the old run's capacity goes
             // back to the bucket).
-            std::mem::swap(&mut self.current, &mut bucket);
+            let old = std::mem::replace(&mut self.current, VecDeque::from(bucket));
+            bucket = Vec::from(old);
         } else {
             // Large bucket: spread it over the (empty) levels below,
             // relative to its minimum, the new floor.
@@ -213,12 +254,11 @@ impl<T> RadixQueue<T> {
             for (key, item) in bucket.drain(..) {
                 // Every level below `level` is empty, so per-key order is kept.
                 if key == new_last {
-                    self.current.push((key, item));
+                    self.current.push_back((key, item));
                 } else {
                     self.file(key, item);
                 }
             }
-            self.current.reverse();
         }
         // Keep the allocation for reuse.
         self.buckets[b] = bucket;
@@ -314,6 +354,58 @@ mod tests {
         q.push(SimTime::from_nanos(u64::MAX), 9);
         assert_eq!(q.pop().map(|x| x.1), Some(8));
         assert_eq!(q.pop().map(|x| x.1), Some(9));
+    }
+
+    /// A run taken from a sparse high-level bucket covers a wide key
+    /// range; a burst of pushes into it (as event-driven BGP makes after a
+    /// quiet spell) must spill it back into the levels and still pop in
+    /// (time, FIFO) order. Quadratic before the cap: 200 k pushes took
+    /// minutes.
+    #[test]
+    fn wide_run_spills_in_order() {
+        let mut q = RadixQueue::new();
+        let mut reference = BinaryHeap::new();
+        let mut seq = 0u64;
+        let mut push = |q: &mut RadixQueue<u64>, r: &mut BinaryHeap<_>, t: u64| {
+            q.push(SimTime::from_nanos(t), seq);
+            r.push(Reverse((t, seq)));
+            seq += 1;
+        };
+        // Two events seconds apart: the first pop makes a level-4 run.
+        push(&mut q, &mut reference, 5 << 32);
+        push(&mut q, &mut reference, (5 << 32) + 3_000_000_000);
+        let mut now = 0;
+        let mut x = 1u64;
+        for round in 0..200_000u64 {
+            if round % 3 != 2 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                // Mostly later than everything pending, some in the middle,
+                // some equal to the floor.
+                let t = match x >> 61 {
+                    0 => now,
+                    1 | 2 => now + (x >> 40) % 1_000,
+                    _ => now + 1_000_000 + (x >> 20) % 10_000_000,
+                };
+                push(&mut q, &mut reference, t);
+            } else {
+                let got = q.pop().map(|(t, s)| (t.as_nanos(), s));
+                let want = reference.pop().map(|Reverse(x)| x);
+                assert_eq!(got, want);
+                now = got.unwrap().0;
+            }
+            if round == 0 {
+                let got = q.pop().map(|(t, s)| (t.as_nanos(), s));
+                assert_eq!(got, reference.pop().map(|Reverse(x)| x));
+                now = got.unwrap().0;
+            }
+        }
+        assert!(q.current.len() <= 4 * RUN_MAX, "run {}", q.current.len());
+        while let Some(Reverse(want)) = reference.pop() {
+            assert_eq!(q.pop().map(|(t, s)| (t.as_nanos(), s)), Some(want));
+        }
+        assert!(q.pop().is_none());
     }
 
     proptest! {

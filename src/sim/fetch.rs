@@ -689,7 +689,7 @@ impl RequestModel<'_> {
             // In flight to a PoP that failed meanwhile: lost.
             if rt.is_down(pop, now) {
                 self.lost_before_pop(self.measured(r.arrived));
-                self.retry(s, now, r.src, r.attempt, false);
+                self.retry(s, now, r.src(), r.attempt, false);
                 return;
             }
             rt.record_served(now, pop);
@@ -748,7 +748,7 @@ impl RequestModel<'_> {
             .and_then(|rt| rt.fails_within(r.pop as usize, reached, leaves))
         {
             self.m.lost += u64::from(measured);
-            self.retry(s, t, r.src, r.attempt, false);
+            self.retry(s, t, r.src(), r.attempt, false);
             return;
         }
         let server = leaves - reached;
@@ -770,7 +770,7 @@ impl RequestModel<'_> {
                 .then(|| rt.breaks_within(r.group as usize, r.pop as usize, r.arrived, open))
                 .flatten();
             if let Some(t) = brk {
-                self.retry(s, t, r.src, r.attempt, true);
+                self.retry(s, t, r.src(), r.attempt, true);
             }
         }
         if !measured {

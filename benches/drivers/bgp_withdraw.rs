@@ -1,0 +1,161 @@
+//! Fixed-size driver of event-driven BGP at Internet scale, for instruction
+//! counts (docs/performance.md, "Event-driven BGP"). Same world as
+//! benches/bgp_dynamic.rs (CAIDA 2025, a CDN with 100 PoPs at the first 100
+//! Cloudflare colos, MRAI 30 s, RFC behaviour): the cold announcement of
+//! the anycast prefix, then its withdrawal everywhere, each protocol run in
+//! its own `measured_*` function so callgrind counts it alone:
+//!
+//!     cargo build --release --example bgp_withdraw
+//!     valgrind --tool=callgrind --toggle-collect='*measured*' \
+//!         target/release/examples/bgp_withdraw
+//!
+//! Instructions per UPDATE = Ir of the `measured_*` functions / UPDATEs
+//! processed (printed). Exits 0 with a printed reason when ../shared/data
+//! (or `CDNSIM_SHARED_DATA`) is absent.
+
+use cdnsim::bgp::dynamic::{Convergence, Delays, Driver, Event};
+use cdnsim::bgp::speaker::{Input, Network, SpeakerConfig};
+use cdnsim::engine::{Budget, Scheduler};
+use cdnsim::geo::Cities;
+use cdnsim::rng::Streams;
+use cdnsim::scenario::{RunConfig, load_str, validate};
+use cdnsim::time::{SimDuration, SimTime};
+use cdnsim::world::{self, catchment, dynamic};
+use std::time::Instant;
+
+#[path = "colo_world.rs"]
+mod colo_world;
+use colo_world::{data, pop_cities};
+
+fn config(topology: &std::path::Path, colos: &str, pops: usize) -> RunConfig {
+    let cities = Cities::embedded();
+    let pops: String = pop_cities(&cities, colos, pops)
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("  {{ name = \"p{i}\", city = \"{c}\" }},\n"))
+        .collect();
+    let text = format!(
+        r#"name = "bgp-withdraw"
+seed = 1
+duration = "1m"
+[world]
+topology = "{}"
+[cdn]
+steering = "anycast"
+pops = [
+{pops}]
+[cdn.edge]
+capacity = "1GB"
+policy = "lru"
+[origin]
+city = "Ashburn"
+[clients]
+rate = "10/s"
+groups = [{{ city = "Paris" }}]
+[[workload.catalogs]]
+name = "web"
+objects = 100
+zipf_alpha = 0.9
+share = "100%"
+size = {{ dist = "fixed", size = "1kB" }}
+"#,
+        topology.display()
+    );
+    validate(&load_str("driver.toml", text, false, &[]).unwrap()).unwrap()
+}
+
+fn converge(drv: &mut Driver, sched: &mut Scheduler<Event>, input: Input) -> Convergence {
+    let c = drv
+        .converge(sched, input, u64::MAX, SimDuration::from_secs(24 * 3600))
+        .expect("converges");
+    // Let every MRAI timer lapse before the next change.
+    let t1 = sched.now() + SimDuration::from_secs(3600);
+    sched.schedule_at(t1, Event::Wake);
+    drv.run(sched, Budget::until(SimTime::MAX)).unwrap();
+    c
+}
+
+#[inline(never)]
+fn measured_announce(drv: &mut Driver, sched: &mut Scheduler<Event>, input: Input) -> Convergence {
+    converge(drv, sched, input)
+}
+
+#[inline(never)]
+fn measured_withdraw(drv: &mut Driver, sched: &mut Scheduler<Event>, input: Input) -> Convergence {
+    converge(drv, sched, input)
+}
+
+fn main() {
+    let (topo, colos) = (
+        data("caida/20250901.as-rel2.txt.bz2"),
+        data("geo/cloudflare_colos.csv"),
+    );
+    for f in [&topo, &colos] {
+        if !f.exists() {
+            println!("skipped: {} absent", f.display());
+            return;
+        }
+    }
+    let pops: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse().expect("PoP count"))
+        .unwrap_or(100);
+    let cfg = config(&topo, &std::fs::read_to_string(&colos).unwrap(), pops);
+    let locate = |p: &str, m: String| cdnsim::InputError::new("driver.toml", p, m);
+    let w = world::build(&cfg, &locate).unwrap();
+    let mut drv = Driver::new(
+        Network::new(
+            &w.graph,
+            SpeakerConfig {
+                tiebreak: catchment::tiebreak(),
+                ..SpeakerConfig::default()
+            },
+        ),
+        Delays::default(),
+        &Streams::new(1),
+    );
+    let mut sched = Scheduler::new();
+    let all = dynamic::anycast_sessions(&w, &cfg, &vec![true; cfg.pops.len()]);
+    let t = Instant::now();
+    let a = measured_announce(
+        &mut drv,
+        &mut sched,
+        Input::SetOrigin {
+            origin: w.cdn,
+            sessions: Some(all),
+        },
+    );
+    let ta = t.elapsed().as_secs_f64();
+    // Checksum of the converged state: (origin-reaching ASes, sum of path lengths).
+    let (mut routed, mut lens) = (0u64, 0u64);
+    for i in w.graph.indices() {
+        if let Some(r) = drv.net.route(i) {
+            routed += 1;
+            lens += r.path.len() as u64;
+        }
+    }
+    let t = Instant::now();
+    let d = measured_withdraw(
+        &mut drv,
+        &mut sched,
+        Input::SetOrigin {
+            origin: w.cdn,
+            sessions: None,
+        },
+    );
+    let td = t.elapsed().as_secs_f64();
+    assert!(w.graph.indices().all(|i| drv.net.route(i).is_none()));
+    for (what, c, s) in [("announce", a, ta), ("withdraw", d, td)] {
+        let pc = c.counters;
+        println!(
+            "{what}: {} UPDATEs processed ({} adv + {} wdr sent), {} best changes, {} events, convergence {:.3} s simulated, {s:.3} s wall",
+            pc.processed,
+            pc.advertisements,
+            pc.withdrawals,
+            pc.best_changes,
+            c.events,
+            c.time.as_secs_f64()
+        );
+    }
+    println!("after announce: {routed} ASes routed, path entries {lens}");
+}

@@ -1,0 +1,50 @@
+//! Fixed-size driver of the end-to-end request path, for instruction
+//! counts (docs/performance.md, "End to end"): one `sim::run` of
+//! scenarios/quickstart.toml (the world and BGP plan built before, outside
+//! the counted function), as benches/end_to_end.rs times it:
+//!
+//!     cargo build --release --example quickstart_run
+//!     valgrind --tool=callgrind --toggle-collect='*measured*' \
+//!         target/release/examples/quickstart_run duration=1m warmup=10s
+//!
+//! Arguments: `--set` style overrides (`key=value`). Instructions per
+//! simulated request = Ir of `measured_run` / requests issued (printed,
+//! with a checksum of the results that must not change).
+
+use cdnsim::engine::Control;
+use cdnsim::scenario::{load_file, validate};
+use cdnsim::sim;
+use std::path::Path;
+use std::time::Instant;
+
+#[inline(never)]
+fn measured_run(cfg: &cdnsim::scenario::RunConfig, routes: &[sim::GroupRoute]) -> sim::RunMetrics {
+    sim::run(cfg, routes, |_| Control::Continue)
+        .expect("runs")
+        .expect("not stopped")
+}
+
+fn main() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+    let sets: Vec<String> = std::env::args().skip(1).collect();
+    let loaded = load_file(&path, &sets).expect("quickstart loads");
+    let cfg = validate(&loaded).expect("quickstart validates");
+    let (routes, _) =
+        sim::plan(&cfg, &|p, m| loaded.locator.error_at(p, m)).expect("quickstart plans");
+    let t = Instant::now();
+    let m = measured_run(&cfg, &routes);
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "{} requests issued, {} events, {:.3} s wall ({:.2} M requests/s); checksum: requests {} hits {} origin bytes {} ttfb p50 {} p99 {} mean {:.6}",
+        m.issued,
+        m.events,
+        s,
+        m.issued as f64 / s / 1e6,
+        m.edge.requests,
+        m.edge.hits,
+        m.origin_bytes,
+        m.ttfb.quantile_ms(0.5),
+        m.ttfb.quantile_ms(0.99),
+        m.ttfb.mean_ms()
+    );
+}
