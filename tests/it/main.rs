@@ -74,7 +74,10 @@ pub fn quickstart_without_world() -> String {
 pub fn shortened(scenario: &Path) -> [&'static str; 3] {
     let events = std::fs::read_to_string(scenario)
         .unwrap()
-        .contains("[[events]]");
+        .contains("[[events]]")
+        || std::fs::read_to_string(scenario)
+            .unwrap()
+            .contains("[bgp.churn]");
     if events {
         ["clients.rate=50/s", "warmup=10s", "output.interval=10s"]
     } else {
