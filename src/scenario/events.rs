@@ -53,6 +53,8 @@ pub enum EventKind {
     /// An AS changes the local-pref it gives routes from one neighbour,
     /// within the neighbour's relationship class (docs/bgp.md).
     LocalPref,
+    /// The PoP announces to another set of its neighbours (`announce`).
+    AnnounceTo,
 }
 
 impl EventKind {
@@ -65,6 +67,7 @@ impl EventKind {
             EventKind::LinkUp => "link-up",
             EventKind::Prepend => "prepend",
             EventKind::LocalPref => "local-pref",
+            EventKind::AnnounceTo => "announce-to",
         }
     }
 }
@@ -85,6 +88,9 @@ pub struct Event {
     /// Number of prepends (prepend).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u8>,
+    /// Which neighbours the PoP announces to from now on (announce-to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announce: Option<crate::scenario::raw::Announce>,
     /// The AS changing its import policy (local-pref).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<u32>,
@@ -194,6 +200,11 @@ pub enum Action {
         asn: u32,
         neighbor: u32,
         offset: i32,
+    },
+    /// PoP `pop` announces to the neighbours `to` selects.
+    AnnounceTo {
+        pop: usize,
+        to: crate::scenario::raw::Announce,
     },
 }
 
@@ -545,8 +556,15 @@ pub fn validate(
         }
         let pop_kind = matches!(
             e.kind,
-            EventKind::Withdraw | EventKind::Announce | EventKind::Fail | EventKind::Prepend
+            EventKind::Withdraw
+                | EventKind::Announce
+                | EventKind::Fail
+                | EventKind::Prepend
+                | EventKind::AnnounceTo
         );
+        if e.announce.is_some() && e.kind != EventKind::AnnounceTo {
+            return Err(unused("announce"));
+        }
         let (action, target) = if pop_kind {
             let Some(name) = &e.pop else {
                 return Err(err(
@@ -570,6 +588,15 @@ pub fn validate(
                 EventKind::Withdraw => Action::Withdraw(k),
                 EventKind::Announce => Action::Announce(k),
                 EventKind::Fail => Action::Fail(k),
+                EventKind::AnnounceTo => {
+                    let Some(to) = e.announce else {
+                        return Err(err(
+                            &p("kind"),
+                            "an \"announce-to\" event needs `announce = \"all\"`, \"transit\", \"peers\" or \"none\"".into(),
+                        ));
+                    };
+                    Action::AnnounceTo { pop: k, to }
+                }
                 _ => {
                     let Some(count) = e.count else {
                         return Err(err(&p("kind"), "a \"prepend\" event needs `count`".into()));

@@ -227,6 +227,7 @@ impl Routing {
                         }
                     }
                     Action::Prepend { pop, count } => c.pops[pop].prepend = u32::from(count),
+                    Action::AnnounceTo { pop, to } => c.pops[pop].announce = to,
                     Action::Link { a, b, up } => {
                         let (ia, ib) = (idx(a, "link")?, idx(b, "link")?);
                         if world.graph.rel(ia, ib).is_none() {
