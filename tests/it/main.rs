@@ -75,7 +75,10 @@ pub fn quickstart_without_world() -> String {
 pub fn shortened(scenario: &Path) -> [&'static str; 3] {
     let events = std::fs::read_to_string(scenario)
         .unwrap()
-        .contains("[[events]]");
+        .contains("[[events]]")
+        || std::fs::read_to_string(scenario)
+            .unwrap()
+            .contains("[bgp.churn]");
     // Fill windows (`cdn.push`) must fit in the duration: keep it, and
     // thin the arrivals instead.
     let push = std::fs::read_to_string(scenario)
