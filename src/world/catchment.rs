@@ -78,7 +78,7 @@ pub fn solve_prefix(world: &World, prefix: &Prefix) -> Result<Routes, Error> {
     Ok(solve(&world.graph, &prefix.announcement, &opts)?)
 }
 
-fn paths(world: &World, cfg: &RunConfig, prefix: &Prefix) -> Result<Vec<PathTo>, Error> {
+pub fn paths(world: &World, cfg: &RunConfig, prefix: &Prefix) -> Result<Vec<PathTo>, Error> {
     let routes = solve_prefix(world, prefix)?;
     let view = PrefixView {
         geo: &world.geo,

@@ -72,10 +72,17 @@ pub fn quickstart_without_world() -> String {
 /// must fall within the run, so scenarios with `[[events]]` keep their
 /// duration at a low request rate; the others run 20 s.
 pub fn shortened(scenario: &Path) -> [&'static str; 3] {
-    let events = std::fs::read_to_string(scenario)
-        .unwrap()
-        .contains("[[events]]");
-    if events {
+    let text = std::fs::read_to_string(scenario).unwrap();
+    let events = text.contains("[[events]]");
+    if text.contains("\n[study]") {
+        // A study runs whole days: two (the prediction needs a previous
+        // day), fewer groups and beacons.
+        [
+            "duration=2d",
+            "clients.population.groups=200",
+            "study.beacons_per_day=4000",
+        ]
+    } else if events {
         ["clients.rate=50/s", "warmup=10s", "output.interval=10s"]
     } else {
         ["duration=20s", "warmup=2s", "output.interval=1s"]
