@@ -574,6 +574,7 @@ pub fn outputs(d: &StudyData) -> Result<Outputs, Error> {
         "beacons": d.beacons.len(),
         "routing_changes": d.changes.len(),
         "routing_snapshots": d.snapshots.len(),
+        "prefix_solves": d.solves,
         "switches": sw.len(),
         "prediction_evaluations": {"ecs": ecs.len(), "ldns": ldns.len()},
         "paper_numbers_near": cmp.iter().filter(|c| c.near).count(),

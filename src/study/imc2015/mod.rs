@@ -37,6 +37,8 @@ pub struct StudyData {
     pub pop_km: Vec<Vec<f64>>,
     pub pop_names: Vec<String>,
     pub snapshots: Vec<routing::Snapshot>,
+    /// Prefix solves the snapshots took (after reuse).
+    pub solves: usize,
     /// Routing changes applied (time, what).
     pub changes: Vec<(SimTime, String)>,
     pub beacons: Vec<campaign::Beacon>,
@@ -67,7 +69,7 @@ pub fn run(
         .ok_or_else(|| locate("dns", "the study needs [dns]".into()))?;
     let ch = changes(cfg);
     let timed: Vec<(SimTime, Action)> = ch.iter().map(|c| (c.0, c.1)).collect();
-    let snapshots = routing::snapshots(&routed.world, cfg, &timed, locate)?;
+    let (snapshots, solves) = routing::snapshots(&routed.world, cfg, &timed, locate)?;
 
     let loc = |c: crate::geo::CityId| cfg.cities.get(c).loc;
     let pop_locs: Vec<LatLon> = cfg.pops.iter().map(|p| loc(p.city)).collect();
@@ -120,6 +122,7 @@ pub fn run(
             .collect(),
         pop_names: cfg.pops.iter().map(|p| p.name.clone()).collect(),
         snapshots,
+        solves,
         changes: ch.into_iter().map(|c| (c.0, c.2)).collect(),
         beacons,
         study,
