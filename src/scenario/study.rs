@@ -20,7 +20,7 @@ pub const DEFAULT_MIN_SAMPLES: u32 = 20;
 pub const DEFAULT_PREDICTION_PERCENTILE: f64 = 0.25;
 /// Default floor of measurements per target and /24-day for Fig. 5 and for
 /// evaluating a prediction on the next day.
-pub const DEFAULT_DAILY_MIN_SAMPLES: u32 = 5;
+pub const DEFAULT_DAILY_MIN_SAMPLES: u32 = 20;
 /// Largest number of days a study may cover.
 pub const MAX_DAYS: u64 = 60;
 

@@ -80,7 +80,7 @@ pub fn shortened(scenario: &Path) -> [&'static str; 3] {
         [
             "duration=2d",
             "clients.population.groups=200",
-            "study.beacons_per_day=4000",
+            "study.beacons_per_day=8000",
         ]
     } else if events {
         ["clients.rate=50/s", "warmup=10s", "output.interval=10s"]

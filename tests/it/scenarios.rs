@@ -147,7 +147,7 @@ fn imc2015_study_writes_every_figure_and_the_paper_table() {
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(s["days"], 2);
-    assert!(s["beacons"].as_u64().unwrap() > 4000);
+    assert!(s["beacons"].as_u64().unwrap() > 8000);
     assert!(s["prediction_evaluations"]["ldns"].as_u64().unwrap() > 0);
     std::fs::remove_dir_all(out).unwrap();
 }
