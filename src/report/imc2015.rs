@@ -716,7 +716,8 @@ mod tests {
         assert!(is_near(0.20, 0.17, true));
         assert!(!is_near(0.20, 0.16, true));
         assert!(!is_near(0.55, 0.45, true));
-        assert!(is_near(0.04, 0.07, true));
+        assert!(is_near(0.04, 0.065, true));
+        assert!(!is_near(0.04, 0.08, true));
         assert!(is_near(483.0, 400.0, false));
         assert!(!is_near(483.0, 300.0, false));
     }

@@ -20,7 +20,6 @@ use crate::error::{Error, InputError};
 use crate::geo::LatLon;
 use crate::rng::Streams;
 use crate::scenario::RunConfig;
-use crate::scenario::events::Action;
 use crate::scenario::study::StudyConfig;
 use crate::time::SimTime;
 
@@ -44,12 +43,44 @@ pub struct StudyData {
     pub beacons: Vec<campaign::Beacon>,
 }
 
-/// The routing changes of the study: the scenario's `[[events]]`.
-fn changes(cfg: &RunConfig) -> Vec<(SimTime, Action, String)> {
-    cfg.events
+/// The routing changes of the study in time order: the scenario's
+/// `[[events]]` and the background churn of `[bgp.churn]` (stream
+/// `world/churn`), each with a description for routing_changes.csv.
+fn changes(cfg: &RunConfig, world: &crate::world::World) -> Vec<(SimTime, routing::Change, String)> {
+    use crate::world::churn::ChurnChange as C;
+    let mut v: Vec<(SimTime, routing::Change, String)> = cfg
+        .events
         .iter()
-        .map(|e| (e.at, e.action, format!("{} {}", e.kind.name(), e.target)))
-        .collect()
+        .map(|e| {
+            (
+                e.at,
+                routing::Change::Event(e.action),
+                format!("{} {}", e.kind.name(), e.target),
+            )
+        })
+        .collect();
+    if let Some(c) = &cfg.bgp.churn {
+        let g = &world.graph;
+        for e in crate::world::churn::generate(c, world, cfg.duration, &Streams::new(cfg.seed)) {
+            let what = match e.change {
+                C::LinkDown { a, b } => format!("churn link-down {}-{}", g.asn(a), g.asn(b)),
+                C::LinkUp { a, b } => format!("churn link-up {}-{}", g.asn(a), g.asn(b)),
+                C::LocalPref {
+                    asn,
+                    neighbour,
+                    offset,
+                } => format!(
+                    "churn local-pref {} from {} {offset:+}",
+                    g.asn(asn),
+                    g.asn(neighbour)
+                ),
+            };
+            v.push((e.at, routing::Change::Churn(e.change), what));
+        }
+    }
+    // Stable: events before churn at the same time.
+    v.sort_by_key(|x| x.0);
+    v
 }
 
 /// Runs the study of a validated scenario with `[study]`.
@@ -67,8 +98,8 @@ pub fn run(
     let routed = routed.ok_or_else(|| locate("world", "the study needs a world".into()))?;
     let who = crate::sim::steering::resolution(cfg, &routes, Some(&routed), locate)?
         .ok_or_else(|| locate("dns", "the study needs [dns]".into()))?;
-    let ch = changes(cfg);
-    let timed: Vec<(SimTime, Action)> = ch.iter().map(|c| (c.0, c.1)).collect();
+    let ch = changes(cfg, &routed.world);
+    let timed: Vec<(SimTime, routing::Change)> = ch.iter().map(|c| (c.0, c.1)).collect();
     let (snapshots, solves) = routing::snapshots(&routed.world, cfg, &timed, locate)?;
 
     let loc = |c: crate::geo::CityId| cfg.cities.get(c).loc;

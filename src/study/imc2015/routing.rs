@@ -1,7 +1,8 @@
 //! Routing over the study: quiescent snapshots between routing changes.
 //!
-//! Each change (a link down or up, a PoP withdrawing, announcing, failing
-//! or prepending) moves the routing state; the study then solves the
+//! Each change (a link down or up, an AS's import local-pref moved by
+//! background churn, a PoP withdrawing, announcing, failing or prepending)
+//! moves the routing state; the study then solves the
 //! anycast prefix and every PoP's unicast prefix with the static solver
 //! (`bgp::solve`, hot-potato egress, data-plane following) on the world
 //! with that state's links and sessions. Convergence transients are not
@@ -9,11 +10,15 @@
 //! beacons spread over days, so a beacon sees the state's converged
 //! routes. This is named "quiescent snapshots" in the docs.
 //!
-//! Work is reused: a unicast prefix depends only on the links that are
-//! down and on whether its PoP has failed, so PoP events do not re-solve
-//! it; each distinct (prefix, state) is solved once (a link going down and
-//! back up returns to a solved state), and distinct solves run in
-//! parallel.
+//! Work is reused: a unicast prefix does not depend on the PoPs'
+//! anycast announcements, so PoP events do not re-solve it; a link no
+//! group's data path to a prefix crosses, and a local-pref change at an AS
+//! no such path crosses, cannot change the prefix's routes (a removed link
+//! no best route uses leaves every best route in place; a churn local-pref
+//! change stays within its relationship class, so the AS's exported route
+//! gets no more attractive to ASes not using it), so each state is solved
+//! with only its relevant changes, and solves are cached. Prefixes are
+//! processed in parallel.
 
 use crate::error::{Error, InputError};
 use crate::scenario::RunConfig;
@@ -21,6 +26,7 @@ use crate::scenario::events::Action;
 use crate::scenario::raw::Announce;
 use crate::time::SimTime;
 use crate::topology::{AsGraphBuilder, AsIdx, Asn};
+use crate::world::churn::{ChurnChange, lp_with_offset};
 use crate::world::{World, catchment, prefix::Prefix};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,6 +63,18 @@ struct State {
     /// Per PoP: failed (no prefix at all).
     failed: Vec<bool>,
     prepend: Vec<u32>,
+    /// Import local-pref changes in force: (AS, neighbour) by ASN -> offset
+    /// from the relationship class's default (background churn).
+    lp: BTreeMap<(u32, u32), i32>,
+}
+
+/// One routing change of the study.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Change {
+    /// A scenario `[[events]]` entry.
+    Event(Action),
+    /// A background churn change (`world::churn`).
+    Churn(ChurnChange),
 }
 
 /// The world with the links of `down` removed (and the CDN's sessions on
@@ -118,7 +136,12 @@ type PopPart = (Vec<bool>, Vec<bool>, Vec<u32>);
 struct Solved {
     cells: Arc<Vec<AnycastCell>>,
     links: BTreeSet<(u32, u32)>,
+    /// ASes the data paths cross (the CDN too).
+    ases: BTreeSet<u32>,
 }
+
+/// Local-pref changes of a solve, in key order.
+type Lp = Vec<((u32, u32), i32)>;
 
 fn solve(
     base: &World,
@@ -126,8 +149,24 @@ fn solve(
     pfx: Pfx,
     pop: &PopPart,
     down: &BTreeSet<(u32, u32)>,
+    lp: &Lp,
 ) -> Result<Solved, Error> {
     let w = world_without(base, down);
+    let imports = |prefix: &mut Prefix| {
+        let g = &w.graph;
+        prefix.announcement.import_local_pref = lp
+            .iter()
+            .filter_map(|&((a, n), o)| {
+                let (ia, ib) = (g.idx(Asn(a))?, g.idx(Asn(n))?);
+                let rel = g.rel(ia, ib)?;
+                Some(crate::bgp::ImportLocalPref {
+                    asn: Asn(a),
+                    neighbour: Asn(n),
+                    local_pref: lp_with_offset(rel, o),
+                })
+            })
+            .collect();
+    };
     let paths = match pfx {
         Pfx::Anycast => {
             let mut c = cfg.clone();
@@ -137,15 +176,23 @@ fn solve(
                 }
                 p.prepend = pop.2[i];
             }
-            catchment::paths(&w, &c, &Prefix::anycast(&w, &c))?
+            let mut x = Prefix::anycast(&w, &c);
+            imports(&mut x);
+            catchment::paths_on(&w, &w.graph, &c, &x)?
         }
-        Pfx::Unicast(p) => catchment::paths(&w, cfg, &Prefix::unicast(&w, p))?,
+        Pfx::Unicast(p) => {
+            let mut x = Prefix::unicast(&w, p);
+            imports(&mut x);
+            catchment::paths_on(&w, &w.graph, cfg, &x)?
+        }
     };
     let mut links = BTreeSet::new();
+    let mut ases = BTreeSet::new();
     for p in &paths {
         for h in p.as_path.windows(2) {
             links.insert((h[0].0.min(h[1].0), h[0].0.max(h[1].0)));
         }
+        ases.extend(p.as_path.iter().map(|a| a.0));
     }
     let cells = paths
         .iter()
@@ -158,6 +205,7 @@ fn solve(
     Ok(Solved {
         cells: Arc::new(cells),
         links,
+        ases,
     })
 }
 
@@ -173,14 +221,15 @@ fn prefix_over_states(
     pfx: Pfx,
     states: &[State],
 ) -> Result<(Vec<Option<Arc<Vec<AnycastCell>>>>, usize), Error> {
-    let mut cache: BTreeMap<(PopPart, BTreeSet<(u32, u32)>), Arc<Solved>> = BTreeMap::new();
+    type Key = (PopPart, BTreeSet<(u32, u32)>, Lp);
+    let mut cache: BTreeMap<Key, Arc<Solved>> = BTreeMap::new();
     let mut solves = 0usize;
-    let mut get = |pop: &PopPart, down: &BTreeSet<(u32, u32)>| -> Result<Arc<Solved>, Error> {
-        let key = (pop.clone(), down.clone());
+    let mut get = |pop: &PopPart, down: &BTreeSet<(u32, u32)>, lp: &Lp| -> Result<Arc<Solved>, Error> {
+        let key = (pop.clone(), down.clone(), lp.clone());
         if let Some(s) = cache.get(&key) {
             return Ok(s.clone());
         }
-        let s = Arc::new(solve(base, cfg, pfx, pop, down)?);
+        let s = Arc::new(solve(base, cfg, pfx, pop, down, lp)?);
         solves += 1;
         cache.insert(key, s.clone());
         Ok(s)
@@ -195,20 +244,34 @@ fn prefix_over_states(
             }
             Pfx::Unicast(_) => (Vec::new(), Vec::new(), Vec::new()),
         };
-        let clear = get(&pop, &BTreeSet::new())?;
+        let clear = get(&pop, &BTreeSet::new(), &Vec::new())?;
         let mut k: BTreeSet<(u32, u32)> = s.down.intersection(&clear.links).copied().collect();
+        let mut kl: BTreeSet<(u32, u32)> = s
+            .lp
+            .keys()
+            .filter(|x| clear.ases.contains(&x.0))
+            .copied()
+            .collect();
         let sol = loop {
-            let sol = get(&pop, &k)?;
+            let lp: Lp = kl.iter().map(|x| (*x, s.lp[x])).collect();
+            let sol = get(&pop, &k, &lp)?;
             let more: Vec<(u32, u32)> = s
                 .down
                 .iter()
                 .filter(|l| !k.contains(l) && sol.links.contains(l))
                 .copied()
                 .collect();
-            if more.is_empty() {
+            let more_lp: Vec<(u32, u32)> = s
+                .lp
+                .keys()
+                .filter(|x| !kl.contains(x) && sol.ases.contains(&x.0))
+                .copied()
+                .collect();
+            if more.is_empty() && more_lp.is_empty() {
                 break sol;
             }
             k.extend(more);
+            kl.extend(more_lp);
         };
         out.push(Some(sol.cells.clone()));
     }
@@ -221,7 +284,7 @@ fn prefix_over_states(
 pub fn snapshots(
     base: &World,
     cfg: &RunConfig,
-    changes: &[(SimTime, Action)],
+    changes: &[(SimTime, Change)],
     locate: &dyn Fn(&str, String) -> InputError,
 ) -> Result<(Vec<Snapshot>, usize), Error> {
     let n = cfg.pops.len();
@@ -234,10 +297,43 @@ pub fn snapshots(
             .collect(),
         failed: vec![false; n],
         prepend: cfg.pops.iter().map(|p| p.prepend).collect(),
+        lp: BTreeMap::new(),
     };
+    let g = &base.graph;
     let mut states = vec![(SimTime::ZERO, state.clone())];
-    for (i, (at, a)) in changes.iter().enumerate() {
-        match *a {
+    for (i, (at, c)) in changes.iter().enumerate() {
+        let a = match *c {
+            Change::Event(a) => a,
+            Change::Churn(ChurnChange::LinkDown { a, b }) => Action::Link {
+                a: g.asn(a).0,
+                b: g.asn(b).0,
+                up: false,
+            },
+            Change::Churn(ChurnChange::LinkUp { a, b }) => Action::Link {
+                a: g.asn(a).0,
+                b: g.asn(b).0,
+                up: true,
+            },
+            Change::Churn(ChurnChange::LocalPref {
+                asn,
+                neighbour,
+                offset,
+            }) => {
+                let k = (g.asn(asn).0, g.asn(neighbour).0);
+                if offset == 0 {
+                    state.lp.remove(&k);
+                } else {
+                    state.lp.insert(k, offset);
+                }
+                if states.last().is_some_and(|s| s.0 == *at) {
+                    states.last_mut().expect("non-empty").1 = state.clone();
+                } else {
+                    states.push((*at, state.clone()));
+                }
+                continue;
+            }
+        };
+        match a {
             Action::Withdraw(p) => state.live[p] = false,
             Action::Announce(p) => {
                 state.live[p] = true;
@@ -357,10 +453,10 @@ mod tests {
         let t = |h: u64| SimTime::ZERO + crate::time::SimDuration::from_secs(h * 3600);
         let mut changes = Vec::new();
         for (i, &(a, b)) in picks.iter().enumerate() {
-            changes.push((t(2 * i as u64 + 1), Action::Link { a, b, up: false }));
+            changes.push((t(2 * i as u64 + 1), Change::Event(Action::Link { a, b, up: false })));
         }
         for (i, &(a, b)) in picks.iter().enumerate().step_by(2) {
-            changes.push((t(100 + i as u64), Action::Link { a, b, up: true }));
+            changes.push((t(100 + i as u64), Change::Event(Action::Link { a, b, up: true })));
         }
         let (snaps, solves) = snapshots(&world, &cfg, &changes, &locate).unwrap();
         assert_eq!(snaps.len(), changes.len() + 1);
@@ -370,7 +466,7 @@ mod tests {
         let mut full = 0;
         for (i, s) in snaps.iter().enumerate() {
             if i > 0 {
-                if let Action::Link { a, b, up } = changes[i - 1].1 {
+                if let Change::Event(Action::Link { a, b, up }) = changes[i - 1].1 {
                     let k = (a.min(b), a.max(b));
                     if up {
                         down.remove(&k);
@@ -379,10 +475,10 @@ mod tests {
                     }
                 }
             }
-            let want = solve(&world, &cfg, Pfx::Anycast, &pop, &down).unwrap();
+            let want = solve(&world, &cfg, Pfx::Anycast, &pop, &down, &Vec::new()).unwrap();
             assert_eq!(*s.anycast, *want.cells, "anycast, state {i}");
             for p in 0..cfg.pops.len() {
-                let want = solve(&world, &cfg, Pfx::Unicast(p), &pop, &down).unwrap();
+                let want = solve(&world, &cfg, Pfx::Unicast(p), &pop, &down, &Vec::new()).unwrap();
                 let rtt: Vec<Option<f32>> = want.cells.iter().map(|c| c.map(|x| x.1)).collect();
                 assert_eq!(*s.unicast[p], rtt, "unicast {p}, state {i}");
                 full += 1;
