@@ -168,12 +168,13 @@ proptest! {
     /// After quiescence the event-driven state equals the static solver's
     /// (class, AS path, origin at every AS), from a cold start and after
     /// every step of a sequence of withdrawals, re-announcements, prepend
-    /// changes, link failures and repairs, with in-band local-pref
+    /// changes, link failures and repairs, import local-pref changes of an
+    /// AS toward one neighbour (within the class), with in-band local-pref
     /// overrides, MRAI on or off (advertisements only or withdrawals too).
     #[test]
     fn quiescent_state_equals_static_solver(
         c in case(),
-        ops in prop::collection::vec((0u8..4, any::<u8>(), 0u8..4), 0..6),
+        ops in prop::collection::vec((0u8..5, any::<u8>(), 0u8..4), 0..6),
         overrides in prop::collection::vec((any::<u8>(), any::<u8>()), 0..3),
         mrai in prop::sample::select(vec![0u64, 5, 30]),
         mrai_w in any::<bool>(),
@@ -194,6 +195,8 @@ proptest! {
 
         let mut ann = ann0.clone();
         let mut down: Option<(u32, u32)> = None;
+        // Import local-prefs in force: (AS, neighbour, offset in class).
+        let mut prefs: Vec<(u32, u32, i32)> = Vec::new();
         for (step, &(kind, pick, val)) in ops.iter().enumerate() {
             // Let MRAI timers lapse between events, as between real events.
             let t = sched.now() + SimDuration::from_secs(1000);
@@ -224,6 +227,27 @@ proptest! {
                     }
                     set(&mut drv, &mut sched, &g, &ann, oi).unwrap();
                 }
+                4 => {
+                    // An AS re-ranks one neighbour within its class (or
+                    // goes back to the default).
+                    if !c.links.is_empty() {
+                        let (x, y, _) = c.links[pick as usize % c.links.len()];
+                        let (x, y) = if val % 2 == 0 { (x, y) } else { (y, x) };
+                        if x != y {
+                            let rel = g.rel(AsIdx(x), AsIdx(y)).unwrap();
+                            let lp = if let Some(p) = prefs.iter().position(|p| (p.0, p.1) == (x, y)) {
+                                prefs.remove(p);
+                                None
+                            } else {
+                                let off = (pick as i32 % 98) - 49;
+                                let off = if off == 0 { 17 } else { off };
+                                prefs.push((x, y, off));
+                                Some((Learned::from_rel(rel).local_pref() as i32 + off) as u32)
+                            };
+                            drv.converge(&mut sched, Input::LocalPref { asn: AsIdx(x), neighbour: AsIdx(y), local_pref: lp }, 10_000_000, SimDuration::from_secs(100_000)).unwrap();
+                        }
+                    }
+                }
                 _ => {
                     // A link not touching an origin fails, or the failed one comes back.
                     if let Some((a, b)) = down.take() {
@@ -243,7 +267,19 @@ proptest! {
                 graph_now = Some(without_link(&c, a, b));
             }
             let gs = graph_now.as_ref().unwrap_or(&g);
-            let want = static_state(gs, &ann, tiebreak);
+            let mut ann_now = ann.clone();
+            ann_now.import_local_pref = prefs
+                .iter()
+                .filter_map(|&(x, y, off)| {
+                    let rel = gs.rel(AsIdx(x), AsIdx(y))?;
+                    Some(ImportLocalPref {
+                        asn: gs.asn(AsIdx(x)),
+                        neighbour: gs.asn(AsIdx(y)),
+                        local_pref: (Learned::from_rel(rel).local_pref() as i32 + off) as u32,
+                    })
+                })
+                .collect();
+            let want = static_state(gs, &ann_now, tiebreak);
             let diff = first_diff(&g, &dyn_state(&drv.net), &want);
             prop_assert!(diff.is_none(), "after step {} {:?} (seed {}): {}", step, (kind, pick, val), seed, diff.unwrap());
         }

@@ -42,7 +42,9 @@ pub mod solver;
 pub mod speaker;
 
 pub use decision::{Candidate, Learned, Step, TieBreak, compare};
-pub use policy::{AnnounceTo, Announcement, NeighbourOverride, OriginPolicy, Sessions};
+pub use policy::{
+    AnnounceTo, Announcement, ImportLocalPref, NeighbourOverride, OriginPolicy, Sessions,
+};
 pub use routes::{Alternative, Explanation, Lost, Route, Routes};
 
 use crate::topology::{AsGraph, Asn};
@@ -56,6 +58,10 @@ pub enum BgpError {
     DuplicateOrigin(Asn),
     #[error("{neighbour} is not a neighbour of origin {origin}")]
     NotANeighbour { origin: Asn, neighbour: Asn },
+    #[error("{0} (an import local-pref) is not in the AS graph")]
+    UnknownAs(Asn),
+    #[error("{neighbour} is not a neighbour of {asn} (an import local-pref)")]
+    NotLinked { asn: Asn, neighbour: Asn },
     #[error(
         "routes did not converge within {sweeps} sweeps (a dispute wheel in the local-pref overrides?)"
     )]

@@ -83,6 +83,22 @@ impl OriginPolicy {
 #[serde(deny_unknown_fields)]
 pub struct Announcement {
     pub origins: Vec<OriginPolicy>,
+    /// Import policies of ASes on the way: the local-pref an AS assigns to
+    /// routes it learns from one neighbour (traffic engineering by the
+    /// receiving AS, not by the origin). Any entry sends [`super::solve`]
+    /// to the general fixed-point solver.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub import_local_pref: Vec<ImportLocalPref>,
+}
+
+/// AS `asn` gives `local_pref` to every route of the prefix it learns from
+/// `neighbour` (an origin session's own `local_pref` still wins on it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportLocalPref {
+    pub asn: Asn,
+    pub neighbour: Asn,
+    pub local_pref: u32,
 }
 
 impl Announcement {
@@ -90,6 +106,7 @@ impl Announcement {
     pub fn from_origins(asns: impl IntoIterator<Item = Asn>) -> Self {
         Announcement {
             origins: asns.into_iter().map(OriginPolicy::plain).collect(),
+            import_local_pref: Vec::new(),
         }
     }
 
@@ -169,7 +186,22 @@ impl Announcement {
             origins.push(CompiledOrigin { idx, sessions });
         }
         origins.sort_by_key(|c| c.idx);
-        Ok(Sessions { origins })
+        let mut imports = Vec::with_capacity(self.import_local_pref.len());
+        for p in &self.import_local_pref {
+            let a = graph.idx(p.asn).ok_or(BgpError::UnknownAs(p.asn))?;
+            let n = graph
+                .idx(p.neighbour)
+                .filter(|&n| graph.rel(a, n).is_some())
+                .ok_or(BgpError::NotLinked {
+                    asn: p.asn,
+                    neighbour: p.neighbour,
+                })?;
+            imports.push((a, n, p.local_pref));
+        }
+        // Sorted, the first entry of a pair wins (stable sort, dedup).
+        imports.sort_by_key(|x| (x.0, x.1));
+        imports.dedup_by_key(|x| (x.0, x.1));
+        Ok(Sessions { origins, imports })
     }
 }
 
@@ -204,6 +236,8 @@ pub struct CompiledOrigin {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Sessions {
     pub origins: Vec<CompiledOrigin>,
+    /// Import local-prefs as (AS, neighbour, local-pref), sorted by pair.
+    pub imports: Vec<(AsIdx, AsIdx, u32)>,
 }
 
 impl Sessions {
@@ -223,8 +257,21 @@ impl Sessions {
     }
     /// True when some neighbour overrides its local-pref.
     pub fn has_local_pref_overrides(&self) -> bool {
-        self.origins
-            .iter()
-            .any(|o| o.sessions.iter().any(|s| s.local_pref.is_some()))
+        !self.imports.is_empty()
+            || self
+                .origins
+                .iter()
+                .any(|o| o.sessions.iter().any(|s| s.local_pref.is_some()))
+    }
+    /// The import local-pref `asn` gives routes from `neighbour`, if set.
+    #[inline]
+    pub fn import_lp(&self, asn: AsIdx, neighbour: AsIdx) -> Option<u32> {
+        if self.imports.is_empty() {
+            return None;
+        }
+        self.imports
+            .binary_search_by_key(&(asn, neighbour), |x| (x.0, x.1))
+            .ok()
+            .map(|i| self.imports[i].2)
     }
 }

@@ -67,17 +67,16 @@ pub(crate) fn solve_reference(
                     continue;
                 }
                 let learned = Learned::from_rel(rel_of_u);
+                // v's import policy toward u, else the class default; an
+                // origin session's own local-pref wins over both.
+                let default_lp = sessions.import_lp(v, u).unwrap_or(learned.local_pref());
                 let (prepend, local_pref, no_export) = if bu.learned == Learned::Origin {
                     let Some(s) = sessions.session(u, v) else {
                         continue;
                     };
-                    (
-                        s.prepend,
-                        s.local_pref.unwrap_or(learned.local_pref()),
-                        s.no_export,
-                    )
+                    (s.prepend, s.local_pref.unwrap_or(default_lp), s.no_export)
                 } else {
-                    (0, learned.local_pref(), false)
+                    (0, default_lp, false)
                 };
                 if bu.path.contains(&v) {
                     continue;

@@ -190,6 +190,7 @@ impl Routes {
                 .session(nb, i)
                 .filter(|_| self.slots[nb.ix()].class == Learned::Origin as u8)
                 .and_then(|s| s.local_pref)
+                .or_else(|| self.sessions.import_lp(i, nb))
                 .unwrap_or(l.local_pref()),
         };
         Candidate {
@@ -222,11 +223,15 @@ impl Routes {
             return None;
         }
         let learned = Learned::from_rel(rel_of_from);
+        let default_lp = self
+            .sessions
+            .import_lp(to, from)
+            .unwrap_or(learned.local_pref());
         let (extra, local_pref) = if r.learned == Learned::Origin {
             let s = self.sessions.session(from, to)?;
-            (s.prepend, s.local_pref.unwrap_or(learned.local_pref()))
+            (s.prepend, s.local_pref.unwrap_or(default_lp))
         } else {
-            (0, learned.local_pref())
+            (0, default_lp)
         };
         Some(Candidate {
             local_pref,

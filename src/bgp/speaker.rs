@@ -228,6 +228,15 @@ pub enum Input {
     },
     /// The link between two ASes goes down (all its sessions) or up.
     Link { a: AsIdx, b: AsIdx, up: bool },
+    /// `asn` assigns `local_pref` to the routes it learns from `neighbour`
+    /// (`None`: back to the default of the relationship class). A local-
+    /// pref an origin's session carries ([`OriginSession::local_pref`])
+    /// still takes precedence on that session.
+    LocalPref {
+        asn: AsIdx,
+        neighbour: AsIdx,
+        local_pref: Option<u32>,
+    },
 }
 
 /// Timers, as data.
@@ -395,6 +404,9 @@ pub struct Network<'g> {
     pub counters: Counters,
     /// Scratch: the ASes of a path being exported.
     scratch: Vec<u32>,
+    /// Per-neighbour import local-pref set by [`Input::LocalPref`], per
+    /// receiving edge (empty in the common case: one `is_empty` test).
+    import_lp: FxHashMap<u32, u32>,
 }
 
 impl<'g> Network<'g> {
@@ -459,6 +471,7 @@ impl<'g> Network<'g> {
             city_mrai: FxHashMap::default(),
             counters: Counters::default(),
             scratch: Vec::new(),
+            import_lp: FxHashMap::default(),
         };
         for e in 0..m as u32 {
             net.es[e as usize].mrai_iv = net.jitter_of(e);
@@ -568,10 +581,9 @@ impl<'g> Network<'g> {
             return None;
         }
         let ad = self.es[e as usize].adj;
-        let class = Learned::from_rel(ad.rel);
         Some(Candidate {
             local_pref: if a.local_pref == LP_BY_REL {
-                class.local_pref()
+                self.default_lp(e)
             } else {
                 a.local_pref
             },
@@ -579,6 +591,18 @@ impl<'g> Network<'g> {
             key: self.keys[ad.nb as usize],
             neighbour: Some(AsIdx(ad.nb)),
         })
+    }
+
+    /// Local-pref of a route on edge `e` that carries no origin override:
+    /// the edge's import override, else its relationship class's.
+    #[inline]
+    fn default_lp(&self, e: u32) -> u32 {
+        if !self.import_lp.is_empty()
+            && let Some(&lp) = self.import_lp.get(&e)
+        {
+            return lp;
+        }
+        Learned::from_rel(self.es[e as usize].adj.rel).local_pref()
     }
 
     #[inline]
@@ -680,7 +704,38 @@ impl<'g> Network<'g> {
             Input::MraiExpired { edge, city } => self.mrai_expired(now, edge, city, out),
             Input::SetOrigin { origin, sessions } => self.set_origin(now, origin, sessions, out),
             Input::Link { a, b, up } => self.link(now, a, b, up, out),
+            Input::LocalPref {
+                asn,
+                neighbour,
+                local_pref,
+            } => self.set_local_pref(now, asn, neighbour, local_pref, out),
         }
+    }
+
+    /// The import local-pref of `asn` toward `nb` changed: the edge's
+    /// aggregate is recomputed and the whole decision rerun (the best may
+    /// move to or away from that edge, or the equal-best set change).
+    fn set_local_pref(
+        &mut self,
+        now: u64,
+        asn: AsIdx,
+        nb: AsIdx,
+        lp: Option<u32>,
+        out: &mut Vec<Effect>,
+    ) {
+        let Some(e) = self.edge(asn, nb) else {
+            return;
+        };
+        let old = match lp {
+            Some(x) => self.import_lp.insert(e, x),
+            None => self.import_lp.remove(&e),
+        };
+        if old == lp {
+            return;
+        }
+        self.es[e as usize].agg = self.compute_agg(e);
+        self.decide(asn.0, None, now, out);
+        out.push(Effect::Fib { asn });
     }
 
     fn deliver(&mut self, now: u64, u: Update, out: &mut Vec<Effect>) {
@@ -722,7 +777,7 @@ impl<'g> Network<'g> {
         let Some(list) = self.city_rib.get(&e) else {
             return agg;
         };
-        let class_lp = Learned::from_rel(self.es[e as usize].adj.rel).local_pref();
+        let class_lp = self.default_lp(e);
         let lp = |a: &Advert| {
             if a.local_pref == LP_BY_REL {
                 class_lp

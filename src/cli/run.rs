@@ -213,7 +213,7 @@ pub fn run_into(
     let started = Instant::now();
     let steer = sim::steering::steerer(cfg, &routes, routed.as_ref(), who.as_ref());
     // Routing events: BGP runs up front (it does not depend on traffic).
-    let routing = match (&routed, cfg.events.is_empty()) {
+    let routing = match (&routed, cfg.events.is_empty() && cfg.bgp.churn.is_none()) {
         (Some(r), false) => Some(sim::events::Routing::compute(cfg, r, &locate)?),
         _ => None,
     };

@@ -26,6 +26,7 @@ struct EventRow<'a> {
     requests_retried: u64,
     connections_broken: u64,
     requests_given_up: u64,
+    source: &'static str,
 }
 
 /// `events.csv`.
@@ -45,6 +46,7 @@ pub fn events_csv(r: &Routing) -> Result<Vec<u8>, Error> {
                     e.kind.name().to_string()
                 },
                 target: &e.target,
+                source: if e.churn { "churn" } else { "scenario" },
                 convergence_s: round(e.convergence.time.as_secs_f64(), 6),
                 updates_sent: k.advertisements + k.withdrawals,
                 advertisements: k.advertisements,
@@ -106,6 +108,8 @@ pub fn catchment_csv(cfg: &RunConfig, r: &Routing) -> Result<Vec<u8>, Error> {
 #[derive(Serialize)]
 pub struct RoutingSummary {
     pub events: usize,
+    /// Of `events`, the changes (and reverts) from `[bgp.churn]`.
+    pub churn_changes: usize,
     pub max_convergence_s: f64,
     pub max_stable_99_s: f64,
     pub updates_sent: u64,
@@ -119,6 +123,7 @@ pub fn summary(r: &Routing) -> RoutingSummary {
     let sum = |f: fn(&crate::sim::events::EventCounts) -> u64| r.counts.iter().map(f).sum();
     RoutingSummary {
         events: r.events.len(),
+        churn_changes: r.events.iter().filter(|e| e.churn).count(),
         max_convergence_s: round(
             r.events
                 .iter()

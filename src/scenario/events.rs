@@ -50,6 +50,9 @@ pub enum EventKind {
     LinkUp,
     /// The PoP's announcements get `count` prepends.
     Prepend,
+    /// An AS changes the local-pref it gives routes from one neighbour,
+    /// within the neighbour's relationship class (docs/bgp.md).
+    LocalPref,
 }
 
 impl EventKind {
@@ -61,6 +64,7 @@ impl EventKind {
             EventKind::LinkDown => "link-down",
             EventKind::LinkUp => "link-up",
             EventKind::Prepend => "prepend",
+            EventKind::LocalPref => "local-pref",
         }
     }
 }
@@ -81,6 +85,16 @@ pub struct Event {
     /// Number of prepends (prepend).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u8>,
+    /// The AS changing its import policy (local-pref).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asn: Option<u32>,
+    /// The neighbour whose routes it re-ranks (local-pref).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neighbor: Option<u32>,
+    /// Local-pref offset from the relationship class's default, within
+    /// +-[`MAX_LOCAL_PREF_OFFSET`] (local-pref; 0 restores the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i32>,
 }
 
 /// The `[bgp]` table: protocol and data-plane settings of routing events.
@@ -105,6 +119,56 @@ pub struct Bgp {
     /// Retries of one request before it is given up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_retries: Option<u32>,
+    /// Random background routing churn (`[bgp.churn]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub churn: Option<BgpChurn>,
+}
+
+/// The `[bgp.churn]` table: random background routing changes.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BgpChurn {
+    /// Mean changes per day on weekdays (Monday to Friday).
+    pub events_per_day: f64,
+    /// Mean changes per day on Saturdays and Sundays (default: as weekdays).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekend_events_per_day: Option<f64>,
+    /// Weekday of the run's first day (`"mon"` .. `"sun"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_weekday: Option<String>,
+    /// How long a non-persistent change lasts before it is reverted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub down_time: Option<DownTimeRaw>,
+    /// Share of changes never reverted within the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent_share: Option<Share>,
+    /// Share of changes that are local-pref changes (the rest: link failures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_pref_share: Option<Share>,
+    /// Which links churn (`"uniform"` or `"near-cdn"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<ChurnLinks>,
+}
+
+/// How churn picks the link of a change.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChurnLinks {
+    /// Every AS-AS link (not the CDN's) equally likely.
+    #[default]
+    Uniform,
+    /// A link's weight halves with each AS hop between the CDN and the
+    /// link's nearer end (1 for links of the CDN's neighbours).
+    NearCdn,
+}
+
+/// A duration distribution as written (`{ dist = "lognormal", ... }`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum DownTimeRaw {
+    Fixed { value: Duration },
+    Exponential { mean: Duration },
+    Lognormal { median: Duration, sigma: f64 },
 }
 
 // ---- validated -------------------------------------------------------------
@@ -115,8 +179,185 @@ pub enum Action {
     Withdraw(usize),
     Announce(usize),
     Fail(usize),
-    Link { a: u32, b: u32, up: bool },
-    Prepend { pop: usize, count: u8 },
+    Link {
+        a: u32,
+        b: u32,
+        up: bool,
+    },
+    Prepend {
+        pop: usize,
+        count: u8,
+    },
+    /// AS `asn` gives routes from `neighbor` its class's local-pref plus
+    /// `offset`.
+    LocalPref {
+        asn: u32,
+        neighbor: u32,
+        offset: i32,
+    },
+}
+
+/// Largest |offset| of a local-pref change: classes are 100 apart
+/// (provider 100, peer 200, customer 300), so +-49 never crosses one.
+pub const MAX_LOCAL_PREF_OFFSET: i32 = 49;
+
+/// A duration distribution (validated).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DownTime {
+    Fixed(SimDuration),
+    Exponential { mean: SimDuration },
+    Lognormal { median: SimDuration, sigma: f64 },
+}
+
+/// Default down time of a churn change: lognormal, median 3 minutes,
+/// sigma 1.5 (assumed; about 80% under 10 minutes, 1% over 1.5 hours, in
+/// the spirit of Markopoulou et al. 2008's backbone failures).
+pub const DEFAULT_DOWN_TIME: DownTime = DownTime::Lognormal {
+    median: SimDuration::from_secs(180),
+    sigma: 1.5,
+};
+/// Default share of churn changes that stay for the rest of the run.
+pub const DEFAULT_PERSISTENT_SHARE: f64 = 0.05;
+/// Default share of churn changes that are local-pref changes.
+pub const DEFAULT_LOCAL_PREF_SHARE: f64 = 0.2;
+/// Largest churn rate accepted [changes per day].
+pub const MAX_CHURN_PER_DAY: f64 = 100_000.0;
+
+/// Background routing churn of a run (docs/bgp.md, "Background churn").
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChurnConfig {
+    pub events_per_day: f64,
+    pub weekend_events_per_day: f64,
+    /// 0 = Monday .. 6 = Sunday.
+    pub start_weekday: u8,
+    pub down_time: DownTime,
+    pub persistent_share: f64,
+    pub local_pref_share: f64,
+    pub links: ChurnLinks,
+}
+
+impl ChurnConfig {
+    /// Mean changes on day `d` of the run (day 0 is `start_weekday`).
+    pub fn rate_on_day(&self, d: u64) -> f64 {
+        if (u64::from(self.start_weekday) + d) % 7 >= 5 {
+            self.weekend_events_per_day
+        } else {
+            self.events_per_day
+        }
+    }
+}
+
+/// Weekday names, Monday first.
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+fn validate_churn(
+    c: &BgpChurn,
+    err: &dyn Fn(&str, String) -> InputError,
+) -> Result<ChurnConfig, InputError> {
+    let rate = |path: &str, x: f64| {
+        if x.is_finite() && (0.0..=MAX_CHURN_PER_DAY).contains(&x) {
+            Ok(x)
+        } else {
+            Err(err(
+                path,
+                format!("{x} is out of range (expected 0 to {MAX_CHURN_PER_DAY} changes per day)"),
+            ))
+        }
+    };
+    let events_per_day = rate("bgp.churn.events_per_day", c.events_per_day)?;
+    let weekend_events_per_day = match c.weekend_events_per_day {
+        Some(x) => rate("bgp.churn.weekend_events_per_day", x)?,
+        None => events_per_day,
+    };
+    let start_weekday = match &c.start_weekday {
+        None => 0,
+        Some(w) => {
+            let l = w.to_ascii_lowercase();
+            const FULL: [&str; 7] = [
+                "monday",
+                "tuesday",
+                "wednesday",
+                "thursday",
+                "friday",
+                "saturday",
+                "sunday",
+            ];
+            WEEKDAYS
+                .iter()
+                .zip(FULL)
+                .position(|(d, f)| l == *d || l == f)
+                .ok_or_else(|| {
+                    err(
+                        "bgp.churn.start_weekday",
+                        format!(
+                            "{w:?} is not a weekday (expected one of {})",
+                            WEEKDAYS.join(", ")
+                        ),
+                    )
+                })? as u8
+        }
+    };
+    let down_time = match &c.down_time {
+        None => DEFAULT_DOWN_TIME,
+        Some(DownTimeRaw::Fixed { value }) => {
+            if value.get() == SimDuration::ZERO {
+                return Err(err(
+                    "bgp.churn.down_time.value",
+                    "must be positive, e.g. \"5m\"".into(),
+                ));
+            }
+            DownTime::Fixed(value.get())
+        }
+        Some(DownTimeRaw::Exponential { mean }) => {
+            if mean.get() == SimDuration::ZERO {
+                return Err(err(
+                    "bgp.churn.down_time.mean",
+                    "must be positive, e.g. \"10m\"".into(),
+                ));
+            }
+            DownTime::Exponential { mean: mean.get() }
+        }
+        Some(DownTimeRaw::Lognormal { median, sigma }) => {
+            if median.get() == SimDuration::ZERO {
+                return Err(err(
+                    "bgp.churn.down_time.median",
+                    "must be positive, e.g. \"3m\"".into(),
+                ));
+            }
+            if !(sigma.is_finite() && (0.0..=5.0).contains(sigma)) {
+                return Err(err(
+                    "bgp.churn.down_time.sigma",
+                    format!("{sigma} is out of range (expected 0 to 5)"),
+                ));
+            }
+            DownTime::Lognormal {
+                median: median.get(),
+                sigma: *sigma,
+            }
+        }
+    };
+    let share = |path: &str, x: Option<Share>, d: f64| match x {
+        None => Ok(d),
+        Some(s) if (0.0..=1.0).contains(&s.0) => Ok(s.0),
+        Some(_) => Err(err(path, "must be between 0% and 100%".into())),
+    };
+    Ok(ChurnConfig {
+        events_per_day,
+        weekend_events_per_day,
+        start_weekday,
+        down_time,
+        persistent_share: share(
+            "bgp.churn.persistent_share",
+            c.persistent_share,
+            DEFAULT_PERSISTENT_SHARE,
+        )?,
+        local_pref_share: share(
+            "bgp.churn.local_pref_share",
+            c.local_pref_share,
+            DEFAULT_LOCAL_PREF_SHARE,
+        )?,
+        links: c.links.unwrap_or_default(),
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,6 +378,8 @@ pub struct BgpConfig {
     pub long_lived_duration: SimDuration,
     pub retry_timeout: SimDuration,
     pub max_retries: u32,
+    /// Background routing churn (None: off).
+    pub churn: Option<ChurnConfig>,
 }
 
 impl Default for BgpConfig {
@@ -148,6 +391,7 @@ impl Default for BgpConfig {
             long_lived_duration: DEFAULT_LONG_LIVED_DURATION,
             retry_timeout: DEFAULT_RETRY_TIMEOUT,
             max_retries: DEFAULT_MAX_RETRIES,
+            churn: None,
         }
     }
 }
@@ -206,6 +450,15 @@ pub fn validate(
             }
             c.max_retries = n;
         }
+        if let Some(ch) = &b.churn {
+            if !has_world {
+                return Err(err(
+                    "bgp.churn",
+                    "routing churn needs an AS-level world: add [world] topology = \"...\"".into(),
+                ));
+            }
+            c.churn = Some(validate_churn(ch, &err)?);
+        }
     }
     let mut out: Vec<EventConfig> = Vec::with_capacity(events.len());
     for (i, e) in events.iter().enumerate() {
@@ -236,6 +489,59 @@ pub fn validate(
                     ),
                 ));
             }
+        }
+        let unused = |k: &str| err(&p(k), format!("not used by a {:?} event", e.kind.name()));
+        if e.kind != EventKind::LocalPref {
+            for (k, set) in [
+                ("asn", e.asn.is_some()),
+                ("neighbor", e.neighbor.is_some()),
+                ("offset", e.offset.is_some()),
+            ] {
+                if set {
+                    return Err(unused(k));
+                }
+            }
+        }
+        if e.kind == EventKind::LocalPref {
+            if e.pop.is_some() || e.link.is_some() || e.count.is_some() {
+                let k = if e.pop.is_some() {
+                    "pop"
+                } else if e.link.is_some() {
+                    "link"
+                } else {
+                    "count"
+                };
+                return Err(unused(k));
+            }
+            let (Some(asn), Some(neighbor), Some(offset)) = (e.asn, e.neighbor, e.offset) else {
+                return Err(err(
+                    &p("kind"),
+                    "a \"local-pref\" event needs `asn = ASN`, `neighbor = ASN` and `offset = N`"
+                        .into(),
+                ));
+            };
+            if offset.abs() > MAX_LOCAL_PREF_OFFSET {
+                return Err(err(
+                    &p("offset"),
+                    format!(
+                        "{offset} is out of range (expected -{MAX_LOCAL_PREF_OFFSET} to {MAX_LOCAL_PREF_OFFSET}: a change within the neighbour's relationship class)"
+                    ),
+                ));
+            }
+            if asn == neighbor {
+                return Err(err(&p("neighbor"), "an AS is not its own neighbour".into()));
+            }
+            out.push(EventConfig {
+                at: SimTime::ZERO + at,
+                kind: e.kind,
+                action: Action::LocalPref {
+                    asn,
+                    neighbor,
+                    offset,
+                },
+                target: format!("AS{asn}<-AS{neighbor}:{offset:+}"),
+            });
+            continue;
         }
         let pop_kind = matches!(
             e.kind,

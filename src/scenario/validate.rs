@@ -577,7 +577,7 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         duration,
         world.is_some(),
     )?;
-    if !events.is_empty() && !s.cdn.compare.is_empty() {
+    if (!events.is_empty() || bgp.churn.is_some()) && !s.cdn.compare.is_empty() {
         return Err(err(
             "cdn.compare",
             "routing events run with one steering mode: remove `cdn.compare` or the [[events]]"

@@ -15,7 +15,32 @@ use crate::rng::Streams;
 use crate::scenario::RunConfig;
 use crate::scenario::events::{Action, EVENT_BGP_BUDGET, EventKind};
 use crate::time::{SimDuration, SimTime};
+use crate::world::churn::ChurnChange;
 use crate::world::dynamic::{Fate, anycast_sessions, timeline, warm_anycast};
+
+/// One change on the run's routing timeline.
+struct Item {
+    at: SimTime,
+    kind: EventKind,
+    action: Action,
+    target: String,
+    /// Index in `[[events]]` (None: background churn).
+    source: Option<usize>,
+}
+
+/// What a change acts on, as events.csv writes it (`AS1-AS2`,
+/// `AS1<-AS2:+20`).
+fn action_target(a: &Action) -> String {
+    match *a {
+        Action::Link { a, b, .. } => format!("AS{a}-AS{b}"),
+        Action::LocalPref {
+            asn,
+            neighbor,
+            offset,
+        } => format!("AS{asn}<-AS{neighbor}:{offset:+}"),
+        _ => String::new(),
+    }
+}
 
 /// What one event did to the control plane.
 #[derive(Clone, Debug)]
@@ -30,6 +55,8 @@ pub struct EventOutcome {
     /// Whether the change merges events of several kinds.
     pub kinds_differ: bool,
     pub target: String,
+    /// The change comes from `[bgp.churn]` (not from `[[events]]`).
+    pub churn: bool,
     pub convergence: Convergence,
     /// Time until groups with 99% of the demand keep their final fate.
     pub stable_99: SimDuration,
@@ -102,11 +129,67 @@ impl Routing {
         let mut before = None;
         let mut changes = vec![Vec::new(); groups];
         let mut down: Vec<Vec<(SimTime, SimTime)>> = vec![Vec::new(); n];
-        let mut events = Vec::with_capacity(cfg.events.len());
+        // The scenario's events and the background churn on one timeline
+        // (stable sort: at equal times scenario events come first).
+        let mut items: Vec<Item> = cfg
+            .events
+            .iter()
+            .enumerate()
+            .map(|(k, e)| Item {
+                at: e.at,
+                kind: e.kind,
+                action: e.action,
+                target: e.target.clone(),
+                source: Some(k),
+            })
+            .collect();
+        if let Some(ch) = &cfg.bgp.churn {
+            let asn = |i: crate::topology::AsIdx| world.graph.asn(i).0;
+            for c in crate::world::churn::generate(ch, world, cfg.duration, &streams) {
+                let (kind, action) = match c.change {
+                    ChurnChange::LinkDown { a, b } | ChurnChange::LinkUp { a, b } => {
+                        let up = matches!(c.change, ChurnChange::LinkUp { .. });
+                        (
+                            if up {
+                                EventKind::LinkUp
+                            } else {
+                                EventKind::LinkDown
+                            },
+                            Action::Link {
+                                a: asn(a),
+                                b: asn(b),
+                                up,
+                            },
+                        )
+                    }
+                    ChurnChange::LocalPref {
+                        asn: x,
+                        neighbour,
+                        offset,
+                    } => (
+                        EventKind::LocalPref,
+                        Action::LocalPref {
+                            asn: asn(x),
+                            neighbor: asn(neighbour),
+                            offset,
+                        },
+                    ),
+                };
+                items.push(Item {
+                    at: c.at,
+                    kind,
+                    target: action_target(&action),
+                    action,
+                    source: None,
+                });
+            }
+            items.sort_by_key(|x| x.at);
+        }
+        let mut events = Vec::with_capacity(items.len());
         let weights: Vec<f64> = cfg.groups.iter().map(|g| g.share).collect();
         let mut i = 0;
-        while i < cfg.events.len() {
-            let e = &cfg.events[i];
+        while i < items.len() {
+            let e = &items[i];
             if sched.now() < e.at {
                 sched.schedule_at(e.at, BgpEvent::Wake);
                 drv.run(&mut sched, Budget::until(SimTime::MAX))?;
@@ -114,18 +197,21 @@ impl Routing {
             // PoP events at the same time are one change of the CDN's
             // sessions (one convergence, one row: targets joined by '+').
             let mut j = i + 1;
-            let is_pop = |a: &Action| !matches!(a, Action::Link { .. });
+            let is_pop = |a: &Action| !matches!(a, Action::Link { .. } | Action::LocalPref { .. });
             if is_pop(&e.action) {
-                while j < cfg.events.len()
-                    && cfg.events[j].at == e.at
-                    && is_pop(&cfg.events[j].action)
-                {
+                while j < items.len() && items[j].at == e.at && is_pop(&items[j].action) {
                     j += 1;
                 }
             }
-            let batch = &cfg.events[i..j];
+            let batch = &items[i..j];
             let mut input = None;
             for e in batch {
+                let path = |k: &str| format!("events[{}].{k}", e.source.unwrap_or(0));
+                let idx = |x: u32, k: &str| {
+                    world.graph.idx(crate::topology::Asn(x)).ok_or_else(|| {
+                        Error::from(locate(&path(k), format!("AS{x} is not in the topology")))
+                    })
+                };
                 match e.action {
                     Action::Withdraw(k) => live[k] = false,
                     Action::Fail(k) => {
@@ -142,23 +228,37 @@ impl Routing {
                     }
                     Action::Prepend { pop, count } => c.pops[pop].prepend = u32::from(count),
                     Action::Link { a, b, up } => {
-                        let idx = |x: u32| {
-                            world.graph.idx(crate::topology::Asn(x)).ok_or_else(|| {
-                                locate(
-                                    &format!("events[{i}].link"),
-                                    format!("AS{x} is not in the topology"),
-                                )
-                            })
-                        };
-                        let (ia, ib) = (idx(a)?, idx(b)?);
+                        let (ia, ib) = (idx(a, "link")?, idx(b, "link")?);
                         if world.graph.rel(ia, ib).is_none() {
                             return Err(locate(
-                                &format!("events[{i}].link"),
+                                &path("link"),
                                 format!("AS{a} and AS{b} have no link in the topology"),
                             )
                             .into());
                         }
                         input = Some(Input::Link { a: ia, b: ib, up });
+                    }
+                    Action::LocalPref {
+                        asn,
+                        neighbor,
+                        offset,
+                    } => {
+                        let (ia, ib) = (idx(asn, "asn")?, idx(neighbor, "neighbor")?);
+                        let Some(rel) = world.graph.rel(ia, ib) else {
+                            return Err(locate(
+                                &path("neighbor"),
+                                format!(
+                                    "AS{neighbor} is not a neighbour of AS{asn} in the topology"
+                                ),
+                            )
+                            .into());
+                        };
+                        input = Some(Input::LocalPref {
+                            asn: ia,
+                            neighbour: ib,
+                            local_pref: (offset != 0)
+                                .then(|| crate::world::churn::lp_with_offset(rel, offset)),
+                        });
                     }
                 }
             }
@@ -173,6 +273,7 @@ impl Routing {
                 .collect::<Vec<_>>()
                 .join("+");
             let kinds_differ = batch.iter().any(|e| e.kind != kind);
+            let churn = batch[0].source.is_none();
             i = j;
             let tl = timeline(&mut drv, &mut sched, world, &c, input, EVENT_BGP_BUDGET)?;
             let after = tl.after();
@@ -187,6 +288,7 @@ impl Routing {
                 kind,
                 kinds_differ,
                 target,
+                churn,
                 stable_99: tl.stable_after(&weights, 0.99),
                 convergence: tl.convergence,
                 groups_moved,

@@ -78,8 +78,23 @@ pub fn solve_prefix(world: &World, prefix: &Prefix) -> Result<Routes, Error> {
     Ok(solve(&world.graph, &prefix.announcement, &opts)?)
 }
 
-pub fn paths(world: &World, cfg: &RunConfig, prefix: &Prefix) -> Result<Vec<PathTo>, Error> {
-    let routes = solve_prefix(world, prefix)?;
+fn paths(world: &World, cfg: &RunConfig, prefix: &Prefix) -> Result<Vec<PathTo>, Error> {
+    paths_on(world, &world.graph, cfg, prefix)
+}
+
+/// Every group's path to `prefix` over `graph`: the world's graph or one
+/// with the same ASes and some links removed (`world::churn`).
+pub fn paths_on(
+    world: &World,
+    graph: &crate::topology::AsGraph,
+    cfg: &RunConfig,
+    prefix: &Prefix,
+) -> Result<Vec<PathTo>, Error> {
+    let opts = SolveOptions {
+        tiebreak: tiebreak(),
+        ..SolveOptions::default()
+    };
+    let routes = solve(graph, &prefix.announcement, &opts)?;
     let view = PrefixView {
         geo: &world.geo,
         cdn: world.cdn,
@@ -97,7 +112,7 @@ pub fn paths(world: &World, cfg: &RunConfig, prefix: &Prefix) -> Result<Vec<Path
         .iter()
         .map(|a| {
             let data = follow(
-                &world.graph,
+                graph,
                 &routes,
                 &view,
                 &cfg.cities,
@@ -110,7 +125,7 @@ pub fn paths(world: &World, cfg: &RunConfig, prefix: &Prefix) -> Result<Vec<Path
                 Some(d) if d.origin == world.cdn => PathTo {
                     pop: pop_at.get(&d.site).copied(),
                     rtt: SimDuration::from_millis_f64(2.0 * (access_ms + d.one_way_ms)),
-                    as_path: d.hops.iter().map(|h| world.graph.asn(h.asn)).collect(),
+                    as_path: d.hops.iter().map(|h| graph.asn(h.asn)).collect(),
                     data: Some(d),
                 },
                 _ => PathTo {

@@ -37,6 +37,7 @@
 //! group's city (`access_km` away).
 
 pub mod catchment;
+pub mod churn;
 pub mod dynamic;
 pub mod prefix;
 

@@ -86,6 +86,7 @@ impl Prefix {
         Prefix {
             announcement: Announcement {
                 origins: vec![policy],
+                import_local_pref: Vec::new(),
             },
             entry_cities,
         }

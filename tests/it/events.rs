@@ -205,3 +205,69 @@ fn pop_failure_loses_requests_in_it() {
     assert_eq!(ev[1][12], "0", "no failures after re-announcement");
     std::fs::remove_dir_all(base).unwrap();
 }
+
+/// scenarios/routing-churn.toml, shortened (its hour at 50 requests/s):
+/// the churn's changes are events.csv rows with `source = churn` (as many
+/// as summary.json's `churn_changes`), both link and local-pref changes
+/// occur, some change moves client groups, the demand share per PoP in
+/// catchment_timeseries.csv drifts over the hour, and a rerun is
+/// byte-identical.
+#[test]
+fn routing_churn_moves_catchments_during_the_run() {
+    let base = tmp("churn");
+    let short = super::shortened(&super::root().join("scenarios/routing-churn.toml"));
+    let run = |out: &Path| {
+        let o = cdnsim(&[
+            "run",
+            "scenarios/routing-churn.toml",
+            "--set",
+            short[0],
+            "--set",
+            short[1],
+            "--set",
+            short[2],
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    let (a, b) = (base.join("a"), base.join("b"));
+    run(&a);
+    let ev = csv(&a.join("events.csv"));
+    let last = ev[0].len() - 1;
+    assert!(ev.len() > 30, "{} changes", ev.len());
+    assert!(ev.iter().all(|r| r[last] == "churn"));
+    let s = summary(&a)["routing_events"].clone();
+    assert_eq!(s["churn_changes"].as_u64(), Some(ev.len() as u64));
+    assert!(ev.iter().any(|r| r[2] == "link-down"));
+    assert!(ev.iter().any(|r| r[2] == "link-up"));
+    assert!(ev.iter().any(|r| r[2] == "local-pref"));
+    let moved: u64 = ev.iter().map(|r| r[9].parse::<u64>().unwrap()).sum();
+    assert!(moved > 0, "no change moved a group");
+    // Demand share of each PoP per interval: not constant over the hour.
+    let ts = csv(&a.join("catchment_timeseries.csv"));
+    let mut by_pop: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for r in &ts {
+        by_pop
+            .entry(r[1].clone())
+            .or_default()
+            .push(r[2].parse().unwrap());
+    }
+    let drift = by_pop.values().any(|v| {
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+        hi - lo > 0.01
+    });
+    assert!(drift, "catchments did not drift: {by_pop:?}");
+    run(&b);
+    for f in ["events.csv", "catchment_timeseries.csv", "summary.json"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between runs"
+        );
+    }
+    std::fs::remove_dir_all(base).unwrap();
+}

@@ -73,7 +73,7 @@ pub fn quickstart_without_world() -> String {
 /// duration at a low request rate; the others run 20 s.
 pub fn shortened(scenario: &Path) -> [&'static str; 3] {
     let text = std::fs::read_to_string(scenario).unwrap();
-    let events = text.contains("[[events]]");
+    let events = text.contains("[[events]]") || text.contains("[bgp.churn]");
     if text.contains("\n[study]") {
         // A study runs whole days: two (the prediction needs a previous
         // day), fewer groups and beacons.

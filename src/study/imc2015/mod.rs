@@ -46,7 +46,10 @@ pub struct StudyData {
 /// The routing changes of the study in time order: the scenario's
 /// `[[events]]` and the background churn of `[bgp.churn]` (stream
 /// `world/churn`), each with a description for routing_changes.csv.
-fn changes(cfg: &RunConfig, world: &crate::world::World) -> Vec<(SimTime, routing::Change, String)> {
+fn changes(
+    cfg: &RunConfig,
+    world: &crate::world::World,
+) -> Vec<(SimTime, routing::Change, String)> {
     use crate::world::churn::ChurnChange as C;
     let mut v: Vec<(SimTime, routing::Change, String)> = cfg
         .events

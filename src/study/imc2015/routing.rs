@@ -224,16 +224,17 @@ fn prefix_over_states(
     type Key = (PopPart, BTreeSet<(u32, u32)>, Lp);
     let mut cache: BTreeMap<Key, Arc<Solved>> = BTreeMap::new();
     let mut solves = 0usize;
-    let mut get = |pop: &PopPart, down: &BTreeSet<(u32, u32)>, lp: &Lp| -> Result<Arc<Solved>, Error> {
-        let key = (pop.clone(), down.clone(), lp.clone());
-        if let Some(s) = cache.get(&key) {
-            return Ok(s.clone());
-        }
-        let s = Arc::new(solve(base, cfg, pfx, pop, down, lp)?);
-        solves += 1;
-        cache.insert(key, s.clone());
-        Ok(s)
-    };
+    let mut get =
+        |pop: &PopPart, down: &BTreeSet<(u32, u32)>, lp: &Lp| -> Result<Arc<Solved>, Error> {
+            let key = (pop.clone(), down.clone(), lp.clone());
+            if let Some(s) = cache.get(&key) {
+                return Ok(s.clone());
+            }
+            let s = Arc::new(solve(base, cfg, pfx, pop, down, lp)?);
+            solves += 1;
+            cache.insert(key, s.clone());
+            Ok(s)
+        };
     let mut out = Vec::with_capacity(states.len());
     for s in states {
         let pop: PopPart = match pfx {
@@ -246,12 +247,11 @@ fn prefix_over_states(
         };
         let clear = get(&pop, &BTreeSet::new(), &Vec::new())?;
         let mut k: BTreeSet<(u32, u32)> = s.down.intersection(&clear.links).copied().collect();
-        let mut kl: BTreeSet<(u32, u32)> = s
-            .lp
-            .keys()
-            .filter(|x| clear.ases.contains(&x.0))
-            .copied()
-            .collect();
+        let mut kl: BTreeSet<(u32, u32)> =
+            s.lp.keys()
+                .filter(|x| clear.ases.contains(&x.0))
+                .copied()
+                .collect();
         let sol = loop {
             let lp: Lp = kl.iter().map(|x| (*x, s.lp[x])).collect();
             let sol = get(&pop, &k, &lp)?;
@@ -261,12 +261,11 @@ fn prefix_over_states(
                 .filter(|l| !k.contains(l) && sol.links.contains(l))
                 .copied()
                 .collect();
-            let more_lp: Vec<(u32, u32)> = s
-                .lp
-                .keys()
-                .filter(|x| !kl.contains(x) && sol.ases.contains(&x.0))
-                .copied()
-                .collect();
+            let more_lp: Vec<(u32, u32)> =
+                s.lp.keys()
+                    .filter(|x| !kl.contains(x) && sol.ases.contains(&x.0))
+                    .copied()
+                    .collect();
             if more.is_empty() && more_lp.is_empty() {
                 break sol;
             }
@@ -341,6 +340,17 @@ pub fn snapshots(
             }
             Action::Fail(p) => state.failed[p] = true,
             Action::Prepend { pop, count } => state.prepend[pop] = u32::from(count),
+            Action::LocalPref {
+                asn,
+                neighbor,
+                offset,
+            } => {
+                if offset == 0 {
+                    state.lp.remove(&(asn, neighbor));
+                } else {
+                    state.lp.insert((asn, neighbor), offset);
+                }
+            }
             Action::Link { a, b, up } => {
                 let (ia, ib) = (base.graph.idx(Asn(a)), base.graph.idx(Asn(b)));
                 let linked =
@@ -429,7 +439,9 @@ mod tests {
         let locate = |p: &str, m: String| crate::InputError::new("q", p, m);
         let world = crate::world::build(&cfg, &locate).unwrap();
         let g = &world.graph;
-        let anycast = catchment::paths(&world, &cfg, &Prefix::anycast(&world, &cfg)).unwrap();
+        let anycast =
+            catchment::paths_on(&world, &world.graph, &cfg, &Prefix::anycast(&world, &cfg))
+                .unwrap();
         let mut on_path: Vec<(u32, u32)> = anycast
             .iter()
             .flat_map(|p| {
@@ -453,10 +465,16 @@ mod tests {
         let t = |h: u64| SimTime::ZERO + crate::time::SimDuration::from_secs(h * 3600);
         let mut changes = Vec::new();
         for (i, &(a, b)) in picks.iter().enumerate() {
-            changes.push((t(2 * i as u64 + 1), Change::Event(Action::Link { a, b, up: false })));
+            changes.push((
+                t(2 * i as u64 + 1),
+                Change::Event(Action::Link { a, b, up: false }),
+            ));
         }
         for (i, &(a, b)) in picks.iter().enumerate().step_by(2) {
-            changes.push((t(100 + i as u64), Change::Event(Action::Link { a, b, up: true })));
+            changes.push((
+                t(100 + i as u64),
+                Change::Event(Action::Link { a, b, up: true }),
+            ));
         }
         let (snaps, solves) = snapshots(&world, &cfg, &changes, &locate).unwrap();
         assert_eq!(snaps.len(), changes.len() + 1);
