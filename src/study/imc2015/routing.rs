@@ -140,6 +140,9 @@ struct Solved {
     ases: BTreeSet<u32>,
 }
 
+/// Per state, one prefix's cells (None: its PoP has failed).
+type Column = Vec<Option<Arc<Vec<AnycastCell>>>>;
+
 /// Local-pref changes of a solve, in key order.
 type Lp = Vec<((u32, u32), i32)>;
 
@@ -220,7 +223,7 @@ fn prefix_over_states(
     cfg: &RunConfig,
     pfx: Pfx,
     states: &[State],
-) -> Result<(Vec<Option<Arc<Vec<AnycastCell>>>>, usize), Error> {
+) -> Result<(Column, usize), Error> {
     type Key = (PopPart, BTreeSet<(u32, u32)>, Lp);
     let mut cache: BTreeMap<Key, Arc<Solved>> = BTreeMap::new();
     let mut solves = 0usize;
@@ -380,7 +383,7 @@ pub fn snapshots(
     let pfxs: Vec<Pfx> = std::iter::once(Pfx::Anycast)
         .chain((0..n).map(Pfx::Unicast))
         .collect();
-    let per: Vec<(Vec<Option<Arc<Vec<AnycastCell>>>>, usize)> = pfxs
+    let per: Vec<(Column, usize)> = pfxs
         .par_iter()
         .map(|&p| prefix_over_states(base, cfg, p, &only))
         .collect::<Result<_, Error>>()?;
