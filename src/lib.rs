@@ -54,6 +54,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod study;
 pub mod sweep;
 pub mod time;
 pub mod topology;

@@ -90,6 +90,9 @@ pub fn execute(args: &RunArgs) -> crate::Result<()> {
     super::interrupt::install();
     let started = Instant::now();
     let show = !args.quiet && std::io::stderr().is_terminal();
+    if cfg.study.is_some() {
+        return run_study(&loaded, &cfg, &out, args.quiet);
+    }
     if !cfg.effective.cdn.compare.is_empty() {
         let dir = RunDir::create(&out)?;
         let locate = |path: &str, msg: String| loaded.locator.error_at(path, msg);
@@ -370,6 +373,37 @@ fn run_modes(
                 println!("  note: {x}");
             }
         }
+        println!("  results: {}", final_dir.display());
+    }
+    Ok(())
+}
+
+/// A `[study]` scenario: the study instead of the request model
+/// (`study::imc2015`), written to `out` atomically.
+fn run_study(loaded: &Loaded, cfg: &RunConfig, out: &Path, quiet: bool) -> crate::Result<()> {
+    let started = Instant::now();
+    let locate = |path: &str, msg: String| loaded.locator.error_at(path, msg);
+    let dir = RunDir::create(out)?;
+    let data = crate::study::imc2015::run(cfg, &locate)?;
+    let effective =
+        crate::scenario::effective_for_output(&cfg.effective, &cfg.source, dir.final_dir());
+    let config = toml::to_string(&effective)
+        .map_err(|e| crate::Error::Runtime(format!("config.toml: {e}")))?;
+    let config = format!(
+        "# Effective configuration of this study: the scenario with defaults and --set applied; input paths are relative to this folder.\n{config}"
+    );
+    let o = crate::report::imc2015::write(&dir, &data, &config)?;
+    let final_dir = dir.commit()?;
+    if !quiet {
+        println!(
+            "{}: IMC 2015 study, {} days, {} beacons, {} routing snapshots, in {:.2}s wall",
+            cfg.name,
+            data.study.days,
+            data.beacons.len(),
+            data.snapshots.len(),
+            started.elapsed().as_secs_f64()
+        );
+        print!("{}", crate::report::imc2015::markdown(&o.compared));
         println!("  results: {}", final_dir.display());
     }
     Ok(())

@@ -208,6 +208,34 @@ pub fn run_page(run: &RunData, rendered: &[Rendered], files: &[&str]) -> String 
     h
 }
 
+/// The page of a study folder (`[study]`, e.g. report::imc2015): a title,
+/// an introduction paragraph, the figures, then sections of HTML the
+/// study built (escaped by it with [`esc`]).
+pub fn study_page(
+    title: &str,
+    intro: &str,
+    rendered: &[Rendered],
+    sections: &[(String, String)],
+) -> String {
+    let mut h = head(title);
+    let _ = writeln!(
+        h,
+        "<h1>{}</h1>\n<p class=\"meta\">{}</p>",
+        esc(title),
+        esc(intro)
+    );
+    for (heading, body) in sections.iter().take(1) {
+        let _ = writeln!(h, "<h2>{}</h2>\n{body}", esc(heading));
+    }
+    h.push_str("<h2 id=\"plots\">Figures</h2>\n");
+    h.push_str(&figures(rendered));
+    for (heading, body) in sections.iter().skip(1) {
+        let _ = writeln!(h, "<h2>{}</h2>\n{body}", esc(heading));
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
 /// The page of a comparison: the side-by-side table and the overlays.
 pub fn compare_page(
     labels: &[String],

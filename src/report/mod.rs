@@ -20,6 +20,7 @@
 pub mod compare;
 pub mod figure;
 pub mod html;
+pub mod imc2015;
 pub mod plots;
 pub mod render;
 pub mod table;

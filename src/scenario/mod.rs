@@ -15,6 +15,7 @@ pub mod events;
 pub mod load;
 pub mod memory;
 pub mod raw;
+pub mod study;
 pub mod tiers;
 pub mod transport;
 pub mod validate;

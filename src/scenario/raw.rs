@@ -61,6 +61,9 @@ pub struct Scenario {
     /// BGP protocol and data-plane settings of the routing events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bgp: Option<super::events::Bgp>,
+    /// A measurement study run instead of the request model (`[study]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub study: Option<super::study::Study>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

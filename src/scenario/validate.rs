@@ -69,6 +69,8 @@ pub struct RunConfig {
     pub modes: Vec<Steering>,
     /// Resolvers and authoritative (None: no DNS modelled).
     pub dns: Option<DnsConfig>,
+    /// A measurement study instead of the request model (`[study]`).
+    pub study: Option<super::study::StudyConfig>,
     /// The scenario as written plus defaults and `--set` (for config.toml).
     pub effective: raw::Scenario,
     /// The scenario file as given (relative input paths are relative to
@@ -588,7 +590,17 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
         ));
     }
 
+    let study = super::study::validate(
+        s.study.as_ref(),
+        loc,
+        duration,
+        world.is_some(),
+        dns.is_some(),
+        !s.cdn.compare.is_empty(),
+    )?;
+
     Ok(RunConfig {
+        study,
         trace,
         events,
         bgp,

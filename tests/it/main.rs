@@ -71,20 +71,23 @@ pub fn quickstart_without_world() -> String {
 /// `--set` overrides that shorten a scenario for a test run. Routing events
 /// must fall within the run, so scenarios with `[[events]]` keep their
 /// duration at a low request rate, as do scenarios with fill windows
-/// (`[[cdn.push]]`, 1 request/s); the others run 20 s.
+/// (`[[cdn.push]]`, 1 request/s); studies run two days with fewer
+/// groups; the others run 20 s.
 pub fn shortened(scenario: &Path) -> [&'static str; 3] {
-    let events = std::fs::read_to_string(scenario)
-        .unwrap()
-        .contains("[[events]]")
-        || std::fs::read_to_string(scenario)
-            .unwrap()
-            .contains("[bgp.churn]");
+    let text = std::fs::read_to_string(scenario).unwrap();
+    let events = text.contains("[[events]]") || text.contains("[bgp.churn]");
     // Fill windows (`cdn.push`) must fit in the duration: keep it, and
     // thin the arrivals instead.
-    let push = std::fs::read_to_string(scenario)
-        .unwrap()
-        .contains("[[cdn.push]]");
-    if events {
+    let push = text.contains("[[cdn.push]]");
+    if text.contains("\n[study]") {
+        // A study runs whole days: two (the prediction needs a previous
+        // day), fewer groups and beacons.
+        [
+            "duration=2d",
+            "clients.population.groups=200",
+            "study.beacons_per_day=8000",
+        ]
+    } else if events {
         ["clients.rate=50/s", "warmup=10s", "output.interval=10s"]
     } else if push {
         ["clients.rate=1/s", "warmup=1h", "output.interval=1h"]
