@@ -7,59 +7,25 @@
 //! catchments, in parallel over prefixes on 2 rayon threads. Target
 //! <= 10 s. Skips with a printed reason when the data is absent.
 
-use cdnsim::geo::Cities;
-use cdnsim::scenario::{RunConfig, load_str, validate};
+use cdnsim::scenario::RunConfig;
 use cdnsim::world::{self, catchment};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::Instant;
 
 #[path = "drivers/colo_world.rs"]
 mod colo_world;
-use colo_world::{data, pop_cities};
+use colo_world::{colo_config, data};
 
 const POPS: usize = 300;
 
 fn config(topology: &std::path::Path, colos: &str) -> RunConfig {
-    let cities = Cities::embedded();
-    let pops: String = pop_cities(&cities, colos, POPS)
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("  {{ name = \"p{i}\", city = \"{c}\" }},\n"))
-        .collect();
-    let text = format!(
-        r#"name = "anycast-300"
-seed = 1
-duration = "1m"
-
-[world]
-topology = "{}"
-
-[cdn]
-steering = "anycast"
-pops = [
-{pops}]
-
-[cdn.edge]
-capacity = "1GB"
-policy = "lru"
-
-[origin]
-city = "Ashburn"
-
-[clients]
-rate = "10/s"
-groups = [{{ city = "Paris" }}, {{ city = "Denver" }}, {{ city = "Sydney" }}]
-
-[[workload.catalogs]]
-name = "web"
-objects = 100
-zipf_alpha = 0.9
-share = "100%"
-size = {{ dist = "fixed", size = "1kB" }}
-"#,
-        topology.display()
-    );
-    validate(&load_str("bench.toml", text, false, &[]).unwrap()).unwrap()
+    colo_config(
+        "anycast-300",
+        topology,
+        colos,
+        POPS,
+        &["Paris", "Denver", "Sydney"],
+    )
 }
 
 fn bench(c: &mut Criterion) {

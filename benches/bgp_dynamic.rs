@@ -12,10 +12,9 @@
 use cdnsim::bgp::dynamic::{Convergence, Delays, Driver};
 use cdnsim::bgp::speaker::{Input, Network, SpeakerConfig};
 use cdnsim::engine::Scheduler;
-use cdnsim::geo::Cities;
 use cdnsim::rng::Streams;
+use cdnsim::scenario::RunConfig;
 use cdnsim::scenario::raw::Announce;
-use cdnsim::scenario::{RunConfig, load_str, validate};
 use cdnsim::time::SimDuration;
 use cdnsim::world::{self, catchment, dynamic};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -23,51 +22,18 @@ use std::time::Instant;
 
 #[path = "drivers/colo_world.rs"]
 mod colo_world;
-use colo_world::{data, pop_cities};
+use colo_world::{colo_config, data};
 
 const POPS: usize = 100;
 
 fn config(topology: &std::path::Path, colos: &str) -> RunConfig {
-    let cities = Cities::embedded();
-    let pops: String = pop_cities(&cities, colos, POPS)
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("  {{ name = \"p{i}\", city = \"{c}\" }},\n"))
-        .collect();
-    let text = format!(
-        r#"name = "bgp-dynamic-100"
-seed = 1
-duration = "1m"
-
-[world]
-topology = "{}"
-
-[cdn]
-steering = "anycast"
-pops = [
-{pops}]
-
-[cdn.edge]
-capacity = "1GB"
-policy = "lru"
-
-[origin]
-city = "Ashburn"
-
-[clients]
-rate = "10/s"
-groups = [{{ city = "Paris" }}, {{ city = "Denver" }}, {{ city = "Sydney" }}]
-
-[[workload.catalogs]]
-name = "web"
-objects = 100
-zipf_alpha = 0.9
-share = "100%"
-size = {{ dist = "fixed", size = "1kB" }}
-"#,
-        topology.display()
-    );
-    validate(&load_str("bench.toml", text, false, &[]).unwrap()).unwrap()
+    colo_config(
+        "bgp-dynamic-100",
+        topology,
+        colos,
+        POPS,
+        &["Paris", "Denver", "Sydney"],
+    )
 }
 
 /// CPU time of this thread [s] (Linux schedstat), to report throughput on

@@ -16,52 +16,18 @@
 use cdnsim::bgp::dynamic::{Convergence, Delays, Driver, Event};
 use cdnsim::bgp::speaker::{Input, Network, SpeakerConfig};
 use cdnsim::engine::{Budget, Scheduler};
-use cdnsim::geo::Cities;
 use cdnsim::rng::Streams;
-use cdnsim::scenario::{RunConfig, load_str, validate};
+use cdnsim::scenario::RunConfig;
 use cdnsim::time::{SimDuration, SimTime};
 use cdnsim::world::{self, catchment, dynamic};
 use std::time::Instant;
 
 #[path = "colo_world.rs"]
 mod colo_world;
-use colo_world::{data, pop_cities};
+use colo_world::{colo_config, data};
 
 fn config(topology: &std::path::Path, colos: &str, pops: usize) -> RunConfig {
-    let cities = Cities::embedded();
-    let pops: String = pop_cities(&cities, colos, pops)
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("  {{ name = \"p{i}\", city = \"{c}\" }},\n"))
-        .collect();
-    let text = format!(
-        r#"name = "bgp-withdraw"
-seed = 1
-duration = "1m"
-[world]
-topology = "{}"
-[cdn]
-steering = "anycast"
-pops = [
-{pops}]
-[cdn.edge]
-capacity = "1GB"
-policy = "lru"
-[origin]
-city = "Ashburn"
-[clients]
-rate = "10/s"
-groups = [{{ city = "Paris" }}]
-[[workload.catalogs]]
-name = "web"
-objects = 100
-zipf_alpha = 0.9
-share = "100%"
-size = {{ dist = "fixed", size = "1kB" }}
-"#,
-        topology.display()
-    );
-    validate(&load_str("driver.toml", text, false, &[]).unwrap()).unwrap()
+    colo_config("bgp-withdraw", topology, colos, pops, &["Paris"])
 }
 
 fn converge(drv: &mut Driver, sched: &mut Scheduler<Event>, input: Input) -> Convergence {

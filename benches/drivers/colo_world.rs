@@ -1,8 +1,12 @@
-//! Shared by the Internet-scale benches (anycast, bgp_dynamic): where the
-//! reference data is, and the PoP cities of the first N Cloudflare colos.
-//! Included with `#[path]`; not a bench of its own.
+//! Shared by the Internet-scale benches and drivers (anycast, bgp_dynamic,
+//! bgp_withdraw): where the reference data is, the PoP cities of the first
+//! N Cloudflare colos, and the run configuration of such a world.
+//! Included with `#[path]`; not a bench of its own (and not every includer
+//! uses every helper).
+#![allow(dead_code)]
 
 use cdnsim::geo::{Cities, LatLon};
+use cdnsim::scenario::{RunConfig, load_str, validate};
 use cdnsim::topology::geography::city_token;
 use std::path::PathBuf;
 
@@ -42,4 +46,61 @@ pub fn pop_cities(cities: &Cities, colos: &str, n: usize) -> Vec<String> {
         }
     }
     out
+}
+
+/// The configuration of an Internet-scale anycast world: a CDN with `pops`
+/// PoPs at the first colos of `colos` (default transit and IXP peering),
+/// clients in `groups` (city names), on `topology`.
+pub fn colo_config(
+    name: &str,
+    topology: &std::path::Path,
+    colos: &str,
+    pops: usize,
+    groups: &[&str],
+) -> RunConfig {
+    let cities = Cities::embedded();
+    let pops: String = pop_cities(&cities, colos, pops)
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("  {{ name = \"p{i}\", city = \"{c}\" }},\n"))
+        .collect();
+    let groups: Vec<String> = groups
+        .iter()
+        .map(|g| format!("{{ city = \"{g}\" }}"))
+        .collect();
+    let text = format!(
+        r#"name = "{name}"
+seed = 1
+duration = "1m"
+
+[world]
+topology = "{}"
+
+[cdn]
+steering = "anycast"
+pops = [
+{pops}]
+
+[cdn.edge]
+capacity = "1GB"
+policy = "lru"
+
+[origin]
+city = "Ashburn"
+
+[clients]
+rate = "10/s"
+groups = [{}]
+
+[[workload.catalogs]]
+name = "web"
+objects = 100
+zipf_alpha = 0.9
+share = "100%"
+size = {{ dist = "fixed", size = "1kB" }}
+"#,
+        topology.display(),
+        groups.join(", ")
+    );
+    validate(&load_str(&format!("{name}.toml"), text, false, &[]).unwrap()).unwrap()
 }
