@@ -44,7 +44,8 @@ pub fn generate(
     let mut out = Vec::new();
     for (i, r) in regions.iter().enumerate() {
         let field = format!("regions[{i}]");
-        if r.continent.is_some() == r.country.is_some() {
+        // The default (no regions given) is the whole table, with neither.
+        if !p.regions.is_empty() && r.continent.is_some() == r.country.is_some() {
             return Err((
                 field,
                 "give exactly one of `continent` (e.g. \"EU\") or `country` (e.g. \"US\")".into(),
@@ -95,6 +96,26 @@ mod tests {
     use super::*;
     use crate::scenario::raw::Region;
     use crate::units::Share;
+
+    #[test]
+    fn without_regions_the_whole_table_is_drawn_from() {
+        let cities = Cities::embedded();
+        let p = Population {
+            groups: 500,
+            share: None,
+            regions: Vec::new(),
+            min_population: 0,
+        };
+        let g = generate(&p, &cities, &Streams::new(7)).expect("no regions is valid");
+        assert_eq!(g.len(), 500);
+        let total: f64 = g.iter().map(|x| x.1).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+        let continents: std::collections::BTreeSet<&str> = g
+            .iter()
+            .map(|x| cities.get(x.0).continent.as_str())
+            .collect();
+        assert!(continents.len() >= 4, "{continents:?}");
+    }
 
     #[test]
     fn population_weighted_and_regional_shares() {
