@@ -51,6 +51,9 @@ pub struct Authoritative {
     /// hybrid: decision per key for a period.
     decided: FxHashMap<u64, (u64, Target)>,
     load: LoadBook,
+    /// Per PoP: [from, to) intervals during which health checks hold it
+    /// failed (empty: always in service).
+    out_of_service: Vec<Vec<(SimTime, SimTime)>>,
 }
 
 #[derive(Default)]
@@ -70,6 +73,7 @@ impl Authoritative {
             p,
             samples: FxHashMap::default(),
             decided: FxHashMap::default(),
+            out_of_service: vec![Vec::new(); n],
             load: LoadBook {
                 load: vec![0.0; n],
                 ..LoadBook::default()
@@ -79,6 +83,26 @@ impl Authoritative {
 
     pub fn policy(&self) -> &Policy {
         &self.p
+    }
+
+    /// Health checks: PoP `p` is not answered during each `[from, to)` of
+    /// `intervals[p]` (failures shifted by the checks' delay).
+    pub fn set_out_of_service(&mut self, intervals: Vec<Vec<(SimTime, SimTime)>>) {
+        debug_assert_eq!(intervals.len(), self.p.pops.len());
+        self.out_of_service = intervals;
+    }
+
+    /// Whether the health checks let PoP `p` be answered at `now`.
+    pub fn in_service(&self, p: usize, now: SimTime) -> bool {
+        !self.out_of_service[p]
+            .iter()
+            .any(|&(from, to)| from <= now && now < to)
+    }
+
+    /// A PoP target out of service at `now` (anycast always is: routing
+    /// takes care of it).
+    fn unavailable(&self, t: Target, now: SimTime) -> bool {
+        matches!(t, Target::Pop(p) if !self.in_service(p as usize, now))
     }
 
     /// PoPs by distance from `loc`, nearest first (ties: lower index).
@@ -94,37 +118,51 @@ impl Authoritative {
         v.into_iter().map(|x| x.1).collect()
     }
 
-    fn geo(&self, loc: LatLon) -> Target {
-        Target::Pop(self.by_distance(loc)[0] as u32)
+    /// The nearest PoP in service (all failed: the nearest).
+    fn geo(&self, now: SimTime, loc: LatLon) -> Target {
+        let order = self.by_distance(loc);
+        let p = order
+            .iter()
+            .copied()
+            .find(|&p| self.in_service(p, now))
+            .unwrap_or(order[0]);
+        Target::Pop(p as u32)
     }
 
     /// The answer to a query for mapping key `key` from location `loc`.
     pub fn answer(&mut self, now: SimTime, key: u64, loc: LatLon) -> Target {
         match self.p.mode {
             Steering::Anycast | Steering::Nearest | Steering::Explicit => Target::Anycast,
-            Steering::Geo => self.geo(loc),
+            Steering::Geo => self.geo(now, loc),
             Steering::LatencyMap => {
                 let from =
                     SimTime::from_nanos(now.as_nanos().saturating_sub(self.p.window.as_nanos()));
                 let best = (0..self.p.pops.len())
+                    .filter(|&p| self.in_service(p, now))
                     .filter_map(|p| {
                         let t = Target::Pop(p as u32);
                         let mut v = self.window_samples(key, t, from, now);
                         (!v.is_empty()).then(|| (quantile(&mut v, 0.5), p))
                     })
                     .min();
-                best.map_or_else(|| self.geo(loc), |(_, p)| Target::Pop(p as u32))
+                best.map_or_else(|| self.geo(now, loc), |(_, p)| Target::Pop(p as u32))
             }
             Steering::Hybrid => {
                 let k = self.period(now);
-                if let Some(&(kk, t)) = self.decided.get(&key)
-                    && kk == k
-                {
-                    return t;
+                let t = match self.decided.get(&key) {
+                    Some(&(kk, t)) if kk == k => t,
+                    _ => {
+                        let t = self.train(key, k);
+                        self.decided.insert(key, (k, t));
+                        t
+                    }
+                };
+                // A unicast choice whose PoP failed falls back to anycast.
+                if self.unavailable(t, now) {
+                    Target::Anycast
+                } else {
+                    t
                 }
-                let t = self.train(key, k);
-                self.decided.insert(key, (k, t));
-                t
             }
             Steering::LoadAware => self.load_aware(now, key, loc),
         }
@@ -254,7 +292,10 @@ impl Authoritative {
             self.load.load[p] -= d;
         }
         let d = self.demand(now, key);
-        let order = self.by_distance(loc);
+        let mut order = self.by_distance(loc);
+        if order.iter().any(|&p| self.in_service(p, now)) {
+            order.retain(|&p| self.in_service(p, now));
+        }
         let lb = &self.load;
         let room = |p: usize| self.p.threshold * self.p.capacity[p] - lb.load[p];
         let pick = order
@@ -316,6 +357,35 @@ mod tests {
         let mut a = Authoritative::new(policy(Steering::Geo));
         assert_eq!(a.answer(at(0), 1, LatLon::new(48.9, 2.3)), Target::Pop(0));
         assert_eq!(a.answer(at(0), 1, LatLon::new(42.4, -71.1)), Target::Pop(1));
+    }
+
+    /// Health checks: a PoP out of service is not answered by any policy
+    /// during its interval, and is again after it.
+    #[test]
+    fn out_of_service_pops_are_skipped_by_every_policy() {
+        let paris = LatLon::new(48.9, 2.3);
+        for mode in [Steering::Geo, Steering::LatencyMap, Steering::LoadAware] {
+            let mut a = Authoritative::new(policy(mode));
+            a.set_out_of_service(vec![vec![(at(10), at(20))], vec![]]);
+            assert_eq!(a.answer(at(5), 1, paris), Target::Pop(0), "{mode:?}");
+            assert_eq!(a.answer(at(10), 2, paris), Target::Pop(1), "{mode:?}");
+            assert_eq!(a.answer(at(19), 3, paris), Target::Pop(1), "{mode:?}");
+            assert_eq!(a.answer(at(20), 4, paris), Target::Pop(0), "{mode:?}");
+        }
+        // Everything failed: the nearest anyway.
+        let mut a = Authoritative::new(policy(Steering::Geo));
+        a.set_out_of_service(vec![vec![(at(0), at(9))], vec![(at(0), at(9))]]);
+        assert_eq!(a.answer(at(1), 1, paris), Target::Pop(0));
+        // hybrid: a unicast decision whose PoP is out falls back to anycast.
+        let mut a = Authoritative::new(policy(Steering::Hybrid));
+        for s in 0..60 {
+            a.measure(at(s), 1, Target::Anycast, ms(90));
+            a.measure(at(s), 1, Target::Pop(0), ms(20));
+        }
+        a.set_out_of_service(vec![vec![(at(70), at(80))], vec![]]);
+        assert_eq!(a.answer(at(65), 1, paris), Target::Pop(0));
+        assert_eq!(a.answer(at(75), 1, paris), Target::Anycast);
+        assert_eq!(a.answer(at(85), 1, paris), Target::Pop(0));
     }
 
     #[test]

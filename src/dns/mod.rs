@@ -70,6 +70,12 @@ pub const DEFAULT_PUBLIC_ASN: u32 = 64510;
 pub const DEFAULT_PUBLIC_ECS_PREFIX: u8 = 24;
 /// Default authoritative server sites; a resolver uses the nearest.
 pub const DEFAULT_AUTHORITATIVE: [&str; 3] = ["Ashburn", "Frankfurt", "Singapore"];
+/// Default time from a PoP's failure (or recovery) until the
+/// authoritative's health checks stop (or resume) answering with it: three
+/// consecutive failed checks at a 10 s interval (Amazon Route 53's fast
+/// interval with its default failure threshold of 3). Our choice; answers
+/// already in resolver caches still live out their TTL.
+pub const DEFAULT_HEALTH_CHECK_DELAY: SimDuration = SimDuration::from_secs(30);
 /// latency-map window and hybrid training period.
 pub const DEFAULT_WINDOW: SimDuration = SimDuration::from_secs(300);
 /// Share of requests followed by a measurement beacon.

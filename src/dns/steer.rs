@@ -239,6 +239,20 @@ impl Steerer {
         &mut self.auth
     }
 
+    /// DNS failover by health checks: PoP `p` failed during each
+    /// `[from, to)` of `down[p]`; the authoritative (and `explicit`'s
+    /// control plane) stops answering with it `delay` after it fails and
+    /// resumes `delay` after it recovers. Cached answers are untouched:
+    /// resolvers keep them until their TTL ends.
+    pub fn set_health_checks(&mut self, down: &[Vec<(SimTime, SimTime)>], delay: SimDuration) {
+        let shift = |t: SimTime| SimTime::from_nanos(t.as_nanos().saturating_add(delay.as_nanos()));
+        self.auth.set_out_of_service(
+            down.iter()
+                .map(|v| v.iter().map(|&(a, b)| (shift(a), shift(b))).collect())
+                .collect(),
+        );
+    }
+
     /// The authoritative's mapping key of a group: its resolver and, with
     /// ECS, its subnet at the resolver's prefix length.
     pub fn key(&self, g: usize) -> (u64, u32) {
@@ -275,12 +289,19 @@ impl Steerer {
             ),
             Steering::Explicit => {
                 let o = &self.order[g];
+                let auth = &self.auth;
+                let first = o
+                    .iter()
+                    .copied()
+                    .find(|&p| auth.in_service(p, now))
+                    .unwrap_or(o[0]);
                 let pick = o
                     .iter()
-                    .take(self.p.explicit_candidates.max(1))
                     .copied()
+                    .filter(|&p| auth.in_service(p, now))
+                    .take(self.p.explicit_candidates.max(1))
                     .find(|&p| holds(p, object))
-                    .unwrap_or(o[0]);
+                    .unwrap_or(first);
                 (
                     pick,
                     gv.unicast[pick],
@@ -289,31 +310,11 @@ impl Steerer {
                 )
             }
             _ => {
-                let (key, mut scope) = self.key(g);
-                // An anycast answer is the same for every subnet: the
-                // authoritative returns ECS scope /0 (RFC 7871 section
-                // 7.2.1), so the resolver caches one answer for all.
-                if self.mode == Steering::Anycast {
-                    scope = super::NO_SCOPE;
+                let (target, dns, asked) = self.resolve(now, g);
+                if asked && now >= self.p.warmup {
+                    self.stats.authoritative_queries += 1;
                 }
-                let r = gv.resolver;
-                let (target, dns) = match self.caches[r].lookup(now, scope) {
-                    Some(t) => (t, SimDuration::ZERO),
-                    None => {
-                        let rv = &self.resolvers[r];
-                        let loc = if rv.ecs > 0 { gv.ecs_loc } else { rv.loc };
-                        let wait = gv.to_resolver + rv.to_auth;
-                        let t = self.auth.answer(now, key, loc);
-                        self.caches[r].store(now, scope, t, self.p.policy.ttl);
-                        if now >= self.p.warmup {
-                            self.stats.authoritative_queries += 1;
-                        }
-                        (t, wait)
-                    }
-                };
-                self.auth.count(now, key);
                 let (pop, rtt) = self.place(g, target);
-                let dns = if self.p.dns { dns } else { SimDuration::ZERO };
                 (pop, rtt, dns, target)
             }
         };
@@ -368,32 +369,50 @@ impl Steerer {
         match self.mode {
             Steering::Nearest => (gv.nearest.0, gv.nearest.1, SimDuration::ZERO),
             Steering::Explicit => {
-                let p = self.order[g][0];
+                let o = &self.order[g];
+                let p = o
+                    .iter()
+                    .copied()
+                    .find(|&p| self.auth.in_service(p, now))
+                    .unwrap_or(o[0]);
                 (p, gv.unicast[p], SimDuration::ZERO)
             }
             _ => {
-                let (key, mut scope) = self.key(g);
-                if self.mode == Steering::Anycast {
-                    scope = super::NO_SCOPE;
-                }
-                let r = gv.resolver;
-                let (target, dns) = match self.caches[r].lookup(now, scope) {
-                    Some(t) => (t, SimDuration::ZERO),
-                    None => {
-                        let rv = &self.resolvers[r];
-                        let loc = if rv.ecs > 0 { gv.ecs_loc } else { rv.loc };
-                        let wait = gv.to_resolver + rv.to_auth;
-                        let t = self.auth.answer(now, key, loc);
-                        self.caches[r].store(now, scope, t, self.p.policy.ttl);
-                        (t, wait)
-                    }
-                };
-                self.auth.count(now, key);
+                let (target, dns, _) = self.resolve(now, g);
                 let (pop, rtt) = self.place(g, target);
-                let dns = if self.p.dns { dns } else { SimDuration::ZERO };
                 (pop, rtt, dns)
             }
         }
+    }
+
+    /// Group `g`'s DNS resolution at `now`: its resolver's cached answer,
+    /// else the authoritative's (stored for the TTL). Returns the target,
+    /// the wait (zero on a hit, or when DNS time is not modelled) and
+    /// whether the authoritative was asked; counts the query's demand.
+    fn resolve(&mut self, now: SimTime, g: usize) -> (Target, SimDuration, bool) {
+        let gv = &self.groups[g];
+        let (key, mut scope) = self.key(g);
+        // An anycast answer is the same for every subnet: the
+        // authoritative returns ECS scope /0 (RFC 7871 section 7.2.1), so
+        // the resolver caches one answer for all.
+        if self.mode == Steering::Anycast {
+            scope = super::NO_SCOPE;
+        }
+        let r = gv.resolver;
+        let (target, dns, asked) = match self.caches[r].lookup(now, scope) {
+            Some(t) => (t, SimDuration::ZERO, false),
+            None => {
+                let rv = &self.resolvers[r];
+                let loc = if rv.ecs > 0 { gv.ecs_loc } else { rv.loc };
+                let wait = gv.to_resolver + rv.to_auth;
+                let t = self.auth.answer(now, key, loc);
+                self.caches[r].store(now, scope, t, self.p.policy.ttl);
+                (t, wait, true)
+            }
+        };
+        self.auth.count(now, key);
+        let dns = if self.p.dns { dns } else { SimDuration::ZERO };
+        (target, dns, asked)
     }
 
     /// The request's measured client-PoP RTT (path, access, jitter), as

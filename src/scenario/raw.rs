@@ -407,6 +407,9 @@ fn default_authoritative() -> Vec<String> {
         .map(|s| s.to_string())
         .collect()
 }
+fn default_health_check_delay() -> Duration {
+    Duration(crate::dns::DEFAULT_HEALTH_CHECK_DELAY)
+}
 fn default_window() -> Duration {
     Duration(crate::dns::DEFAULT_WINDOW)
 }
@@ -475,6 +478,26 @@ pub struct Dns {
     /// explicit: how many of the nearest PoPs are asked for the object.
     #[serde(default = "default_explicit_candidates")]
     pub explicit_candidates: u32,
+    /// What the authoritative does about failed PoPs.
+    #[serde(default)]
+    pub failover: Failover,
+    /// health-check: time from a PoP's failure or recovery until the
+    /// answers change.
+    #[serde(default = "default_health_check_delay")]
+    pub health_check_delay: Duration,
+}
+
+/// Whether DNS answers avoid failed PoPs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Failover {
+    /// Health checks: `health_check_delay` after a PoP fails the
+    /// authoritative (and the `explicit` control plane) stops answering
+    /// with it, and resumes that long after it recovers.
+    #[default]
+    HealthCheck,
+    /// Answers ignore failures (a static mapping).
+    None,
 }
 
 impl Default for Dns {

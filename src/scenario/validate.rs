@@ -115,6 +115,8 @@ pub struct DnsConfig {
     pub hybrid_min_samples: u32,
     pub load_threshold: f64,
     pub explicit_candidates: u32,
+    /// Health-check delay of DNS failover (None: `failover = "none"`).
+    pub health_check: Option<SimDuration>,
 }
 
 #[derive(Clone, Debug)]
@@ -722,5 +724,9 @@ fn validate_dns(
         hybrid_min_samples: d.hybrid_min_samples,
         load_threshold: d.load_threshold.0,
         explicit_candidates: d.explicit_candidates,
+        health_check: match d.failover {
+            super::raw::Failover::HealthCheck => Some(d.health_check_delay.get()),
+            super::raw::Failover::None => None,
+        },
     })
 }

@@ -336,6 +336,11 @@ impl Routing {
         self.served[i][p] += 1;
     }
 
+    /// Per PoP: the `[from, to)` intervals during which it is failed.
+    pub fn down_intervals(&self) -> &[Vec<(SimTime, SimTime)>] {
+        &self.down
+    }
+
     /// Where group `g`'s anycast packets go at `t`.
     pub fn fate_at(&self, g: usize, t: SimTime) -> Fate {
         let c = &self.changes[g];

@@ -385,7 +385,11 @@ impl RequestModel<'_> {
         let mut long = false;
         if let Some(rt) = &self.routing {
             let g = w.group as usize;
-            let fate = if self.cfg.steering == crate::scenario::raw::Steering::Anycast {
+            // Anycast answers (every request under `anycast`, hybrid's
+            // anycast choices) follow the routing timeline.
+            let fate = if route.target == crate::dns::Target::Anycast
+                && self.cfg.steering != crate::scenario::raw::Steering::Nearest
+            {
                 rt.fate_at(g, now)
             } else {
                 crate::world::dynamic::Fate::Pop(route.pop)
@@ -565,6 +569,16 @@ pub fn run_routed(
     routing: Option<events::Routing>,
     observe: impl FnMut(SimTime) -> Control,
 ) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
+    let mut steer = steer;
+    let health = cfg
+        .dns
+        .as_ref()
+        .map_or(Some(crate::dns::DEFAULT_HEALTH_CHECK_DELAY), |d| {
+            d.health_check
+        });
+    if let (Some(rt), Some(delay)) = (&routing, health) {
+        steer.set_health_checks(rt.down_intervals(), delay);
+    }
     let streams = Streams::new(cfg.seed);
     let source = Synthetic::from_config(cfg);
     let http = HttpCacheConfig::default();

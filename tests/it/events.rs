@@ -353,3 +353,53 @@ fn routing_churn_moves_catchments_during_the_run() {
     }
     std::fs::remove_dir_all(base).unwrap();
 }
+
+/// DNS failover (docs/dns.md, "Failover"): under `geo` steering a failed
+/// PoP keeps losing requests only until the health checks take it out of
+/// the answers (30 s) and the resolvers' cached answers expire (TTL 20 s);
+/// with `failover = "none"` the mapping never moves and the PoP loses its
+/// clients' requests until it comes back. Anycast answers in `hybrid`
+/// follow the routing timeline.
+#[test]
+fn dns_failover_takes_a_failed_pop_out_of_the_answers() {
+    let base = tmp("events-dns-failover");
+    let fail = r#"events=[{at="4m",kind="fail",pop="lhr"},{at="7m",kind="announce",pop="lhr"}]"#;
+    let f = |r: &[String], i: usize| r[i].parse::<f64>().unwrap();
+    let mut failed = Vec::new();
+    for (name, failover) in [("hc", "health-check"), ("none", "none")] {
+        let out = base.join(name);
+        run(
+            &out,
+            &[
+                fail,
+                "cdn.steering=geo",
+                "dns.ttl=20s",
+                &format!("dns.failover={failover}"),
+            ],
+        );
+        let ev = csv(&out.join("events.csv"));
+        assert_eq!(ev[0][2], "fail");
+        failed.push(f(&ev[0], 12));
+        // Requests served by lhr per 10 s (catchment_timeseries.csv:
+        // interval start, pop, demand share, served share).
+        let ts = csv(&out.join("catchment_timeseries.csv"));
+        let served = |t: f64| {
+            ts.iter()
+                .find(|r| f(r, 0) == t && r[1] == "lhr")
+                .map(|r| f(r, 3))
+                .unwrap()
+        };
+        assert!(served(230.0) > 0.1, "{name}: lhr serves before the failure");
+        for t in [250.0, 300.0, 400.0] {
+            assert_eq!(served(t), 0.0, "{name}: failed lhr serves nothing at {t}");
+        }
+    }
+    let (hc, none) = (failed[0], failed[1]);
+    assert!(hc > 0.0, "requests are lost before the failover");
+    // Lost for ~30 s + up to 20 s of TTL against the whole 3 minutes.
+    assert!(
+        hc * 2.0 < none,
+        "health checks: {hc} failed, no failover: {none}"
+    );
+    std::fs::remove_dir_all(base).unwrap();
+}
