@@ -14,9 +14,15 @@ use crate::error::{Error, InputError};
 use crate::rng::Streams;
 use crate::scenario::RunConfig;
 use crate::scenario::events::{Action, EVENT_BGP_BUDGET, EventKind};
+use crate::scenario::raw::Steering;
 use crate::time::{SimDuration, SimTime};
-use crate::world::churn::ChurnChange;
+use crate::world::churn::{ChurnChange, RoutingState};
 use crate::world::dynamic::{Fate, anycast_sessions, timeline, warm_anycast};
+use rustc_hash::FxHashMap;
+
+/// Per (group, PoP): (time, unicast path RTT from then on; None: no
+/// route), in time order.
+type UnicastChanges = FxHashMap<(u32, u32), Vec<(SimTime, Option<SimDuration>)>>;
 
 /// One change on the run's routing timeline.
 struct Item {
@@ -93,6 +99,10 @@ pub struct Routing {
     down: Vec<Vec<(SimTime, SimTime)>>,
     /// Per group, per PoP: path RTT when the anycast route ends there.
     rtt: Vec<Vec<SimDuration>>,
+    /// DNS modes: per (group, PoP) whose unicast path changes, (time, RTT
+    /// over the PoP's unicast prefix from then on; None: no route), in
+    /// time order. Absent: the static path throughout.
+    unicast: UnicastChanges,
     /// Client demand weights of the groups.
     pub weights: Vec<f64>,
     /// Data-plane counts per event (filled by the run).
@@ -185,6 +195,13 @@ impl Routing {
             }
             items.sort_by_key(|x| x.at);
         }
+        // DNS modes reach PoPs over their unicast prefixes: link and
+        // local-pref changes move those paths too (at each change's
+        // quiescence: the unicast prefixes' own transients are not run).
+        let unicast_modes = !matches!(cfg.steering, Steering::Anycast | Steering::Nearest);
+        let mut state = RoutingState::default();
+        let mut unicast_now: Vec<Vec<Option<SimDuration>>> = routed.catchments.unicast_rtt.clone();
+        let mut unicast = UnicastChanges::default();
         let mut events = Vec::with_capacity(items.len());
         let weights: Vec<f64> = cfg.groups.iter().map(|g| g.share).collect();
         let mut i = 0;
@@ -205,6 +222,7 @@ impl Routing {
             }
             let batch = &items[i..j];
             let mut input = None;
+            let mut moved_unicast = false;
             for e in batch {
                 let path = |k: &str| format!("events[{}].{k}", e.source.unwrap_or(0));
                 let idx = |x: u32, k: &str| {
@@ -238,6 +256,12 @@ impl Routing {
                             .into());
                         }
                         input = Some(Input::Link { a: ia, b: ib, up });
+                        state.apply(&if up {
+                            ChurnChange::LinkUp { a: ia, b: ib }
+                        } else {
+                            ChurnChange::LinkDown { a: ia, b: ib }
+                        });
+                        moved_unicast = true;
                     }
                     Action::LocalPref {
                         asn,
@@ -254,6 +278,12 @@ impl Routing {
                             )
                             .into());
                         };
+                        state.apply(&ChurnChange::LocalPref {
+                            asn: ia,
+                            neighbour: ib,
+                            offset,
+                        });
+                        moved_unicast = true;
                         input = Some(Input::LocalPref {
                             asn: ia,
                             neighbour: ib,
@@ -277,6 +307,21 @@ impl Routing {
             let churn = batch[0].source.is_none();
             i = j;
             let tl = timeline(&mut drv, &mut sched, world, &c, input, EVENT_BGP_BUDGET)?;
+            if unicast_modes && moved_unicast {
+                let t = tl.start + tl.convergence.time;
+                let now = unicast_paths(world, cfg, &state)?;
+                for (g, row) in now.into_iter().enumerate() {
+                    for (p, r) in row.into_iter().enumerate() {
+                        if r != unicast_now[g][p] {
+                            unicast_now[g][p] = r;
+                            unicast
+                                .entry((g as u32, p as u32))
+                                .or_default()
+                                .push((t, r));
+                        }
+                    }
+                }
+            }
             let after = tl.after();
             let groups_moved = tl.before.iter().zip(&after).filter(|(x, y)| x != y).count();
             let (bh, lp) = tl.lost_share_seconds(&weights);
@@ -326,8 +371,18 @@ impl Routing {
             changes,
             down,
             rtt,
+            unicast,
             weights,
         })
+    }
+
+    /// DNS modes: group `g`'s path RTT to PoP `p`'s unicast prefix at `t`
+    /// when routing events changed it (`Some(None)`: no route then), else
+    /// `None` (the static path holds).
+    pub fn unicast_at(&self, g: usize, p: usize, t: SimTime) -> Option<Option<SimDuration>> {
+        let v = self.unicast.get(&(g as u32, p as u32))?;
+        let i = v.partition_point(|&(at, _)| at <= t);
+        i.checked_sub(1).map(|i| v[i].1)
     }
 
     /// Counts a request reaching PoP `p`'s edge at `t`.
@@ -451,6 +506,32 @@ impl Routing {
     }
 }
 
+/// Per group, per PoP: the RTT over each PoP's unicast prefix in the
+/// quiescent state of `state` (None: no route), as `world::catchment`
+/// computes the static ones.
+fn unicast_paths(
+    world: &crate::world::World,
+    cfg: &RunConfig,
+    state: &RoutingState,
+) -> Result<Vec<Vec<Option<SimDuration>>>, Error> {
+    let graph = state.graph(world);
+    let lp = state.import_local_pref(&graph);
+    let cols = (0..cfg.pops.len())
+        .map(|p| {
+            let mut prefix = crate::world::prefix::Prefix::unicast(world, p);
+            prefix.announcement.import_local_pref = lp.clone();
+            let paths = crate::world::catchment::paths_on(world, &graph, cfg, &prefix)?;
+            Ok(paths
+                .into_iter()
+                .map(|path| (path.pop == Some(p)).then_some(path.rtt))
+                .collect())
+        })
+        .collect::<Result<Vec<Vec<Option<SimDuration>>>, Error>>()?;
+    Ok((0..world.access.len())
+        .map(|g| cols.iter().map(|c| c[g]).collect())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,6 +557,7 @@ mod tests {
             ],
             down: vec![vec![(s(15), s(25))], vec![]],
             rtt: vec![vec![SimDuration::ZERO; 2]; 2],
+            unicast: FxHashMap::default(),
             weights: vec![0.75, 0.25],
             counts: Vec::new(),
             served: Vec::new(),
@@ -495,5 +577,47 @@ mod tests {
         assert_eq!(r.breaks_within(1, 1, s(0), s(30)), None);
         assert_eq!(r.breaks_within(1, 0, s(16), s(30)), None);
         assert_eq!(r.failures(), vec![(s(15), 0)]);
+    }
+
+    /// Under a DNS mode, a link-down on a group's unicast path to a PoP
+    /// moves that path at the change's quiescence (a longer detour, or no
+    /// route), and the link-up restores the static path.
+    #[test]
+    fn link_events_move_unicast_paths_of_dns_modes() {
+        use crate::scenario::{load_file, validate};
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/pop-withdrawal.toml");
+        let base =
+            validate(&load_file(&path, &["cdn.steering=geo".into(), "events=[]".into()]).unwrap())
+                .unwrap();
+        let locate = |p: &str, m: String| InputError::new("t", p, m);
+        let (_, routed) = crate::sim::plan(&base, &locate).unwrap();
+        let routed = routed.unwrap();
+        let world = &routed.world;
+        // Group 0's unicast path to PoP 0: its first AS link.
+        let prefix = crate::world::prefix::Prefix::unicast(world, 0);
+        let paths = crate::world::catchment::paths_on(world, &world.graph, &base, &prefix).unwrap();
+        let hops = &paths[0].as_path;
+        assert!(hops.len() >= 2, "{hops:?}");
+        let (a, b) = (hops[0].0, hops[1].0);
+        let sets = [
+            "cdn.steering=geo".to_string(),
+            format!(
+                "events=[{{at=\"60s\",kind=\"link-down\",link=[{a},{b}]}},{{at=\"120s\",kind=\"link-up\",link=[{a},{b}]}}]"
+            ),
+        ];
+        let cfg = validate(&load_file(&path, &sets).unwrap()).unwrap();
+        let r = Routing::compute(&cfg, &routed, &locate).unwrap();
+        let s = |x: u64| SimTime::ZERO + SimDuration::from_secs(x);
+        let before = routed.catchments.unicast_rtt[0][0];
+        assert_eq!(r.unicast_at(0, 0, s(59)), None, "static before the event");
+        let during = r.unicast_at(0, 0, s(110)).expect("the path moved");
+        assert_ne!(during, before);
+        assert_eq!(r.unicast_at(0, 0, s(179)), Some(before), "restored");
+        // The anycast-only modes keep no unicast changes.
+        let mut any = cfg.clone();
+        any.steering = Steering::Anycast;
+        let r = Routing::compute(&any, &routed, &locate).unwrap();
+        assert_eq!(r.unicast_at(0, 0, s(110)), None);
     }
 }

@@ -400,7 +400,15 @@ impl RequestModel<'_> {
                         route.pop = p;
                         route.rtt = rt.rtt(g, p);
                     }
-                    rt.is_down(p, now)
+                    // A unicast target's path as routing events left it.
+                    let unicast = match route.target {
+                        crate::dns::Target::Pop(_) => rt.unicast_at(g, p, now),
+                        crate::dns::Target::Anycast => None,
+                    };
+                    if let Some(Some(r)) = unicast {
+                        route.rtt = r;
+                    }
+                    unicast == Some(None) || rt.is_down(p, now)
                 }
                 _ => true,
             };
