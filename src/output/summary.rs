@@ -797,43 +797,73 @@ struct PopLoadRow<'a> {
     capacity_rps: String,
 }
 
+/// The cells pop_load.csv and tier_load.csv share for interval `k` of a
+/// site's request queue `c`: interval bounds, utilisation and waits.
+struct QueueCells {
+    t_start_s: f64,
+    t_end_s: f64,
+    warmup: bool,
+    utilisation: f64,
+    mean_wait_ms: f64,
+    max_wait_ms: f64,
+    egress_utilisation: f64,
+    capacity_rps: String,
+}
+
+fn queue_cells(
+    cfg: &RunConfig,
+    c: &crate::capacity::PopCapacity,
+    (u, e): (&[f64], &[f64]),
+    k: usize,
+) -> QueueCells {
+    let step = cfg.interval.as_secs_f64();
+    let q = c.request_usage.buckets.get(k).copied().unwrap_or_default();
+    let served = q.offered - q.dropped;
+    QueueCells {
+        t_start_s: round(k as f64 * step, 6),
+        t_end_s: round((k + 1) as f64 * step, 6),
+        warmup: (k as f64 * step) < cfg.warmup.as_secs_f64(),
+        utilisation: round(u.get(k).copied().unwrap_or(0.0), 4),
+        mean_wait_ms: round(
+            if served == 0 {
+                0.0
+            } else {
+                q.wait_ns as f64 / served as f64 / 1e6
+            },
+            3,
+        ),
+        max_wait_ms: round(q.max_wait_ns as f64 / 1e6, 3),
+        egress_utilisation: round(e.get(k).copied().unwrap_or(0.0), 4),
+        capacity_rps: c
+            .cap
+            .requests_per_s
+            .map_or(String::new(), |r| round(r, 3).to_string()),
+    }
+}
+
 /// Per PoP and interval (by arrival at the PoP): offered and dropped requests,
 /// utilisation and queueing of the PoP's request queue.
 fn pop_load<'a>(cfg: &'a RunConfig, m: &RunMetrics) -> Vec<PopLoadRow<'a>> {
-    let step = cfg.interval.as_secs_f64();
-    let warm = cfg.warmup.as_secs_f64();
     let mut rows = Vec::new();
     for (i, p) in m.capacity.iter().enumerate() {
-        let u = utilisation(p);
-        let e = egress_utilisation(p);
+        let (u, e) = (utilisation(p), egress_utilisation(p));
         for (k, b) in m.client.load[i].iter().enumerate() {
-            let q = p.request_usage.buckets.get(k).copied().unwrap_or_default();
-            let served = q.offered - q.dropped;
+            let c = queue_cells(cfg, p, (&u, &e), k);
             rows.push(PopLoadRow {
-                t_start_s: round(k as f64 * step, 6),
-                t_end_s: round((k + 1) as f64 * step, 6),
-                warmup: (k as f64 * step) < warm,
+                t_start_s: c.t_start_s,
+                t_end_s: c.t_end_s,
+                warmup: c.warmup,
                 pop: &cfg.pops[i].name,
                 offered: b.offered,
                 dropped: b.dropped,
                 attack_offered: b.attack_offered,
                 attack_dropped: b.attack_dropped,
                 attack_origin: b.attack_origin,
-                utilisation: round(u.get(k).copied().unwrap_or(0.0), 4),
-                mean_wait_ms: round(
-                    if served == 0 {
-                        0.0
-                    } else {
-                        q.wait_ns as f64 / served as f64 / 1e6
-                    },
-                    3,
-                ),
-                max_wait_ms: round(q.max_wait_ns as f64 / 1e6, 3),
-                egress_utilisation: round(e.get(k).copied().unwrap_or(0.0), 4),
-                capacity_rps: p
-                    .cap
-                    .requests_per_s
-                    .map_or(String::new(), |r| round(r, 3).to_string()),
+                utilisation: c.utilisation,
+                mean_wait_ms: c.mean_wait_ms,
+                max_wait_ms: c.max_wait_ms,
+                egress_utilisation: c.egress_utilisation,
+                capacity_rps: c.capacity_rps,
             });
         }
     }
@@ -863,47 +893,26 @@ struct TierLoadRow<'a> {
 /// site): fetches and attack requests offered and refused, utilisation
 /// and queueing of the site's request queue.
 fn tier_load<'a>(cfg: &RunConfig, m: &'a RunMetrics) -> Vec<TierLoadRow<'a>> {
-    let step = cfg.interval.as_secs_f64();
-    let warm = cfg.warmup.as_secs_f64();
     let mut rows = Vec::new();
     for x in &m.upstream.sites {
-        let u = utilisation(&x.cap);
-        let e = egress_utilisation(&x.cap);
+        let (u, e) = (utilisation(&x.cap), egress_utilisation(&x.cap));
         for (k, b) in x.load.iter().enumerate() {
-            let q = x
-                .cap
-                .request_usage
-                .buckets
-                .get(k)
-                .copied()
-                .unwrap_or_default();
-            let served = q.offered - q.dropped;
+            let c = queue_cells(cfg, &x.cap, (&u, &e), k);
             rows.push(TierLoadRow {
-                t_start_s: round(k as f64 * step, 6),
-                t_end_s: round((k + 1) as f64 * step, 6),
-                warmup: (k as f64 * step) < warm,
+                t_start_s: c.t_start_s,
+                t_end_s: c.t_end_s,
+                warmup: c.warmup,
                 site: &x.name,
                 kind: x.kind.name(),
                 offered: b.offered,
                 dropped: b.dropped,
                 attack_offered: b.attack_offered,
                 attack_dropped: b.attack_dropped,
-                utilisation: round(u.get(k).copied().unwrap_or(0.0), 4),
-                mean_wait_ms: round(
-                    if served == 0 {
-                        0.0
-                    } else {
-                        q.wait_ns as f64 / served as f64 / 1e6
-                    },
-                    3,
-                ),
-                max_wait_ms: round(q.max_wait_ns as f64 / 1e6, 3),
-                egress_utilisation: round(e.get(k).copied().unwrap_or(0.0), 4),
-                capacity_rps: x
-                    .cap
-                    .cap
-                    .requests_per_s
-                    .map_or(String::new(), |r| round(r, 3).to_string()),
+                utilisation: c.utilisation,
+                mean_wait_ms: c.mean_wait_ms,
+                max_wait_ms: c.max_wait_ms,
+                egress_utilisation: c.egress_utilisation,
+                capacity_rps: c.capacity_rps,
             });
         }
     }
