@@ -354,6 +354,8 @@ struct Best {
     len: u32,
     /// Tie-break key of the neighbour it was learned from.
     key: u64,
+    /// That neighbour (`NONE` at an origin or without a route).
+    nb: u32,
     class: u8,
     no_export: bool,
 }
@@ -365,6 +367,7 @@ impl Best {
         local_pref: 0,
         len: 0,
         key: 0,
+        nb: NONE,
         class: 0,
         no_export: false,
     };
@@ -615,7 +618,7 @@ impl<'g> Network<'g> {
             local_pref: b.local_pref,
             path_len: b.len,
             key: b.key,
-            neighbour: Some(AsIdx(self.es[b.edge as usize].adj.nb)),
+            neighbour: Some(AsIdx(b.nb)),
         })
     }
 
@@ -845,20 +848,13 @@ impl<'g> Network<'g> {
                 Some(n) if compare(&n, &c).0 == Ordering::Less => Some(e),
                 _ => return,
             },
-            _ => {
-                let mut pick: Option<(u32, Candidate)> = None;
-                self.counters.scanned += self.edges_of(v).len() as u64;
-                for e in self.edges_of(v) {
-                    if let Some(c) = self.candidate(v, e)
-                        && pick
-                            .as_ref()
-                            .is_none_or(|(_, p)| compare(&c, p).0 == Ordering::Less)
-                    {
-                        pick = Some((e, c));
-                    }
-                }
-                pick.map(|(e, _)| e)
+            // The best edge changed but is no worse than before: it still
+            // beats every other edge (which lost to the old best; keys are
+            // unique per neighbour, so there are no exact ties).
+            (Some(e), Some(c)) if matches!(self.candidate(v, e), Some(n) if compare(&n, &c).0 != Ordering::Greater) => {
+                Some(e)
             }
+            _ => self.scan(v),
         };
         let new = match pick {
             None => Best::NO_ROUTE,
@@ -871,6 +867,7 @@ impl<'g> Network<'g> {
                     local_pref: c.local_pref,
                     len: c.path_len,
                     key: c.key,
+                    nb: self.es[e as usize].adj.nb,
                     class: Learned::from_rel(self.es[e as usize].adj.rel) as u8,
                     no_export: a.no_export,
                 }
@@ -886,6 +883,54 @@ impl<'g> Network<'g> {
             out.push(Effect::Fib { asn: AsIdx(v) });
         }
         self.export_all(v, now, out);
+    }
+
+    /// The full decision process of `v` over every edge: the edge of the
+    /// best candidate (as `compare` ranks them), if any. Same result as
+    /// folding `compare` over `candidate`, but the tie-break keys (a load
+    /// from another array) are only read on a tie in local-pref and length.
+    fn scan(&mut self, v: u32) -> Option<u32> {
+        let r = self.edges_of(v);
+        self.counters.scanned += r.len() as u64;
+        let by_rel = self.import_lp.is_empty();
+        let (mut pick, mut plp, mut plen) = (NONE, 0u32, 0u32);
+        let mut pkey: Option<u64> = None;
+        for e in r {
+            let x = &self.es[e as usize];
+            let a = x.agg;
+            if a.path == NONE {
+                continue;
+            }
+            let lp = if a.local_pref != LP_BY_REL {
+                a.local_pref
+            } else if by_rel {
+                Learned::from_rel(x.adj.rel).local_pref()
+            } else {
+                self.default_lp(e)
+            };
+            let len = a.len + 1;
+            let better = if pick == NONE || lp != plp {
+                pick == NONE || lp > plp
+            } else if len != plen {
+                len < plen
+            } else {
+                let pk = match pkey {
+                    Some(k) => k,
+                    None => self.keys[self.es[pick as usize].adj.nb as usize],
+                };
+                let k = self.keys[x.adj.nb as usize];
+                pkey = Some(pk);
+                if k < pk {
+                    pick = e;
+                    pkey = Some(k);
+                }
+                continue;
+            };
+            if better {
+                (pick, plp, plen, pkey) = (e, lp, len, None);
+            }
+        }
+        (pick != NONE).then_some(pick)
     }
 
     /// What `v` should have sent on edge `f` now (AS-level session).
@@ -915,9 +960,52 @@ impl<'g> Network<'g> {
 
     fn export_all(&mut self, v: u32, now: u64, out: &mut Vec<Effect>) {
         self.load_scratch(v);
-        self.counters.exported += self.edges_of(v).len() as u64;
-        for f in self.edges_of(v) {
-            self.export_edge(v, f, now, out);
+        let r = self.edges_of(v);
+        self.counters.exported += r.len() as u64;
+        if self.origins[v as usize].is_some() {
+            for f in r {
+                self.export_edge(v, f, now, out);
+            }
+            return;
+        }
+        // `export_edge` with what `desired` needs hoisted out of the loop:
+        // the route every exporting edge gets, and its class.
+        let b = self.best[v as usize];
+        let route = (b.path != NONE && !b.no_export).then(|| {
+            let class = match b.class {
+                1 => Learned::Provider,
+                2 => Learned::Peer,
+                _ => Learned::Customer,
+            };
+            let ad = Advert {
+                path: b.path,
+                len: b.len,
+                local_pref: LP_BY_REL,
+                no_export: false,
+            };
+            (class, ad)
+        });
+        for f in r {
+            let x = &self.es[f as usize];
+            if !x.up {
+                continue;
+            }
+            if x.has_city_sent {
+                // Leftovers of per-city sessions: the general path.
+                self.export_edge(v, f, now, out);
+                continue;
+            }
+            let want = match route {
+                Some((class, ad))
+                    if class.exports_to(x.adj.rel) && !self.scratch.contains(&x.adj.nb) =>
+                {
+                    ad
+                }
+                _ => Advert::WITHDRAWN,
+            };
+            if want != x.sent {
+                self.transmit(f, NO_CITY, want, now, out);
+            }
         }
     }
 
@@ -1021,7 +1109,9 @@ impl<'g> Network<'g> {
             from_edge: f,
             to_edge: ad.rev,
             city,
-            epoch: self.es[ad.rev as usize].epoch,
+            // Both directions of a link are reset together (`link`), so
+            // the sending side's epoch is the receiving side's.
+            epoch: self.es[f as usize].epoch,
             advert: want,
         }));
         true
@@ -1133,6 +1223,7 @@ impl<'g> Network<'g> {
                 local_pref: Learned::Origin.local_pref(),
                 len: 1,
                 key: 0,
+                nb: NONE,
                 class: Learned::Origin as u8,
                 no_export: false,
             };
@@ -1292,6 +1383,7 @@ impl<'g> Network<'g> {
                         local_pref: Learned::Origin.local_pref(),
                         len: 1,
                         key: 0,
+                        nb: NONE,
                         class: Learned::Origin as u8,
                         no_export: false,
                     };
@@ -1339,6 +1431,7 @@ impl<'g> Network<'g> {
                             self.paths.len(path)
                         },
                         key: self.keys[u.ix()],
+                        nb: u.0,
                         class: learned as u8,
                         no_export: false,
                     };
