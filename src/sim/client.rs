@@ -295,7 +295,12 @@ impl ClientSide {
             let c = &mut self.m.classes[class as usize];
             c.requests += 1;
             c.ttfb.record(t.ttfb());
-            c.completion.record(t.completion());
+            // Warm connections have no transfer time: completion = TTFB for
+            // every request, so the class's completion histogram is a copy
+            // of its TTFB one, made once at the end (`finish_run`).
+            if self.model != TransportModel::WarmConnection {
+                c.completion.record(t.completion());
+            }
             let s = &mut c.sums;
             s.dns += u128::from(t.dns.as_nanos());
             s.connect += u128::from(t.connect.as_nanos());
@@ -304,8 +309,24 @@ impl ClientSide {
             s.server += u128::from(t.server.as_nanos());
             s.transfer += u128::from(t.transfer.as_nanos());
             s.queueing += u128::from(queueing.as_nanos());
-            self.m.completion.record(t.completion());
         }
         t
+    }
+
+    /// Completes the histograms left to the end of the run, each equal to
+    /// what recording every request into it would have given: with warm
+    /// connections each class's completion histogram is its TTFB one, and
+    /// the run's completion histogram is the merge of the classes' (every
+    /// measured request is recorded in exactly one class). Two HDR records
+    /// fewer per response.
+    pub fn finish_run(&mut self) {
+        let mut all = LatencyHistogram::default();
+        for c in &mut self.m.classes {
+            if self.model == TransportModel::WarmConnection {
+                c.completion = c.ttfb.clone();
+            }
+            all.merge(&c.completion);
+        }
+        self.m.completion = all;
     }
 }

@@ -300,14 +300,16 @@ impl RequestModel<'_> {
             return Look::Fresh;
         }
         let p = self.policies[w.catalog as usize][w.profile as usize];
-        let busy = self.fetches.pending.contains_key(&(node, w.key));
         let Some(meta) = self.metas[node as usize].get_mut(&w.key) else {
             return Look::Fresh;
         };
         match decide(&p, &meta.stored, now) {
             Decision::Fresh => Look::Fresh,
             Decision::StaleWhileRevalidate { start_revalidation } => {
-                let start = start_revalidation && !busy;
+                // A fetch in flight for this key at this node: only then
+                // looked up (a hash probe per stale hit, not per hit).
+                let start =
+                    start_revalidation && !self.fetches.pending.contains_key(&(node, w.key));
                 if start {
                     meta.stored.revalidating = true;
                 }
@@ -777,7 +779,9 @@ impl RequestModel<'_> {
             return;
         }
         let m = &mut self.m;
-        m.ttfb.record(ttfb);
+        // The run's overall histogram is the merge of the PoPs' (at the
+        // end of the run, `RunMetrics::finish_histograms`): one HDR record
+        // fewer per response, the same counts.
         m.per_pop[r.pop as usize].ttfb.record(ttfb);
         let gm = &mut m.per_group[r.group as usize];
         gm.requests += 1;

@@ -143,6 +143,20 @@ pub struct RunMetrics {
     pub invariants: invariants::Report,
 }
 
+impl RunMetrics {
+    /// The run's TTFB histogram as the merge of the PoPs' (each measured
+    /// response is recorded in its PoP's only; see `answer_client`): the
+    /// same counts, minimum, maximum and mean as recording every response
+    /// into it.
+    fn finish_histograms(&mut self) {
+        let mut all = LatencyHistogram::default();
+        for p in &self.per_pop {
+            all.merge(&p.ttfb);
+        }
+        self.ttfb = all;
+    }
+}
+
 /// One cache node's counters (measured requests only).
 #[derive(Clone, Debug, Default)]
 pub struct TierMetrics {
@@ -695,6 +709,8 @@ pub fn run_routed(
         observe,
     )?;
     model.m.events = sched.executed();
+    model.client.finish_run();
+    model.m.finish_histograms();
     model.m.client = model.client.m;
     model.m.capacity = model.client.capacity;
     model.m.upstream = model.upstream;
