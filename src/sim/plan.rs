@@ -108,13 +108,7 @@ pub fn plan(
     for (i, g) in cfg.groups.iter().enumerate() {
         let (nearest_pop, nearest_km) = nearest(cfg, g.city);
         let here = cfg.cities.get(g.city).loc;
-        let best_unicast = routed.as_ref().and_then(|r| {
-            r.catchments.unicast_rtt[i]
-                .iter()
-                .enumerate()
-                .filter_map(|(p, x)| x.map(|d| (p, d)))
-                .min_by_key(|&(p, d)| (d, p))
-        });
+        let best_unicast = routed.as_ref().and_then(|r| r.catchments.best_unicast[i]);
         let access_asn = routed
             .as_ref()
             .map(|r| r.world.graph.asn(r.world.access[i].asn));
