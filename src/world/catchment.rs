@@ -169,6 +169,8 @@ pub fn compute_keeping(world: &World, cfg: &RunConfig, keep: bool) -> Result<Cat
     } else {
         Vec::new()
     };
+    // `p` names the prefix and the column of each group's row.
+    #[allow(clippy::needless_range_loop)]
     for p in 0..pops {
         let paths = paths(world, cfg, &Prefix::unicast(world, p))?;
         for (g, path) in paths.into_iter().enumerate() {
