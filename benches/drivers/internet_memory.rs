@@ -3,16 +3,18 @@
 //! (78,643 ASes) placed by the heuristic, a CDN AS with 300 PoPs at the
 //! first 300 Cloudflare colos (as benches/anycast.rs), anycast steering,
 //! N generated client groups (`clients.population.groups`, each one /24
-//! client prefix in the model; the key allows at most 65,536), a 1 M-object
-//! Zipf catalog and LRU edges; the plan (BGP catchment of every group) and
-//! a short run. Prints the peak resident set (`VmHWM` of
+//! client prefix in the model; the key allows up to 16,121,856), a
+//! 1 M-object Zipf catalog and LRU edges; the plan (BGP catchment of every
+//! group) and a short run. Prints the peak resident set (`VmHWM` of
 //! /proc/self/status) after each stage:
 //!
 //!     cargo build --release --example internet_memory
-//!     target/release/examples/internet_memory [groups] [duration] [rate]
+//!     target/release/examples/internet_memory [groups] [duration] [rate] [world|none]
 //!
-//! Defaults: 65536 groups, 30s, 10k/s. Exits 0 with a printed reason when
-//! ../shared/data (or `CDNSIM_SHARED_DATA`) is absent.
+//! Defaults: 65536 groups, 30s, 10k/s, world. `none` leaves the world out
+//! (nearest-PoP steering, no BGP): what the groups cost apart from their
+//! catchments. Exits 0 with a printed reason when ../shared/data (or
+//! `CDNSIM_SHARED_DATA`) is absent.
 
 use cdnsim::engine::Control;
 use cdnsim::geo::Cities;
@@ -49,6 +51,15 @@ fn main() {
     }
     let arg = |i: usize, d: &str| std::env::args().nth(i).unwrap_or_else(|| d.to_string());
     let (groups, duration, rate) = (arg(1, "65536"), arg(2, "30s"), arg(3, "10k/s"));
+    let with_world = arg(4, "world") != "none";
+    let (world, steering) = if with_world {
+        (
+            format!("[world]\ntopology = \"{}\"\n", topo.display()),
+            "anycast",
+        )
+    } else {
+        (String::new(), "nearest")
+    };
     let cities = Cities::embedded();
     let colos = std::fs::read_to_string(&colos).unwrap();
     let pops: String = pop_cities(&cities, &colos, 300)
@@ -61,10 +72,8 @@ fn main() {
 seed = 1
 duration = "{duration}"
 warmup = "0s"
-[world]
-topology = "{}"
-[cdn]
-steering = "anycast"
+{world}[cdn]
+steering = "{steering}"
 pops = [
 {pops}]
 [cdn.edge]
@@ -90,11 +99,20 @@ objects = 1000000
 zipf_alpha = 0.9
 share = "100%"
 size = {{ dist = "fixed", size = "10kB" }}
-"#,
-        topo.display()
+"#
     );
     let loaded = load_str("internet-memory.toml", text, false, &[]).expect("loads");
     let cfg = validate(&loaded).expect("validates");
+    let est = cdnsim::scenario::memory::estimate(&cfg);
+    println!(
+        "estimate: {:.0} MiB ({})",
+        est.total() as f64 / 1048576.0,
+        est.terms
+            .iter()
+            .map(|t| format!("{} {:.0} MiB", t.name, t.bytes as f64 / 1048576.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let (h0, _) = rss();
     println!("start: VmHWM {h0:.0} MiB");
     let t = Instant::now();

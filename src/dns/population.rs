@@ -88,14 +88,43 @@ pub fn generate(
     Ok(out)
 }
 
-/// Most generated groups (a /24 each, numbered in 16 bits).
-pub const MAX_GROUPS: u32 = 65_536;
+/// Most generated groups: one /24 each, numbered upward from 10.0.0.0/24
+/// (`output::steering::prefix`), so at most the 2^24 - 10 x 2^16 /24s
+/// from 10.0.0.0 to 255.255.255.0 (16,121,856; a full BGP table has ~1 M
+/// prefixes). In practice memory bounds it first: the run's estimate
+/// (scenario/memory.rs) counts the per-group state.
+pub const MAX_GROUPS: u32 = (1 << 24) - (10 << 16);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scenario::raw::Region;
     use crate::units::Share;
+
+    /// 2^20 groups (a full table's worth of /24s) in well under a second
+    /// of work; over the limit is refused, naming it.
+    #[test]
+    fn a_million_groups_and_the_limit() {
+        let cities = Cities::embedded();
+        let mut p = Population {
+            groups: 1 << 20,
+            share: None,
+            regions: Vec::new(),
+            min_population: 0,
+        };
+        let g = generate(&p, &cities, &Streams::new(3)).unwrap();
+        assert_eq!(g.len(), 1 << 20);
+        assert!(g.windows(2).all(|w| w[0].0 <= w[1].0));
+        assert_eq!(
+            crate::output::steering::prefix(MAX_GROUPS as usize - 1),
+            "255.255.255.0/24"
+        );
+        assert_eq!(crate::output::steering::prefix(65_536), "11.0.0.0/24");
+        p.groups = MAX_GROUPS + 1;
+        let e = generate(&p, &cities, &Streams::new(3)).unwrap_err();
+        assert_eq!(e.0, "groups");
+        assert!(e.1.contains("expected 1 to 16121856"), "{}", e.1);
+    }
 
     #[test]
     fn without_regions_the_whole_table_is_drawn_from() {

@@ -35,8 +35,14 @@ pub struct GroupView {
 }
 
 impl GroupView {
-    /// The PoP with the lowest unicast RTT (ties: lower index).
+    /// The PoP with the lowest unicast RTT (ties: lower index); a fixed
+    /// steerer's groups (no unicast table) answer their one PoP.
     pub fn best(&self) -> (usize, SimDuration) {
+        if self.unicast.is_empty()
+            && let Some(a) = self.anycast
+        {
+            return a;
+        }
         self.unicast
             .iter()
             .copied()
@@ -135,9 +141,9 @@ pub struct Steerer {
     resolvers: Vec<ResolverView>,
     caches: Vec<Cache>,
     auth: Authoritative,
-    /// Per group: PoPs by unicast RTT (explicit, beacons).
+    /// Per group: PoPs by unicast RTT (`explicit` only; empty otherwise).
     order: Vec<Vec<usize>>,
-    /// Per group: PoPs by distance from the group's resolver.
+    /// Per resolver: PoPs by distance from it (beacon targets).
     near_resolver: Vec<Vec<usize>>,
     noise: Noise,
     stats: Stats,
@@ -151,18 +157,21 @@ impl Steerer {
         noise: Noise,
     ) -> Steerer {
         let auth = Authoritative::new(p.policy.clone());
-        let order = groups
-            .iter()
-            .map(|g| {
-                let mut v: Vec<usize> = (0..g.unicast.len()).collect();
-                v.sort_by_key(|&i| (g.unicast[i], i));
-                v
-            })
-            .collect();
-        let near_resolver = groups
-            .iter()
-            .map(|g| auth.by_distance(resolvers[g.resolver].loc))
-            .collect();
+        // Only `explicit` reads the PoPs in RTT order.
+        let order = if p.policy.mode == Steering::Explicit {
+            groups
+                .iter()
+                .map(|g| {
+                    let mut v: Vec<usize> = (0..g.unicast.len()).collect();
+                    v.sort_by_key(|&i| (g.unicast[i], i));
+                    v
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Per resolver (beacons pick among the PoPs nearest the resolver).
+        let near_resolver = resolvers.iter().map(|r| auth.by_distance(r.loc)).collect();
         let n = p.policy.pops.len();
         Steerer {
             mode: p.policy.mode,
@@ -194,9 +203,9 @@ impl Steerer {
                 resolver: 0,
                 to_resolver: SimDuration::ZERO,
                 anycast: Some((pop, rtt)),
-                unicast: (0..n)
-                    .map(|p| if p == pop { rtt } else { SimDuration::MAX })
-                    .collect(),
+                // Never read: a fixed steerer answers anycast only, and
+                // `best` is its one PoP (8 B x PoPs per group saved).
+                unicast: Vec::new(),
                 nearest: (pop, rtt),
                 ecs_loc: pops[pop],
             })
@@ -427,7 +436,7 @@ impl Steerer {
     /// PoPs among the ten nearest its resolver.
     fn beacon(&mut self, now: SimTime, g: usize) {
         let (key, _) = self.key(g);
-        let near = &self.near_resolver[g];
+        let near = &self.near_resolver[self.groups[g].resolver];
         let ten = near.len().min(10);
         let mut targets = vec![Target::Anycast, Target::Pop(near[0] as u32)];
         for _ in 0..2 {

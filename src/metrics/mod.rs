@@ -7,6 +7,9 @@
 use crate::time::{SimDuration, SimTime};
 use hdrhistogram::Histogram;
 
+pub mod group;
+pub use group::GroupLatency;
+
 /// Latency histograms are kept in microseconds, 3 significant digits,
 /// from 1 us to 1 hour.
 const HIST_MAX_US: u64 = 3_600_000_000;

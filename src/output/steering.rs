@@ -43,10 +43,13 @@ struct GroupRow<'a> {
     ttfb_p99_ms: f64,
 }
 
-/// The /24 of group `i` (synthetic, in 10.0.0.0/8: consecutive groups are
-/// neighbouring prefixes).
+/// The /24 of group `i` (synthetic: consecutive /24s from 10.0.0.0/24, so
+/// consecutive groups are neighbouring prefixes; groups 0-65,535 fill
+/// 10.0.0.0/8, group 65,536 is 11.0.0.0/24, the last of
+/// [`crate::dns::population::MAX_GROUPS`] is 255.255.255.0/24).
 pub fn prefix(i: usize) -> String {
-    format!("10.{}.{}.0/24", (i >> 8) & 255, i & 255)
+    let n = (10 << 16) + i;
+    format!("{}.{}.{}.0/24", n >> 16, (n >> 8) & 255, n & 255)
 }
 
 fn group_rows<'a>(cfg: &'a RunConfig, st: &'a Steerer, m: &RunMetrics) -> Vec<GroupRow<'a>> {
@@ -180,13 +183,17 @@ struct RegionRow {
 /// regions.csv rows of one mode: TTFB percentiles per continent of the
 /// clients (continents sorted).
 fn region_rows(cfg: &RunConfig, st: &Steerer, m: &RunMetrics) -> Vec<RegionRow> {
-    let mut by: std::collections::BTreeMap<&str, (LatencyHistogram, u64, u64)> =
-        std::collections::BTreeMap::new();
+    // TTFB per continent as recorded (sim::RunMetrics::per_continent), and
+    // the steering figures of its groups summed.
+    let mut by: std::collections::BTreeMap<&str, (&LatencyHistogram, u64, u64)> = m
+        .per_continent
+        .iter()
+        .map(|(c, h)| (c.as_str(), (h, 0, 0)))
+        .collect();
     for (i, g) in cfg.groups.iter().enumerate() {
         let e = by
-            .entry(cfg.cities.get(g.city).continent.as_str())
-            .or_insert_with(|| (LatencyHistogram::default(), 0, 0));
-        e.0.merge(&m.per_group[i].ttfb);
+            .get_mut(cfg.cities.get(g.city).continent.as_str())
+            .expect("every group's continent has a histogram");
         e.1 += st.stats().per_group[i].requests;
         e.2 += st.stats().per_group[i].at_best;
     }

@@ -772,7 +772,7 @@ pub fn write_all<'d>(
         })
         .collect();
     dir.write("origins.csv", &csv_bytes(&origins)?)?;
-    dir.write("latency_cdf.csv", &csv_bytes(&latency_cdf(cfg, routes, m))?)?;
+    dir.write("latency_cdf.csv", &csv_bytes(&latency_cdf(cfg, m))?)?;
     dir.write("pop_load.csv", &csv_bytes(&pop_load(cfg, m))?)?;
     dir.write("tier_load.csv", &csv_bytes(&tier_load(cfg, m))?)?;
     Ok(dir)
@@ -965,22 +965,10 @@ struct CdfRow<'a> {
     ttfb_ms: f64,
 }
 
-/// TTFB quantiles overall, per PoP and per client continent (the groups of
-/// a continent merged), for CDF and CCDF plots. Empty distributions (a PoP
-/// nobody used) have no rows.
-fn latency_cdf<'a>(
-    cfg: &'a RunConfig,
-    routes: &[GroupRoute],
-    m: &'a RunMetrics,
-) -> Vec<CdfRow<'a>> {
-    let mut continents: std::collections::BTreeMap<&'a str, LatencyHistogram> =
-        std::collections::BTreeMap::new();
-    for (r, gm) in routes.iter().zip(&m.per_group) {
-        continents
-            .entry(cfg.cities.get(r.city).continent.as_str())
-            .or_default()
-            .merge(&gm.ttfb);
-    }
+/// TTFB quantiles overall, per PoP and per client continent (the requests
+/// of a continent's groups, recorded together), for CDF and CCDF plots.
+/// Empty distributions (a PoP nobody used) have no rows.
+fn latency_cdf<'a>(cfg: &'a RunConfig, m: &'a RunMetrics) -> Vec<CdfRow<'a>> {
     let mut scopes: Vec<(&'static str, &'a str, &LatencyHistogram)> = vec![("all", "all", &m.ttfb)];
     scopes.extend(
         cfg.pops
@@ -988,7 +976,11 @@ fn latency_cdf<'a>(
             .zip(&m.per_pop)
             .map(|(p, pm)| ("pop", p.name.as_str(), &pm.ttfb)),
     );
-    scopes.extend(continents.iter().map(|(c, h)| ("client_continent", *c, h)));
+    scopes.extend(
+        m.per_continent
+            .iter()
+            .map(|(c, h)| ("client_continent", c.as_str(), h)),
+    );
     let qs = cdf_quantiles();
     let mut rows = Vec::new();
     for (scope, name, h) in scopes {

@@ -15,8 +15,13 @@
 //!   ever stored, [`FRESHNESS_BYTES_PER_KEY`]) are estimated the same way.
 //! - **TinyLFU sketches**: 4 bytes x the sketch width, per PoP.
 //! - **flash-crowd tables**: 16 bytes per member object.
-//! - **latency histograms**: one per PoP, per client group and overall, at
-//!   the size an empty one allocates.
+//! - **latency histograms**: overall, one per PoP and one per client
+//!   continent, at the size an empty one allocates.
+//! - **client groups**: [`GROUP_BYTES`] per group, plus its TTFB histogram
+//!   (a full HDR one up to `metrics::group::HDR_GROUPS_MAX` groups, compact
+//!   buckets beyond, bounded by the cap per group and by the requests),
+//!   plus 24 B per group and PoP when DNS steering or routing events need
+//!   every group's unicast RTT to every PoP.
 //! - **time series**: one bucket per interval.
 //! - **world**: [`WORLD_BYTES_PER_TOPOLOGY_BYTE`] x the topology file's
 //!   (uncompressed) size, plus the geography file's.
@@ -39,6 +44,10 @@ pub const CACHE_BYTES_PER_OBJECT: u64 = 64;
 /// of value, an 8 B key, control bytes and load factor), evicted keys
 /// included.
 pub const FRESHNESS_BYTES_PER_KEY: u64 = 72;
+/// Fixed bytes per client group: its plan row (route, AS path), its
+/// catchment path, world access, steering view and metrics, measured with
+/// benches/drivers/internet_memory.rs (docs/performance.md).
+pub const GROUP_BYTES: u64 = 1024;
 /// Graph, geography and routing tables per byte of topology text.
 pub const WORLD_BYTES_PER_TOPOLOGY_BYTE: u64 = 16;
 /// Assumed compression ratio of a bz2 topology file.
@@ -260,12 +269,68 @@ pub fn estimate(cfg: &RunConfig) -> Estimate {
         detail: format!("{} objects x 16 B", count(crowd)),
     });
     let hist = histogram_bytes();
-    let n_hist = 1 + pops + cfg.groups.len() as u64;
+    let groups = cfg.groups.len() as u64;
+    let continents = cfg
+        .groups
+        .iter()
+        .map(|g| cfg.cities.get(g.city).continent.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as u64;
+    let n_hist = 1 + pops + continents;
     terms.push(Term {
         name: "latency histograms",
         bytes: n_hist * hist,
-        field: "clients.groups",
-        detail: format!("{n_hist} x {}", human(hist)),
+        field: "cdn.pops",
+        detail: format!(
+            "{n_hist} x {} (overall, per PoP, per continent)",
+            human(hist)
+        ),
+    });
+    // Per group: a full HDR histogram up to HDR_GROUPS_MAX groups, else
+    // compact buckets (at most the cap per group, at most one per request,
+    // Vec growth doubling), plus the group's fixed state.
+    use crate::metrics::group::{HDR_GROUPS_MAX, compact_cap};
+    let (group_hist, how) = if cfg.groups.len() <= HDR_GROUPS_MAX {
+        (
+            groups * hist,
+            format!("{} groups x HDR {}", count(groups), human(hist)),
+        )
+    } else {
+        let cap = compact_cap(cfg.groups.len()) as u64;
+        let entries = groups.saturating_mul(cap).min(requests);
+        (
+            entries.saturating_mul(16),
+            format!(
+                "{} compact buckets x 16 B (<= {cap} per group, <= 1 per request)",
+                count(entries)
+            ),
+        )
+    };
+    let table = if cfg.world.is_some() && crate::world::catchment::needs_unicast_table(cfg) {
+        // Catchments' groups x PoPs table, and the steerer's copy.
+        groups * pops * (16 + 8)
+    } else {
+        0
+    };
+    terms.push(Term {
+        name: "client groups",
+        bytes: groups
+            .saturating_mul(GROUP_BYTES)
+            .saturating_add(group_hist)
+            .saturating_add(table),
+        field: "clients.population.groups",
+        detail: format!(
+            "{} groups x {GROUP_BYTES} B of plan, steering and metrics, {how}{}",
+            count(groups),
+            if table > 0 {
+                format!(
+                    ", unicast RTT table {} (DNS steering or routing events)",
+                    human(table)
+                )
+            } else {
+                String::new()
+            }
+        ),
     });
     let rows = cfg.duration.as_nanos() / cfg.interval.as_nanos().max(1) + 1;
     let bucket = std::mem::size_of::<crate::metrics::Bucket>() as u64;

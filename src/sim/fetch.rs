@@ -786,6 +786,9 @@ impl RequestModel<'_> {
         let gm = &mut m.per_group[r.group as usize];
         gm.requests += 1;
         gm.ttfb.record(ttfb);
+        m.per_continent[self.group_continent[r.group as usize] as usize]
+            .1
+            .record(ttfb);
     }
 
     /// PoP `pop` fails: its edge cache is emptied (with its freshness

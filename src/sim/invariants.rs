@@ -595,8 +595,9 @@ mod tests {
             per_pop,
             per_group: vec![GroupMetrics {
                 requests: 14,
-                ttfb: LatencyHistogram::default(),
+                ttfb: Default::default(),
             }],
+            per_continent: Vec::new(),
             series,
             events: 0,
             issued: 18,

@@ -59,7 +59,7 @@ use crate::engine::{self, Budget, Control, Model, Outcome, Scheduler};
 use crate::http::CacheConfig as HttpCacheConfig;
 use crate::http::freshness::Policy as HttpPolicy;
 use crate::http::key::KeyConfig;
-use crate::metrics::{CacheCounters, LatencyHistogram, TimeSeries};
+use crate::metrics::{CacheCounters, GroupLatency, LatencyHistogram, TimeSeries};
 use crate::rng::{StreamRng, Streams};
 use crate::scenario::RunConfig;
 use crate::time::{SimDuration, SimTime};
@@ -82,6 +82,9 @@ pub struct RunMetrics {
     pub origin_bytes: u64,
     pub per_pop: Vec<PopMetrics>,
     pub per_group: Vec<GroupMetrics>,
+    /// TTFB per continent of the client groups (continent codes sorted),
+    /// recorded per request (what merging the groups' histograms gave).
+    pub per_continent: Vec<(String, LatencyHistogram)>,
     pub series: TimeSeries,
     /// Events handed to the model.
     pub events: u64,
@@ -204,7 +207,9 @@ pub struct PopMetrics {
 #[derive(Clone, Debug, Default)]
 pub struct GroupMetrics {
     pub requests: u64,
-    pub ttfb: LatencyHistogram,
+    /// Full HDR up to `metrics::group::HDR_GROUPS_MAX` groups, compact
+    /// beyond (metrics/group.rs).
+    pub ttfb: GroupLatency,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -353,6 +358,8 @@ struct RequestModel<'a> {
     routing: Option<events::Routing>,
     /// Draws which requests are long-lived (stream `events/long-lived`).
     long_rng: StreamRng,
+    /// Per group: its continent's index in `m.per_continent`.
+    group_continent: Vec<u16>,
     m: RunMetrics,
 }
 
@@ -626,7 +633,22 @@ pub fn run_routed(
         Some(t) => Some(crate::workload::replay::Replay::open(cfg, t)?),
         None => None,
     };
+    let continents: std::collections::BTreeSet<&str> = cfg
+        .groups
+        .iter()
+        .map(|g| cfg.cities.get(g.city).continent.as_str())
+        .collect();
+    let continents: Vec<&str> = continents.into_iter().collect();
+    let group_continent = cfg
+        .groups
+        .iter()
+        .map(|g| {
+            let c = cfg.cities.get(g.city).continent.as_str();
+            continents.binary_search(&c).expect("collected above") as u16
+        })
+        .collect();
     let mut model = RequestModel {
+        group_continent,
         client: client::ClientSide::new(cfg, &streams, cfg.duration),
         upstream: upstream::Upstream::new(cfg, &hier),
         attacks,
@@ -653,7 +675,16 @@ pub fn run_routed(
             origin_requests: 0,
             origin_bytes: 0,
             per_pop: vec![PopMetrics::default(); cfg.pops.len()],
-            per_group: vec![GroupMetrics::default(); cfg.groups.len()],
+            per_group: (0..cfg.groups.len())
+                .map(|_| GroupMetrics {
+                    requests: 0,
+                    ttfb: GroupLatency::for_groups(cfg.groups.len()),
+                })
+                .collect(),
+            per_continent: continents
+                .iter()
+                .map(|c| (c.to_string(), LatencyHistogram::default()))
+                .collect(),
             series: TimeSeries::new(cfg.interval, cfg.duration),
             events: 0,
             issued: 0,

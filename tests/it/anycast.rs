@@ -9,6 +9,7 @@
 use cdnsim::scenario::{RunConfig, load_str, validate};
 use cdnsim::sim::plan::{GroupRoute, Routed, plan};
 use cdnsim::topology::Asn;
+use cdnsim::world::catchment;
 use std::path::Path;
 
 /// The CDN's AS number in these scenarios.
@@ -171,7 +172,8 @@ fn announce_none_leaves_every_catchment_but_keeps_unicast() {
     assert_eq!(pop_names(&cfg, &r), ["lhr", "lhr"]);
     for (g, route) in r.iter().enumerate() {
         // fra's unicast prefix is still announced to AS10 and AS20.
-        let fra = routed.catchments.unicast_rtt[g][0].expect("unicast route to fra");
+        let (p, fra) = routed.catchments.best_unicast[g].expect("unicast route to fra");
+        assert_eq!(p, 0);
         assert_eq!(route.best_unicast.map(|b| b.0), Some(0));
         assert!(fra < route.rtt, "Frankfurt unicast beats London anycast");
     }
@@ -261,7 +263,22 @@ pops = [
         Some(cdnsim::topology::Rel::Provider)
     );
     // The hosted PoP's unicast prefix is reachable from everywhere.
-    assert!(routed.catchments.unicast_rtt[1][1].is_some());
+    let table = catchment::compute_keeping(&routed.world, &cfg, true).unwrap();
+    assert!(table.unicast_rtt[1][1].is_some());
+    // Without DNS or events the run keeps only each group's best.
+    assert!(routed.catchments.unicast_rtt.is_empty());
+    assert_eq!(
+        routed.catchments.best_unicast,
+        table
+            .unicast_rtt
+            .iter()
+            .map(|row| row
+                .iter()
+                .enumerate()
+                .filter_map(|(p, x)| x.map(|d| (p, d)))
+                .min_by_key(|&(p, d)| (d, p)))
+            .collect::<Vec<_>>()
+    );
 
     let cfg = config(&dir, rel, geo, &cdn("transit = [20]"), groups);
     let (r, _) = run(&cfg);

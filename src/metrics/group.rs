@@ -1,0 +1,297 @@
+//! Per-client-group TTFB distributions, in a form that scales to a million
+//! groups.
+//!
+//! A full HDR histogram ([`LatencyHistogram`]: 3 significant digits, 1 us to
+//! 1 h) allocates ~188 kB up front, so one per group costs 12 GB at 65,536
+//! groups. Runs with at most [`HDR_GROUPS_MAX`] groups keep one HDR
+//! histogram per group (exactly as before, so their outputs are unchanged);
+//! larger runs keep a [`Compact`] histogram per group: sparse log-linear
+//! buckets holding only the values seen, as precise as HDR's (bucket width
+//! <= 1/1024 of the value) while a group has few distinct values, and made
+//! coarser (adjacent buckets merged pairwise) when a group would exceed its
+//! share of [`COMPACT_BUDGET_BYTES`]. The overall, per-PoP and per-continent
+//! distributions are always full HDR histograms (recorded directly, not
+//! merged from groups).
+
+use super::LatencyHistogram;
+use crate::time::SimDuration;
+
+/// Runs with at most this many client groups keep a full HDR histogram per
+/// group (<= 193 MB of histograms).
+pub const HDR_GROUPS_MAX: usize = 1024;
+
+/// Bytes of compact-histogram buckets the groups of a run share (each
+/// group gets at least [`COMPACT_MIN_ENTRIES`] buckets whatever the count).
+pub const COMPACT_BUDGET_BYTES: usize = 256 << 20;
+
+/// Fewest buckets a compact histogram may hold before it coarsens.
+pub const COMPACT_MIN_ENTRIES: usize = 64;
+
+/// Mantissa bits of the finest compact buckets: width <= 2^-10 of the value.
+const FINE_BITS: u8 = 11;
+
+/// Values are microseconds in 1 ..= 1 h, as [`LatencyHistogram`]'s.
+const MAX_US: u64 = 3_600_000_000;
+
+/// Bytes per compact bucket (key, count).
+const ENTRY_BYTES: usize = 8;
+
+/// One group's TTFB distribution.
+#[derive(Clone, Debug)]
+pub enum GroupLatency {
+    Hdr(Box<LatencyHistogram>),
+    Compact(Compact),
+}
+
+impl Default for GroupLatency {
+    fn default() -> Self {
+        GroupLatency::Hdr(Box::default())
+    }
+}
+
+impl GroupLatency {
+    /// The form used by a run with `groups` client groups.
+    pub fn for_groups(groups: usize) -> Self {
+        if groups <= HDR_GROUPS_MAX {
+            GroupLatency::default()
+        } else {
+            GroupLatency::Compact(Compact::new(compact_cap(groups)))
+        }
+    }
+    #[inline]
+    pub fn record(&mut self, d: SimDuration) {
+        match self {
+            GroupLatency::Hdr(h) => h.record(d),
+            GroupLatency::Compact(c) => c.record(d),
+        }
+    }
+    pub fn count(&self) -> u64 {
+        match self {
+            GroupLatency::Hdr(h) => h.count(),
+            GroupLatency::Compact(c) => c.count(),
+        }
+    }
+    /// The `q` quantile (0..=1) [ms]; 0 when empty.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        match self {
+            GroupLatency::Hdr(h) => h.quantile_ms(q),
+            GroupLatency::Compact(c) => c.quantile_ms(q),
+        }
+    }
+    /// Largest relative width of a bucket (value range / lowest value):
+    /// the precision of the quantiles; HDR's is 2^-10.
+    pub fn resolution(&self) -> f64 {
+        match self {
+            GroupLatency::Hdr(_) => 1.0 / 1024.0,
+            GroupLatency::Compact(c) => c.resolution(),
+        }
+    }
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            GroupLatency::Hdr(h) => h.heap_bytes() + std::mem::size_of::<LatencyHistogram>(),
+            GroupLatency::Compact(c) => c.entries.capacity() * ENTRY_BYTES,
+        }
+    }
+}
+
+/// Most buckets per group of a run with `groups` groups.
+pub fn compact_cap(groups: usize) -> usize {
+    (COMPACT_BUDGET_BYTES / ENTRY_BYTES / groups.max(1)).max(COMPACT_MIN_ENTRIES)
+}
+
+/// Sparse log-linear histogram [us]: sorted (bucket key, count) pairs.
+///
+/// With `bits` = m, a value v < 2^m is its own bucket; larger values with
+/// s = floor(log2 v) - (m - 1) fall in bucket (s << (m - 1)) + (v >> s),
+/// covering [(v >> s) << s, ((v >> s) + 1) << s). Keys are monotone in the
+/// value, and the buckets at m - 1 are unions of pairs of those at m, so
+/// coarsening re-keys each bucket by its lowest value and merges neighbours.
+#[derive(Clone, Debug)]
+pub struct Compact {
+    entries: Vec<(u32, u32)>,
+    count: u64,
+    max_us: u32,
+    bits: u8,
+    cap: u32,
+}
+
+fn key(v: u64, bits: u8) -> u32 {
+    if v < 1 << bits {
+        return v as u32;
+    }
+    let s = (63 - v.leading_zeros()) as u8 + 1 - bits;
+    ((u64::from(s) << (bits - 1)) + (v >> s)) as u32
+}
+
+/// Lowest and highest value of bucket `k`.
+fn range(k: u32, bits: u8) -> (u64, u64) {
+    let k = u64::from(k);
+    if k < 1 << bits {
+        return (k, k);
+    }
+    let s = (k >> (bits - 1)) - 1;
+    let top = k - (s << (bits - 1));
+    (top << s, ((top + 1) << s) - 1)
+}
+
+impl Compact {
+    pub fn new(cap: usize) -> Self {
+        Compact {
+            entries: Vec::new(),
+            count: 0,
+            max_us: 0,
+            bits: FINE_BITS,
+            cap: cap.clamp(COMPACT_MIN_ENTRIES, u32::MAX as usize) as u32,
+        }
+    }
+    pub fn record(&mut self, d: SimDuration) {
+        let us = (d.as_nanos() / 1_000).clamp(1, MAX_US);
+        self.count += 1;
+        self.max_us = self.max_us.max(us as u32);
+        let k = key(us, self.bits);
+        match self.entries.binary_search_by_key(&k, |e| e.0) {
+            Ok(i) => self.entries[i].1 = self.entries[i].1.saturating_add(1),
+            Err(i) => {
+                self.entries.insert(i, (k, 1));
+                while self.entries.len() > self.cap as usize && self.bits > 1 {
+                    self.coarsen();
+                }
+            }
+        }
+    }
+    /// Merges pairs of neighbouring buckets (one mantissa bit fewer).
+    fn coarsen(&mut self) {
+        let (old, new) = (self.bits, self.bits - 1);
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(self.entries.len());
+        for &(k, c) in &self.entries {
+            let k2 = key(range(k, old).0, new);
+            match out.last_mut() {
+                Some(last) if last.0 == k2 => last.1 = last.1.saturating_add(c),
+                _ => out.push((k2, c)),
+            }
+        }
+        self.entries = out;
+        self.bits = new;
+    }
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+    /// Mantissa bits in use (11 = finest).
+    pub fn bits(&self) -> u8 {
+        self.bits
+    }
+    /// Largest relative bucket width at the current precision.
+    pub fn resolution(&self) -> f64 {
+        1.0 / f64::from(1u32 << (self.bits - 1))
+    }
+    /// As HDR: the highest value of the bucket holding the ceil(q n)-th
+    /// smallest value (at least the first), capped at the largest value
+    /// recorded [ms].
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.count == 0 {
+            return 0.0;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let mut acc = 0u64;
+        for &(k, c) in &self.entries {
+            acc += u64::from(c);
+            if acc >= rank {
+                let hi = range(k, self.bits).1.min(u64::from(self.max_us));
+                return hi as f64 / 1e3;
+            }
+        }
+        f64::from(self.max_us) / 1e3
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us(x: u64) -> SimDuration {
+        SimDuration::from_nanos(x * 1000)
+    }
+
+    #[test]
+    fn keys_are_monotone_and_ranges_cover_their_values() {
+        for bits in 1..=FINE_BITS {
+            let mut prev = 0;
+            for v in (1..200_000u64).chain([MAX_US - 1, MAX_US]) {
+                let k = key(v, bits);
+                assert!(k >= prev, "bits {bits} v {v}");
+                prev = k;
+                let (lo, hi) = range(k, bits);
+                assert!(lo <= v && v <= hi, "bits {bits} v {v}: [{lo}, {hi}]");
+                // Width bounded by the resolution.
+                assert!((hi - lo) as f64 <= lo as f64 / f64::from(1u32 << (bits - 1)));
+            }
+        }
+    }
+
+    /// Below the cap, quantiles agree with the HDR histogram within its
+    /// 3 significant digits.
+    #[test]
+    fn fine_compact_quantiles_match_hdr() {
+        let mut h = LatencyHistogram::default();
+        let mut c = Compact::new(100_000);
+        let mut x = 12_345u64;
+        for _ in 0..5000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let v = 5_000 + (x >> 33) % 400_000;
+            h.record(us(v));
+            c.record(us(v));
+        }
+        assert_eq!(c.bits(), FINE_BITS);
+        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+            let (a, b) = (h.quantile_ms(q), c.quantile_ms(q));
+            assert!((a - b).abs() <= a * 2e-3, "q {q}: hdr {a} compact {b}");
+        }
+        assert_eq!(c.count(), 5000);
+    }
+
+    /// Over the cap it coarsens: stays within the cap, keeps the count,
+    /// and the quantiles stay within the reported resolution.
+    #[test]
+    fn coarsening_bounds_the_buckets() {
+        let mut c = Compact::new(COMPACT_MIN_ENTRIES);
+        let mut h = LatencyHistogram::default();
+        for v in (1_000..2_000_000u64).step_by(997) {
+            c.record(us(v));
+            h.record(us(v));
+        }
+        assert!(
+            c.entries.len() <= COMPACT_MIN_ENTRIES,
+            "{}",
+            c.entries.len()
+        );
+        assert!(c.bits() < FINE_BITS);
+        assert_eq!(c.count(), h.count());
+        let total: u64 = c.entries.iter().map(|e| u64::from(e.1)).sum();
+        assert_eq!(total, c.count());
+        for q in [0.5, 0.9, 0.99] {
+            let (a, b) = (h.quantile_ms(q), c.quantile_ms(q));
+            assert!(b >= a * (1.0 - 2e-3), "q {q}: {a} {b}");
+            assert!(b <= a * (1.0 + c.resolution()) + 1e-3, "q {q}: {a} {b}");
+        }
+        // The maximum is exact.
+        let last = (1_000..2_000_000u64).step_by(997).last().unwrap();
+        assert_eq!(c.quantile_ms(1.0), last as f64 / 1e3);
+    }
+
+    #[test]
+    fn form_follows_the_group_count() {
+        assert!(matches!(
+            GroupLatency::for_groups(HDR_GROUPS_MAX),
+            GroupLatency::Hdr(_)
+        ));
+        let g = GroupLatency::for_groups(1 << 20);
+        assert!(matches!(g, GroupLatency::Compact(_)));
+        assert_eq!(g.heap_bytes(), 0);
+        assert_eq!(g.quantile_ms(0.5), 0.0);
+        assert_eq!(compact_cap(1 << 20), COMPACT_MIN_ENTRIES);
+        assert_eq!(compact_cap(2048), 16384);
+    }
+}
