@@ -220,7 +220,9 @@ proptest! {
 /// Random within-class local-pref overrides on a [`Case`]: (AS pick,
 /// neighbour pick, offset in -49..=49) as import policies, and an offset
 /// on one origin session.
-fn lp_overrides() -> impl Strategy<Value = (Vec<(u32, u32, i32)>, Option<(u32, i32)>)> {
+type LpOverrides = (Vec<(u32, u32, i32)>, Option<(u32, i32)>);
+
+fn lp_overrides() -> impl Strategy<Value = LpOverrides> {
     (
         prop::collection::vec((0u32..1000, 0u32..1000, -49i32..=49), 0..12),
         prop::option::weighted(0.3, (0u32..1000, -49i32..=49)),

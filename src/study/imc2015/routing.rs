@@ -552,8 +552,7 @@ mod tests {
             ),
         ];
         let err = snapshots(&world, &cfg, &changes, &locate)
-            .err()
-            .expect("no such link")
+            .expect_err("no such link")
             .to_string();
         assert!(err.contains("events[1].link"), "{err}");
     }
