@@ -96,9 +96,28 @@ pub fn egress(
     city: CityId,
 ) -> Option<Egress> {
     let as_level = routes.route(at)?.next_hop?;
+    egress_among(
+        &equal_best(graph, routes, at),
+        as_level,
+        geo,
+        cities,
+        at,
+        city,
+    )
+}
+
+/// [`egress`] given `at`'s equal-best neighbours and AS-level next hop.
+fn egress_among(
+    tied: &[(AsIdx, u64)],
+    as_level: AsIdx,
+    geo: &(impl Interconnects + ?Sized),
+    cities: &Cities,
+    at: AsIdx,
+    city: CityId,
+) -> Option<Egress> {
     let here = cities.get(city).loc;
     let mut best: Option<(f64, u64, CityId, AsIdx)> = None;
-    for (nb, key) in equal_best(graph, routes, at) {
+    for &(nb, key) in tied {
         for &ic in geo.cities(at, nb) {
             let km = here.distance_km(cities.get(ic).loc);
             let cand = (km, key, ic, nb);
@@ -122,6 +141,55 @@ pub fn egress(
         internal_km,
         differs_from_as_level: neighbour != as_level,
     })
+}
+
+/// [`egress`] memoised for one set of routes: each AS's equal-best
+/// neighbours are found once and each router's (AS, city) egress is
+/// decided once, however many clients' paths cross it. Gives exactly what
+/// [`egress`] gives.
+pub struct EgressMemo<'a, G: Interconnects + ?Sized> {
+    graph: &'a AsGraph,
+    routes: &'a Routes,
+    geo: &'a G,
+    cities: &'a Cities,
+    tied: Vec<Option<Vec<(AsIdx, u64)>>>,
+    hop: rustc_hash::FxHashMap<(AsIdx, CityId), Option<Egress>>,
+}
+
+impl<'a, G: Interconnects + ?Sized> EgressMemo<'a, G> {
+    pub fn new(graph: &'a AsGraph, routes: &'a Routes, geo: &'a G, cities: &'a Cities) -> Self {
+        EgressMemo {
+            graph,
+            routes,
+            geo,
+            cities,
+            tied: vec![None; graph.len()],
+            hop: rustc_hash::FxHashMap::default(),
+        }
+    }
+
+    /// The egress of the router of `at` in `city`, as [`egress`].
+    pub fn egress(&mut self, at: AsIdx, city: CityId) -> Option<Egress> {
+        if let Some(e) = self.hop.get(&(at, city)) {
+            return *e;
+        }
+        let e = (|| {
+            let as_level = self.routes.route(at)?.next_hop?;
+            let tied =
+                self.tied[at.ix()].get_or_insert_with(|| equal_best(self.graph, self.routes, at));
+            egress_among(tied, as_level, self.geo, self.cities, at, city)
+        })();
+        self.hop.insert((at, city), e);
+        e
+    }
+
+    /// The data-plane path from (`from`, `city`), as [`follow`].
+    pub fn follow(&mut self, model: &LatencyModel, from: AsIdx, city: CityId) -> Option<DataPath> {
+        let routes = self.routes;
+        follow_by(routes, model, from, city, |at, entry| {
+            self.egress(at, entry)
+        })
+    }
 }
 
 /// One AS crossed by a data-plane path.
@@ -164,6 +232,19 @@ pub fn follow(
     from: AsIdx,
     city: CityId,
 ) -> Option<DataPath> {
+    follow_by(routes, model, from, city, |at, entry| {
+        egress(graph, routes, geo, cities, at, entry)
+    })
+}
+
+/// [`follow`] with the egress of each router given by `egress_of`.
+fn follow_by(
+    routes: &Routes,
+    model: &LatencyModel,
+    from: AsIdx,
+    city: CityId,
+    mut egress_of: impl FnMut(AsIdx, CityId) -> Option<Egress>,
+) -> Option<DataPath> {
     let mut hops = Vec::new();
     let (mut at, mut entry) = (from, city);
     // Each step goes to a neighbour whose path is strictly shorter.
@@ -187,7 +268,7 @@ pub fn follow(
                 one_way_ms,
             });
         }
-        let e = egress(graph, routes, geo, cities, at, entry)?;
+        let e = egress_of(at, entry)?;
         hops.push(Hop {
             asn: at,
             entry,

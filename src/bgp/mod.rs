@@ -9,9 +9,12 @@
 //! - [`decision`] is the decision process as ordered steps that say why a
 //!   route lost (local-pref by Gao-Rexford class, shortest AS path, tie-break).
 //! - [`solver`] is the O(V + E) three-phase solver (up the customer cone,
-//!   one peer hop, down to customers) with buckets by path length.
+//!   one peer hop, down to customers) with buckets by path length, and
+//!   its variant for within-class local-pref overrides (phases walked in
+//!   topological order of the customer->provider DAG).
 //! - [`reference`](mod@reference) is a slow fixed-point solver of the same decision process,
-//!   used for local-pref overrides and as the fast solver's oracle.
+//!   used for local-pref overrides that leave their class and as the fast
+//!   solvers' oracle.
 //! - [`egress`] picks each (AS, city) router's egress by hot-potato and
 //!   follows a client's data-plane path to the answering origin.
 //! - [`speaker`] is event-driven BGP, clock-free: every AS's speaker with
@@ -84,8 +87,10 @@ impl From<BgpError> for crate::Error {
 /// Which solver to run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Method {
-    /// The three-phase solver, or the fixed-point one when some neighbour
-    /// overrides its local-pref.
+    /// The three-phase solver; with local-pref overrides that stay within
+    /// their relationship classes, the three phases in topological order
+    /// (`solver::solve_ordered`); the fixed-point solver for any other
+    /// override (or a customer->provider cycle with overrides).
     #[default]
     Auto,
     /// Always the fixed-point solver.
@@ -117,9 +122,21 @@ impl Default for SolveOptions {
 /// Solves one prefix: the best route of every AS.
 pub fn solve(graph: &AsGraph, ann: &Announcement, opts: &SolveOptions) -> Result<Routes, BgpError> {
     let sessions = ann.compile(graph)?;
-    if opts.method == Method::Reference || sessions.has_local_pref_overrides() {
-        reference::routes_reference(graph, sessions, opts.tiebreak, opts.max_sweeps)
-    } else {
-        Ok(solver::routes_fast(graph, sessions, opts.tiebreak))
+    if opts.method == Method::Reference {
+        return reference::routes_reference(graph, sessions, opts.tiebreak, opts.max_sweeps);
     }
+    if !sessions.has_local_pref_overrides() {
+        return Ok(solver::routes_fast(graph, sessions, opts.tiebreak));
+    }
+    if solver::overrides_within_class(graph, &sessions) {
+        let keys = opts.tiebreak.keys(graph);
+        if let Some(slots) = solver::solve_ordered(graph, &sessions, &keys) {
+            return Ok(Routes {
+                slots,
+                sessions,
+                tiebreak: opts.tiebreak,
+            });
+        }
+    }
+    reference::routes_reference(graph, sessions, opts.tiebreak, opts.max_sweeps)
 }

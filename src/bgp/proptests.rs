@@ -216,3 +216,129 @@ proptest! {
         }
     }
 }
+
+/// Random within-class local-pref overrides on a [`Case`]: (AS pick,
+/// neighbour pick, offset in -49..=49) as import policies, and an offset
+/// on one origin session.
+type LpOverrides = (Vec<(u32, u32, i32)>, Option<(u32, i32)>);
+
+fn lp_overrides() -> impl Strategy<Value = LpOverrides> {
+    (
+        prop::collection::vec((0u32..1000, 0u32..1000, -49i32..=49), 0..12),
+        prop::option::weighted(0.3, (0u32..1000, -49i32..=49)),
+    )
+}
+
+fn with_overrides(
+    g: &AsGraph,
+    ann: &mut Announcement,
+    imports: &[(u32, u32, i32)],
+    session: Option<(u32, i32)>,
+) {
+    let lp = |rel: Rel, off: i32| (Learned::from_rel(rel).local_pref() as i32 + off) as u32;
+    for &(a, k, off) in imports {
+        let ai = AsIdx(a % g.len() as u32);
+        let nbs: Vec<(AsIdx, Rel)> = g.neighbours(ai).collect();
+        if nbs.is_empty() {
+            continue;
+        }
+        let (ni, rel) = nbs[k as usize % nbs.len()];
+        ann.import_local_pref.push(ImportLocalPref {
+            asn: g.asn(ai),
+            neighbour: g.asn(ni),
+            local_pref: lp(rel, off),
+        });
+    }
+    if let Some((k, off)) = session {
+        let o = &mut ann.origins[0];
+        let oi = g.idx(o.asn).unwrap();
+        let nbs: Vec<(AsIdx, Rel)> = g.neighbours(oi).collect();
+        if !nbs.is_empty() {
+            let (ni, _) = nbs[k as usize % nbs.len()];
+            // The class at the neighbour: what the origin is to it.
+            let rel = g.rel(ni, oi).unwrap();
+            o.neighbours.insert(
+                0,
+                NeighbourOverride {
+                    neighbour: g.asn(ni),
+                    prepend: None,
+                    no_export: None,
+                    local_pref: Some(lp(rel, off)),
+                },
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// Within-class local-pref overrides: the ordered three-phase solver
+    /// (what `solve` picks for them) equals the fixed-point reference, and
+    /// its paths are valley-free and consistent.
+    #[test]
+    fn ordered_solver_with_within_class_local_pref_equals_reference(
+        c in case(),
+        (imports, session) in lp_overrides(),
+    ) {
+        let (g, mut ann) = build(&c);
+        with_overrides(&g, &mut ann, &imports, session);
+        let tiebreak = c.router_id.map_or(TieBreak::LowestAsn, |seed| TieBreak::RouterId { seed });
+        let sessions = ann.compile(&g).unwrap();
+        prop_assert!(solver::overrides_within_class(&g, &sessions));
+        let keys = tiebreak.keys(&g);
+        let ordered = solver::solve_ordered(&g, &sessions, &keys);
+        prop_assert!(ordered.is_some(), "the generated p2c relation is a DAG");
+        let fast = solve(&g, &ann, &SolveOptions { tiebreak, ..Default::default() }).unwrap();
+        prop_assert_eq!(&fast.slots, ordered.as_ref().unwrap());
+        let slow = solve(&g, &ann, &SolveOptions { tiebreak, method: Method::Reference, ..Default::default() }).unwrap();
+        for i in g.indices() {
+            prop_assert_eq!(fast.route(i), slow.route(i), "AS {:?}: ordered {:?} vs reference {:?}", g.asn(i), fast.path(i), slow.path(i));
+            if let Err(e) = check_path(&g, &fast, i) {
+                prop_assert!(false, "{}", e);
+            }
+        }
+    }
+}
+
+/// A within-class local-pref makes an AS prefer a longer customer route
+/// (which the length-ordered solver cannot express); one that leaves its
+/// class is not within class and goes to the fixed point.
+#[test]
+fn within_class_local_pref_prefers_a_longer_route() {
+    // 1 is a provider of 2 and 3; 2 of 4; 4 and 3 of 5 (the origin).
+    let mut b = AsGraphBuilder::new();
+    for (p, c) in [(1, 2), (1, 3), (2, 4), (4, 5), (3, 5)] {
+        b.add_link(Asn(p), Asn(c), LinkRel::ProviderToCustomer);
+    }
+    let (g, _) = b.build();
+    let i = |a| g.idx(Asn(a)).unwrap();
+    let mut ann = Announcement::from_origins([Asn(5)]);
+    let plain = solve(&g, &ann, &SolveOptions::default()).unwrap();
+    assert_eq!(plain.route(i(1)).unwrap().next_hop, Some(i(3)));
+    ann.import_local_pref.push(ImportLocalPref {
+        asn: Asn(1),
+        neighbour: Asn(2),
+        local_pref: 310,
+    });
+    let sessions = ann.compile(&g).unwrap();
+    assert!(solver::overrides_within_class(&g, &sessions));
+    let r = solve(&g, &ann, &SolveOptions::default()).unwrap();
+    assert_eq!(r.route(i(1)).unwrap().next_hop, Some(i(2)));
+    assert_eq!(r.route(i(1)).unwrap().path_len, 4);
+    let slow = solve(
+        &g,
+        &ann,
+        &SolveOptions {
+            method: Method::Reference,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(r, slow);
+    ann.import_local_pref[0].local_pref = 350;
+    assert!(!solver::overrides_within_class(
+        &g,
+        &ann.compile(&g).unwrap()
+    ));
+}

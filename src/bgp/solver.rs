@@ -24,8 +24,11 @@
 //! anyway, but the check keeps the result right on graphs with p2c cycles.
 //!
 //! Preconditions: no local-pref overrides (they can rank a route above its
-//! class, which breaks the phase order); [`super::solve`] sends those to the
-//! general fixed-point solver in [`super::reference`].
+//! class, which breaks the phase order). Overrides that stay within their
+//! relationship class ([`overrides_within_class`]) go to [`solve_ordered`],
+//! the same phases walked in topological order instead of by length;
+//! [`super::solve`] sends any other override to the general fixed-point
+//! solver in [`super::reference`].
 
 use super::decision::Learned;
 use super::policy::{Session, Sessions};
@@ -248,5 +251,219 @@ pub(crate) fn routes_fast(
         slots,
         sessions,
         tiebreak,
+    }
+}
+
+/// Largest distance of a local-pref from its class's default that keeps
+/// it inside the class (classes are 100 apart), as churn and `local-pref`
+/// events produce.
+pub(crate) const MAX_WITHIN_CLASS_OFFSET: u32 = 49;
+
+/// True when every local-pref override (import policies and origin
+/// sessions' own) stays within the relationship class of the neighbour it
+/// applies to: such overrides re-rank neighbours only inside their class,
+/// so the class order of Gao-Rexford still holds and [`solve_ordered`]
+/// applies.
+pub(crate) fn overrides_within_class(graph: &AsGraph, sessions: &Sessions) -> bool {
+    let within = |at: AsIdx, from: AsIdx, lp: u32| {
+        graph.rel(at, from).is_some_and(|rel| {
+            Learned::from_rel(rel).local_pref().abs_diff(lp) <= MAX_WITHIN_CLASS_OFFSET
+        })
+    };
+    sessions.imports.iter().all(|&(a, n, lp)| within(a, n, lp))
+        && sessions.origins.iter().all(|o| {
+            o.sessions
+                .iter()
+                .all(|s| s.local_pref.is_none_or(|lp| within(s.neighbour, o.idx, lp)))
+        })
+}
+
+/// ASes ordered customers before providers (Kahn's algorithm on the
+/// customer->provider relation, lowest index first among the ready), or
+/// None when that relation has a cycle.
+fn customers_first(graph: &AsGraph) -> Option<Vec<u32>> {
+    let n = graph.len();
+    let mut pending: Vec<u32> = graph
+        .indices()
+        .map(|a| graph.customers(a).len() as u32)
+        .collect();
+    let mut order: Vec<u32> = (0..n as u32)
+        .filter(|&a| pending[a as usize] == 0)
+        .collect();
+    let mut k = 0;
+    while k < order.len() {
+        let a = order[k];
+        for &p in graph.providers(AsIdx(a)) {
+            pending[p.ix()] -= 1;
+            if pending[p.ix()] == 0 {
+                order.push(p.0);
+            }
+        }
+        k += 1;
+    }
+    (order.len() == n).then_some(order)
+}
+
+/// Solves one prefix whose local-pref overrides stay within their classes
+/// ([`overrides_within_class`]). The three phases hold (a customer route
+/// beats any peer route, which beats any provider route), but inside a
+/// class a higher local-pref can prefer a longer path, so the phases are
+/// not walked by path length: the customer phase visits ASes in
+/// topological order of the customer->provider DAG (customers first), so
+/// that every customer's route is final when its providers choose; the
+/// peer phase is one hop from those routes; the provider phase visits
+/// providers first. Each AS picks the best offer by the whole decision
+/// process (local-pref, AS-path length, tie-break key), with loop
+/// prevention on import. None when the customer->provider relation has a
+/// cycle (no such order): the caller falls back to the fixed point.
+pub(crate) fn solve_ordered(
+    graph: &AsGraph,
+    sessions: &Sessions,
+    keys: &[u64],
+) -> Option<Vec<Slot>> {
+    let order = customers_first(graph)?;
+    let n = graph.len();
+    let mut st = State {
+        graph,
+        sessions,
+        keys,
+        slots: vec![Slot::EMPTY; n],
+    };
+    for o in &sessions.origins {
+        st.slots[o.idx.ix()] = Slot {
+            len: 1,
+            next: NONE,
+            origin: o.idx.0,
+            class: ORIGIN,
+            no_export: false,
+        };
+    }
+    // Phase 1: customer routes, customers first.
+    for &v in &order {
+        if st.slots[v as usize].class == ORIGIN {
+            continue;
+        }
+        let best = st.best_offer(v, st.graph.customers(AsIdx(v)), CUSTOMER, |c| c >= CUSTOMER);
+        if let Some(s) = best {
+            st.slots[v as usize] = s;
+        }
+    }
+    // Phase 2: one peer hop from origin and customer routes (all final).
+    let mut peer = Vec::new();
+    for v in 0..n as u32 {
+        if st.slots[v as usize].class >= CUSTOMER {
+            continue;
+        }
+        let g = st.graph;
+        let mut best: Option<Slot> = None;
+        for nbs in [g.peers(AsIdx(v)), g.siblings(AsIdx(v))] {
+            if let Some(s) = st.best_offer(v, nbs, PEER, |c| c >= CUSTOMER)
+                && best.is_none_or(|b| st.better(v, &s, &b))
+            {
+                best = Some(s);
+            }
+        }
+        if let Some(s) = best {
+            peer.push((v, s));
+        }
+    }
+    for (v, s) in peer {
+        st.slots[v as usize] = s;
+    }
+    // Phase 3: provider routes, providers first.
+    for &v in order.iter().rev() {
+        if st.slots[v as usize].class != 0 {
+            continue;
+        }
+        let best = st.best_offer(v, st.graph.providers(AsIdx(v)), PROVIDER, |c| c != 0);
+        if let Some(s) = best {
+            st.slots[v as usize] = s;
+        }
+    }
+    Some(st.slots)
+}
+
+impl State<'_> {
+    /// The local-pref `v` gives a route from `u` of class `class`: an
+    /// origin session's own, else `v`'s import policy, else the class's.
+    fn local_pref(&self, v: u32, u: u32, class: u8, session_lp: Option<u32>) -> u32 {
+        session_lp
+            .or_else(|| self.sessions.import_lp(AsIdx(v), AsIdx(u)))
+            .unwrap_or(u32::from(class) * 100)
+    }
+
+    /// True when candidate `a` beats `b` at `v` (both of one class).
+    fn better(&self, v: u32, a: &Slot, b: &Slot) -> bool {
+        let (la, lb) = (self.lp_of(v, a), self.lp_of(v, b));
+        if la != lb {
+            return la > lb;
+        }
+        if a.len != b.len {
+            return a.len < b.len;
+        }
+        self.keys[a.next as usize] < self.keys[b.next as usize]
+    }
+
+    fn lp_of(&self, v: u32, s: &Slot) -> u32 {
+        let u = s.next;
+        let session_lp = if self.slots[u as usize].class == ORIGIN {
+            self.sessions
+                .session(AsIdx(u), AsIdx(v))
+                .and_then(|se| se.local_pref)
+        } else {
+            None
+        };
+        self.local_pref(v, u, s.class, session_lp)
+    }
+
+    /// The best route `v` can learn, as class `class`, from the neighbours
+    /// `nbs` whose (final) routes have a class accepted by `exports`.
+    fn best_offer(
+        &self,
+        v: u32,
+        nbs: &[AsIdx],
+        class: u8,
+        exports: impl Fn(u8) -> bool,
+    ) -> Option<Slot> {
+        let mut best: Option<(u32, Slot)> = None;
+        for &u in nbs {
+            let su = self.slots[u.ix()];
+            if su.class == 0 || su.no_export || !exports(su.class) {
+                continue;
+            }
+            let (len, no_export, session_lp) = if su.class == ORIGIN {
+                let Some(se) = self.sessions.session(u, AsIdx(v)) else {
+                    continue;
+                };
+                (su.len + 1 + se.prepend, se.no_export, se.local_pref)
+            } else {
+                (su.len + 1, false, None)
+            };
+            let lp = self.local_pref(v, u.0, class, session_lp);
+            let wins = match &best {
+                None => true,
+                Some((blp, b)) => {
+                    lp > *blp
+                        || (lp == *blp
+                            && (len < b.len
+                                || (len == b.len
+                                    && self.keys[u.ix()] < self.keys[b.next as usize])))
+                }
+            };
+            if !wins || self.on_path(u.0, v) {
+                continue;
+            }
+            best = Some((
+                lp,
+                Slot {
+                    len,
+                    next: u.0,
+                    origin: su.origin,
+                    class,
+                    no_export,
+                },
+            ));
+        }
+        best.map(|b| b.1)
     }
 }

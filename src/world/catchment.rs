@@ -10,7 +10,7 @@
 
 use super::World;
 use super::prefix::Prefix;
-use crate::bgp::egress::{DataPath, Interconnects, follow};
+use crate::bgp::egress::{DataPath, EgressMemo, Interconnects};
 use crate::bgp::{Routes, SolveOptions, TieBreak, solve};
 use crate::error::Error;
 use crate::geo::CityId;
@@ -120,19 +120,13 @@ pub fn paths_on(
         .rev()
         .map(|(i, p)| (p.city, i))
         .collect();
+    // Groups share routers: each router's egress is decided once.
+    let mut memo = EgressMemo::new(graph, &routes, &view, &cfg.cities);
     Ok(world
         .access
         .iter()
         .map(|a| {
-            let data = follow(
-                graph,
-                &routes,
-                &view,
-                &cfg.cities,
-                &cfg.latency,
-                a.asn,
-                a.router_city,
-            );
+            let data = memo.follow(&cfg.latency, a.asn, a.router_city);
             let access_ms = cfg.latency.one_way_direct_ms(a.access_km);
             match data {
                 Some(d) if d.origin == world.cdn => PathTo {
@@ -613,11 +607,13 @@ pub fn all_prefixes(world: &World, cfg: &RunConfig) -> Result<Vec<RouterCatchmen
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bgp::egress::follow;
     use crate::scenario::{load_file, validate};
 
     /// On the quickstart world, every router's catchment from
     /// [`all_routers`] equals [`follow`] from that router, for the anycast
-    /// prefix and two unicast prefixes, and the groups' RTTs equal
+    /// prefix and two unicast prefixes, the memoised [`EgressMemo::follow`]
+    /// gives exactly [`follow`]'s path, and the groups' RTTs equal
     /// [`compute`]'s.
     #[test]
     fn all_routers_equals_follow_on_quickstart() {
@@ -642,6 +638,7 @@ mod tests {
                 entry: &prefix.entry_cities,
             };
             let mut reached = 0;
+            let mut memo = EgressMemo::new(&world.graph, &routes, &view, &cfg.cities);
             for a in world.graph.indices() {
                 for &c in world.geo.footprint(a) {
                     let r = rc.router(&world.geo, a, c).unwrap();
@@ -654,6 +651,9 @@ mod tests {
                         a,
                         c,
                     );
+                    assert_eq!(f, memo.follow(&cfg.latency, a, c), "{a:?} {c:?}");
+                    // Again, now from the memo's decided routers.
+                    assert_eq!(f, memo.follow(&cfg.latency, a, c), "{a:?} {c:?}");
                     match (f, rc.get(r)) {
                         (Some(d), Some((site, ms))) => {
                             assert_eq!(d.site, site, "{a:?} {c:?}");

@@ -54,10 +54,11 @@ fn changes(
     let mut v: Vec<(SimTime, routing::Change, String)> = cfg
         .events
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             (
                 e.at,
-                routing::Change::Event(e.action),
+                routing::Change::Event(i, e.action),
                 format!("{} {}", e.kind.name(), e.target),
             )
         })

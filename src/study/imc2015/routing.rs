@@ -71,8 +71,9 @@ struct State {
 /// One routing change of the study.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Change {
-    /// A scenario `[[events]]` entry.
-    Event(Action),
+    /// A scenario `[[events]]` entry: its index in the file's `[[events]]`
+    /// (errors name it) and what it does.
+    Event(usize, Action),
     /// A background churn change (`world::churn`).
     Churn(ChurnChange),
 }
@@ -303,9 +304,14 @@ pub fn snapshots(
     };
     let g = &base.graph;
     let mut states = vec![(SimTime::ZERO, state.clone())];
-    for (i, (at, c)) in changes.iter().enumerate() {
+    for (at, c) in changes {
+        // The `[[events]]` index for errors (churn changes cannot fail).
+        let i = match *c {
+            Change::Event(i, _) => i,
+            Change::Churn(_) => usize::MAX,
+        };
         let a = match *c {
-            Change::Event(a) => a,
+            Change::Event(_, a) => a,
             Change::Churn(ChurnChange::LinkDown { a, b }) => Action::Link {
                 a: g.asn(a).0,
                 b: g.asn(b).0,
@@ -479,13 +485,13 @@ mod tests {
         for (i, &(a, b)) in picks.iter().enumerate() {
             changes.push((
                 t(2 * i as u64 + 1),
-                Change::Event(Action::Link { a, b, up: false }),
+                Change::Event(i, Action::Link { a, b, up: false }),
             ));
         }
         for (i, &(a, b)) in picks.iter().enumerate().step_by(2) {
             changes.push((
                 t(100 + i as u64),
-                Change::Event(Action::Link { a, b, up: true }),
+                Change::Event(i, Action::Link { a, b, up: true }),
             ));
         }
         let (snaps, solves) = snapshots(&world, &cfg, &changes, &locate).unwrap();
@@ -496,7 +502,7 @@ mod tests {
         let mut full = 0;
         for (i, s) in snaps.iter().enumerate() {
             if i > 0 {
-                if let Change::Event(Action::Link { a, b, up }) = changes[i - 1].1 {
+                if let Change::Event(_, Action::Link { a, b, up }) = changes[i - 1].1 {
                     let k = (a.min(b), a.max(b));
                     if up {
                         down.remove(&k);
@@ -516,6 +522,39 @@ mod tests {
             full += 1;
         }
         assert!(solves < full, "{solves} solves, {full} without reuse");
+    }
+
+    /// An error in a scenario event names its `[[events]]` index, not its
+    /// place among all changes (churn included).
+    #[test]
+    fn event_errors_name_the_files_events_index() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        let cfg =
+            crate::scenario::validate(&crate::scenario::load_file(&path, &[]).unwrap()).unwrap();
+        let locate = |p: &str, m: String| crate::InputError::new("q", p, m);
+        let world = crate::world::build(&cfg, &locate).unwrap();
+        let (a, b, _) = world.graph.links()[0];
+        let t = |s: u64| SimTime::ZERO + crate::time::SimDuration::from_secs(s);
+        let changes = vec![
+            (t(1), Change::Churn(ChurnChange::LinkDown { a, b })),
+            (t(2), Change::Churn(ChurnChange::LinkUp { a, b })),
+            (
+                t(3),
+                Change::Event(
+                    1,
+                    Action::Link {
+                        a: 4_000_000_000,
+                        b: 4_000_000_001,
+                        up: false,
+                    },
+                ),
+            ),
+        ];
+        let err = snapshots(&world, &cfg, &changes, &locate)
+            .expect_err("no such link")
+            .to_string();
+        assert!(err.contains("events[1].link"), "{err}");
     }
 
     #[test]
