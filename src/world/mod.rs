@@ -30,9 +30,10 @@
 //! # Clients
 //!
 //! A client group sits in a city and reaches the Internet through an access
-//! AS: the one it names, or by default a stub AS (no customers) present in
-//! the city, drawn with the stream `world/access/<group>`; when no stub is
-//! there, any AS present; when none is, the AS with a router nearest to the
+//! AS: the one it names, or by default a stub AS (no customers, with a
+//! route to the CDN announcing to all its neighbours) present in the
+//! city, drawn with the stream
+//! `world/access/<group>`; when no stub is there, any AS present; when none is, the AS with a router nearest to the
 //! city. The group's traffic enters that AS at its router nearest to the
 //! group's city (`access_km` away).
 
@@ -319,7 +320,17 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
         }
     }
 
-    // Client access.
+    // Client access. A drawn access AS must have a route to the CDN when
+    // it announces to every neighbour: some CAIDA stubs (isolated, peers
+    // only, or behind a disconnected provider) have none, and clients
+    // there would never reach any CDN.
+    let routed = if cfg.groups.iter().any(|g| g.asn.is_none()) {
+        let ann = crate::bgp::Announcement::from_origins([cdn_asn]);
+        crate::bgp::solve(&graph, &ann, &crate::bgp::SolveOptions::default()).ok()
+    } else {
+        None
+    };
+    let reaches_cdn = |a: AsIdx| routed.as_ref().is_none_or(|r| r.route(a).is_some());
     let mut access = Vec::with_capacity(cfg.groups.len());
     let group_streams = Streams::new(cfg.seed);
     for (i, g) in cfg.groups.iter().enumerate() {
@@ -339,7 +350,7 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
                 let stubs: Vec<AsIdx> = here
                     .iter()
                     .copied()
-                    .filter(|&a| graph.customers(a).is_empty())
+                    .filter(|&a| graph.customers(a).is_empty() && reaches_cdn(a))
                     .collect();
                 let pool = if !stubs.is_empty() { stubs } else { here };
                 if pool.is_empty() {
