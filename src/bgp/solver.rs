@@ -66,7 +66,27 @@ struct State<'a> {
     slots: Vec<Slot>,
 }
 
-impl State<'_> {
+impl<'a> State<'a> {
+    /// No routes yet but the origins' own (length 1).
+    fn seeded(graph: &'a AsGraph, sessions: &'a Sessions, keys: &'a [u64]) -> State<'a> {
+        let mut slots = vec![Slot::EMPTY; graph.len()];
+        for o in &sessions.origins {
+            slots[o.idx.ix()] = Slot {
+                len: 1,
+                next: NONE,
+                origin: o.idx.0,
+                class: ORIGIN,
+                no_export: false,
+            };
+        }
+        State {
+            graph,
+            sessions,
+            keys,
+            slots,
+        }
+    }
+
     /// True when `v` is on the (settled) path from `from` to its origin.
     fn on_path(&self, from: u32, v: u32) -> bool {
         let mut cur = from;
@@ -121,21 +141,9 @@ impl State<'_> {
 /// Solves one prefix. `keys` are the tie-break keys per AS (lower wins).
 pub(crate) fn solve_fast(graph: &AsGraph, sessions: &Sessions, keys: &[u64]) -> Vec<Slot> {
     let n = graph.len();
-    let mut st = State {
-        graph,
-        sessions,
-        keys,
-        slots: vec![Slot::EMPTY; n],
-    };
+    let mut st = State::seeded(graph, sessions, keys);
     let mut buckets = Buckets::new();
     for o in &sessions.origins {
-        st.slots[o.idx.ix()] = Slot {
-            len: 1,
-            next: NONE,
-            origin: o.idx.0,
-            class: ORIGIN,
-            no_export: false,
-        };
         buckets.push(1, o.idx.0);
     }
 
@@ -323,21 +331,7 @@ pub(crate) fn solve_ordered(
 ) -> Option<Vec<Slot>> {
     let order = customers_first(graph)?;
     let n = graph.len();
-    let mut st = State {
-        graph,
-        sessions,
-        keys,
-        slots: vec![Slot::EMPTY; n],
-    };
-    for o in &sessions.origins {
-        st.slots[o.idx.ix()] = Slot {
-            len: 1,
-            next: NONE,
-            origin: o.idx.0,
-            class: ORIGIN,
-            no_export: false,
-        };
-    }
+    let mut st = State::seeded(graph, sessions, keys);
     // Phase 1: customer routes, customers first.
     for &v in &order {
         if st.slots[v as usize].class == ORIGIN {
