@@ -14,7 +14,7 @@ use std::time::Instant;
 
 #[path = "drivers/colo_world.rs"]
 mod colo_world;
-use colo_world::{colo_config, data};
+use colo_world::colo_config;
 
 const POPS: usize = 300;
 
@@ -29,16 +29,9 @@ fn config(topology: &std::path::Path, colos: &str) -> RunConfig {
 }
 
 fn bench(c: &mut Criterion) {
-    let (topo, colos) = (
-        data("caida/20250901.as-rel2.txt.bz2"),
-        data("geo/cloudflare_colos.csv"),
-    );
-    for f in [&topo, &colos] {
-        if !f.exists() {
-            eprintln!("skipped: {} absent", f.display());
-            return;
-        }
-    }
+    let Some((topo, colos)) = colo_world::inputs() else {
+        return;
+    };
     let cfg = config(&topo, &std::fs::read_to_string(&colos).unwrap());
     let locate = |p: &str, m: String| cdnsim::InputError::new("bench.toml", p, m);
     let t = Instant::now();

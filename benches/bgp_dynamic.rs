@@ -10,7 +10,7 @@
 //! reason when ../shared/data is absent.
 
 use cdnsim::bgp::dynamic::{Convergence, Delays, Driver};
-use cdnsim::bgp::speaker::{Input, Network, SpeakerConfig};
+use cdnsim::bgp::speaker::{Input, SpeakerConfig};
 use cdnsim::engine::Scheduler;
 use cdnsim::rng::Streams;
 use cdnsim::scenario::RunConfig;
@@ -22,7 +22,7 @@ use std::time::Instant;
 
 #[path = "drivers/colo_world.rs"]
 mod colo_world;
-use colo_world::{colo_config, data};
+use colo_world::colo_config;
 
 const POPS: usize = 100;
 
@@ -71,16 +71,9 @@ fn withdraw<'w>(w: &'w world::World, cfg: &RunConfig) -> (f64, f64, Convergence,
 }
 
 fn bench(c: &mut Criterion) {
-    let (topo, colos) = (
-        data("caida/20250901.as-rel2.txt.bz2"),
-        data("geo/cloudflare_colos.csv"),
-    );
-    for f in [&topo, &colos] {
-        if !f.exists() {
-            eprintln!("skipped: {} absent", f.display());
-            return;
-        }
-    }
+    let Some((topo, colos)) = colo_world::inputs() else {
+        return;
+    };
     let cfg = config(&topo, &std::fs::read_to_string(&colos).unwrap());
     let locate = |p: &str, m: String| cdnsim::InputError::new("bench.toml", p, m);
     let w = world::build(&cfg, &locate).unwrap();
@@ -114,17 +107,7 @@ fn bench(c: &mut Criterion) {
     drop(drv);
     // Heavier runs for the throughput figure: the whole anycast prefix
     // announced from scratch (cold start), then withdrawn everywhere.
-    let mut drv = Driver::new(
-        Network::new(
-            &w.graph,
-            SpeakerConfig {
-                tiebreak: catchment::tiebreak(),
-                ..SpeakerConfig::default()
-            },
-        ),
-        Delays::default(),
-        &Streams::new(1),
-    );
+    let mut drv = colo_world::cold_driver(&w);
     let mut sched = Scheduler::new();
     let all = dynamic::anycast_sessions(&w, &cfg, &vec![true; cfg.pops.len()]);
     // CDNSIM_PROFILE_ROUNDS=N repeats the two runs N times (for a profiler).

@@ -13,18 +13,17 @@
 //! processed (printed). Exits 0 with a printed reason when ../shared/data
 //! (or `CDNSIM_SHARED_DATA`) is absent.
 
-use cdnsim::bgp::dynamic::{Convergence, Delays, Driver, Event};
-use cdnsim::bgp::speaker::{Input, Network, SpeakerConfig};
+use cdnsim::bgp::dynamic::{Convergence, Driver, Event};
+use cdnsim::bgp::speaker::Input;
 use cdnsim::engine::{Budget, Scheduler};
-use cdnsim::rng::Streams;
 use cdnsim::scenario::RunConfig;
 use cdnsim::time::{SimDuration, SimTime};
-use cdnsim::world::{self, catchment, dynamic};
+use cdnsim::world::{self, dynamic};
 use std::time::Instant;
 
 #[path = "colo_world.rs"]
 mod colo_world;
-use colo_world::{colo_config, data};
+use colo_world::colo_config;
 
 fn config(topology: &std::path::Path, colos: &str, pops: usize) -> RunConfig {
     colo_config("bgp-withdraw", topology, colos, pops, &["Paris"])
@@ -62,16 +61,9 @@ fn measured_withdraw(drv: &mut Driver, sched: &mut Scheduler<Event>, input: Inpu
 }
 
 fn main() {
-    let (topo, colos) = (
-        data("caida/20250901.as-rel2.txt.bz2"),
-        data("geo/cloudflare_colos.csv"),
-    );
-    for f in [&topo, &colos] {
-        if !f.exists() {
-            println!("skipped: {} absent", f.display());
-            return;
-        }
-    }
+    let Some((topo, colos)) = colo_world::inputs() else {
+        return;
+    };
     let pops: usize = std::env::args()
         .nth(1)
         .map(|s| s.parse().expect("PoP count"))
@@ -79,17 +71,7 @@ fn main() {
     let cfg = config(&topo, &std::fs::read_to_string(&colos).unwrap(), pops);
     let locate = |p: &str, m: String| cdnsim::InputError::new("driver.toml", p, m);
     let w = world::build(&cfg, &locate).unwrap();
-    let mut drv = Driver::new(
-        Network::new(
-            &w.graph,
-            SpeakerConfig {
-                tiebreak: catchment::tiebreak(),
-                ..SpeakerConfig::default()
-            },
-        ),
-        Delays::default(),
-        &Streams::new(1),
-    );
+    let mut drv = colo_world::cold_driver(&w);
     let mut sched = Scheduler::new();
     let all = dynamic::anycast_sessions(&w, &cfg, &vec![true; cfg.pops.len()]);
     let t = Instant::now();

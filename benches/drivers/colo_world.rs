@@ -10,6 +10,39 @@ use cdnsim::scenario::{RunConfig, load_str, validate};
 use cdnsim::topology::geography::city_token;
 use std::path::PathBuf;
 
+/// The CAIDA 2025 relationships and the Cloudflare colo list, or `None`
+/// (after printing which is absent) when the reference data is missing.
+pub fn inputs() -> Option<(PathBuf, PathBuf)> {
+    let (topo, colos) = (
+        data("caida/20250901.as-rel2.txt.bz2"),
+        data("geo/cloudflare_colos.csv"),
+    );
+    for f in [&topo, &colos] {
+        if !f.exists() {
+            eprintln!("skipped: {} absent", f.display());
+            return None;
+        }
+    }
+    Some((topo, colos))
+}
+
+/// An event-driven BGP driver over `world` with no route installed (a
+/// cold start), the scenario runs' tie-break, default delays, stream 1.
+pub fn cold_driver(world: &cdnsim::world::World) -> cdnsim::bgp::dynamic::Driver<'_> {
+    use cdnsim::bgp::speaker::{Network, SpeakerConfig};
+    cdnsim::bgp::dynamic::Driver::new(
+        Network::new(
+            &world.graph,
+            SpeakerConfig {
+                tiebreak: cdnsim::world::catchment::tiebreak(),
+                ..SpeakerConfig::default()
+            },
+        ),
+        cdnsim::bgp::dynamic::Delays::default(),
+        &cdnsim::rng::Streams::new(1),
+    )
+}
+
 /// A file of ../shared/data (or `CDNSIM_SHARED_DATA`).
 pub fn data(rel: &str) -> PathBuf {
     cdnsim::reference_data::dir()

@@ -24,7 +24,7 @@ use std::time::Instant;
 
 #[path = "colo_world.rs"]
 mod colo_world;
-use colo_world::{data, pop_cities};
+use colo_world::pop_cities;
 
 /// (VmHWM, VmRSS) in MiB.
 fn rss() -> (f64, f64) {
@@ -39,16 +39,9 @@ fn rss() -> (f64, f64) {
 }
 
 fn main() {
-    let (topo, colos) = (
-        data("caida/20250901.as-rel2.txt.bz2"),
-        data("geo/cloudflare_colos.csv"),
-    );
-    for f in [&topo, &colos] {
-        if !f.exists() {
-            println!("skipped: {} absent", f.display());
-            return;
-        }
-    }
+    let Some((topo, colos)) = colo_world::inputs() else {
+        return;
+    };
     let arg = |i: usize, d: &str| std::env::args().nth(i).unwrap_or_else(|| d.to_string());
     let (groups, duration, rate) = (arg(1, "65536"), arg(2, "30s"), arg(3, "10k/s"));
     let with_world = arg(4, "world") != "none";

@@ -200,7 +200,11 @@ impl Routing {
         // quiescence: the unicast prefixes' own transients are not run).
         let unicast_modes = !matches!(cfg.steering, Steering::Anycast | Steering::Nearest);
         let mut state = RoutingState::default();
-        let mut unicast_now: Vec<Vec<Option<SimDuration>>> = routed.catchments.unicast_rtt.clone();
+        let mut unicast_now: Vec<Vec<Option<SimDuration>>> = if unicast_modes {
+            routed.catchments.unicast_rtt.clone()
+        } else {
+            Vec::new()
+        };
         let mut unicast = UnicastChanges::default();
         let mut events = Vec::with_capacity(items.len());
         let weights: Vec<f64> = cfg.groups.iter().map(|g| g.share).collect();
@@ -380,6 +384,9 @@ impl Routing {
     /// when routing events changed it (`Some(None)`: no route then), else
     /// `None` (the static path holds).
     pub fn unicast_at(&self, g: usize, p: usize, t: SimTime) -> Option<Option<SimDuration>> {
+        if self.unicast.is_empty() {
+            return None;
+        }
         let v = self.unicast.get(&(g as u32, p as u32))?;
         let i = v.partition_point(|&(at, _)| at <= t);
         i.checked_sub(1).map(|i| v[i].1)

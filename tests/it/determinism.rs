@@ -105,7 +105,6 @@ fn every_scenario_is_identical_across_thread_counts() {
             .to_str()
             .unwrap()
             .to_string();
-        let short = super::shortened(&f);
         let mut first: Option<(usize, Vec<(String, u64)>)> = None;
         for threads in [1usize, 2, 4] {
             let out = base.join(format!(
@@ -113,19 +112,7 @@ fn every_scenario_is_identical_across_thread_counts() {
                 f.file_stem().unwrap().to_string_lossy()
             ));
             let o = std::process::Command::new(env!("CARGO_BIN_EXE_cdnsim"))
-                .args([
-                    "run",
-                    &rel,
-                    "--set",
-                    short[0],
-                    "--set",
-                    short[1],
-                    "--set",
-                    short[2],
-                    "--quiet",
-                    "--out",
-                    out.to_str().unwrap(),
-                ])
+                .args(super::shortened_run_args(&rel, &out))
                 .current_dir(super::root())
                 .env("RAYON_NUM_THREADS", threads.to_string())
                 .output()

@@ -297,21 +297,8 @@ fn pop_failure_loses_requests_in_it() {
 #[test]
 fn routing_churn_moves_catchments_during_the_run() {
     let base = tmp("churn");
-    let short = super::shortened(&super::root().join("scenarios/routing-churn.toml"));
     let run = |out: &Path| {
-        let o = cdnsim(&[
-            "run",
-            "scenarios/routing-churn.toml",
-            "--set",
-            short[0],
-            "--set",
-            short[1],
-            "--set",
-            short[2],
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = super::run_shortened("scenarios/routing-churn.toml", out);
         assert!(o.status.success(), "{}", stderr(&o));
     };
     let (a, b) = (base.join("a"), base.join("b"));

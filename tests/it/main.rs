@@ -68,6 +68,27 @@ pub fn quickstart_without_world() -> String {
     out
 }
 
+/// The arguments of `cdnsim run REL` shortened (see [`shortened`]),
+/// quiet, into `out`.
+pub fn shortened_run_args(rel: &str, out: &Path) -> Vec<String> {
+    let mut args = vec!["run".to_string(), rel.to_string()];
+    for s in shortened(&root().join(rel)) {
+        args.extend(["--set".to_string(), s.to_string()]);
+    }
+    args.extend(["--quiet".into(), "--out".into(), out.display().to_string()]);
+    args
+}
+
+/// Runs the committed scenario `rel` (relative to the repository root)
+/// shortened, quietly, into `out`.
+pub fn run_shortened(rel: &str, out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cdnsim"))
+        .args(shortened_run_args(rel, out))
+        .current_dir(root())
+        .output()
+        .expect("cdnsim binary runs")
+}
+
 /// `--set` overrides that shorten a scenario for a test run. Routing events
 /// must fall within the run, so scenarios with `[[events]]` keep their
 /// duration at a low request rate, as do scenarios with fill windows

@@ -26,20 +26,7 @@ fn every_scenario_validates_and_runs_shortened() {
         // A study writes no events.csv (routing_changes.csv instead).
         let events = (text.contains("[[events]]") || text.contains("[bgp.churn]"))
             && !text.contains("\n[study]");
-        let short = super::shortened(&f);
-        let r = cdnsim(&[
-            "run",
-            &rel,
-            "--set",
-            short[0],
-            "--set",
-            short[1],
-            "--set",
-            short[2],
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let r = super::run_shortened(&rel, &out);
         if events {
             assert!(out.join("events.csv").is_file(), "{rel}");
         }
@@ -213,22 +200,8 @@ fn netflix_fill_cuts_origin_pull_against_anycast_pull() {
 /// with every number the paper quotes, and a page that shows the figures.
 #[test]
 fn imc2015_study_writes_every_figure_and_the_paper_table() {
-    let f = root().join("scenarios/imc2015.toml");
-    let short = super::shortened(&f);
     let out = tmp("imc2015-short");
-    let r = cdnsim(&[
-        "run",
-        "scenarios/imc2015.toml",
-        "--set",
-        short[0],
-        "--set",
-        short[1],
-        "--set",
-        short[2],
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let r = super::run_shortened("scenarios/imc2015.toml", &out);
     assert!(r.status.success(), "{}", stderr(&r));
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
     for k in 1..=9 {
