@@ -180,7 +180,7 @@ pub enum DownTimeRaw {
 // ---- validated -------------------------------------------------------------
 
 /// What a validated event changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     Withdraw(usize),
     Announce(usize),
@@ -589,10 +589,10 @@ pub fn validate(
                 EventKind::Announce => Action::Announce(k),
                 EventKind::Fail => Action::Fail(k),
                 EventKind::AnnounceTo => {
-                    let Some(to) = e.announce else {
+                    let Some(to) = e.announce.clone() else {
                         return Err(err(
                             &p("kind"),
-                            "an \"announce-to\" event needs `announce = \"all\"`, \"transit\", \"peers\" or \"none\"".into(),
+                            "an \"announce-to\" event needs `announce`: \"all\", \"transit\", \"peers\", \"none\" or a list of the PoP's neighbour ASNs".into(),
                         ));
                     };
                     Action::AnnounceTo { pop: k, to }

@@ -161,9 +161,9 @@ pub enum Peering {
     None,
 }
 
-/// Which of a PoP's neighbours receive its announcement.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// Which of a PoP's neighbours receive its announcement: `"all"`,
+/// `"transit"`, `"peers"`, `"none"` or a list of neighbour ASNs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Announce {
     #[default]
     All,
@@ -173,6 +173,87 @@ pub enum Announce {
     Peers,
     /// Not announced (the PoP serves only its unicast prefix).
     None,
+    /// Only these neighbours of the PoP (ASNs; each must be one of its
+    /// transit providers or peers, checked when the world is built).
+    Only(Vec<u32>),
+}
+
+impl Announce {
+    const NAMES: [(&'static str, Announce); 4] = [
+        ("all", Announce::All),
+        ("transit", Announce::Transit),
+        ("peers", Announce::Peers),
+        ("none", Announce::None),
+    ];
+
+    /// Whether a neighbour hears the announcement, given its ASN and
+    /// whether it is one of the PoP's transit providers (else a peer).
+    pub fn selects(&self, asn: u32, transit: bool) -> bool {
+        match self {
+            Announce::All => true,
+            Announce::Transit => transit,
+            Announce::Peers => !transit,
+            Announce::None => false,
+            Announce::Only(list) => list.contains(&asn),
+        }
+    }
+}
+
+impl Serialize for Announce {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Announce::Only(list) => list.serialize(s),
+            named => {
+                let (name, _) = Self::NAMES
+                    .iter()
+                    .find(|(_, a)| a == named)
+                    .expect("every other variant is named");
+                s.serialize_str(name)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Announce {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Announce;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "\"all\", \"transit\", \"peers\", \"none\" or a non-empty list of the PoP's neighbour ASNs",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Announce, E> {
+                Announce::NAMES
+                    .iter()
+                    .find(|(n, _)| *n == v)
+                    .map(|(_, a)| a.clone())
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Announce, A::Error> {
+                let mut list = Vec::new();
+                while let Some(asn) = seq.next_element::<u32>()? {
+                    if list.contains(&asn) {
+                        return Err(serde::de::Error::custom(format!(
+                            "AS{asn} is listed twice; list each neighbour once"
+                        )));
+                    }
+                    list.push(asn);
+                }
+                if list.is_empty() {
+                    return Err(serde::de::Error::custom(
+                        "an empty list announces to nobody: write \"none\"",
+                    ));
+                }
+                Ok(Announce::Only(list))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -718,4 +799,35 @@ pub enum SizeDist {
     Empirical {
         file: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Announce;
+
+    #[derive(serde::Deserialize, serde::Serialize, PartialEq, Debug)]
+    struct P {
+        announce: Announce,
+    }
+
+    /// Names and lists read back as they are written (the run's echoed
+    /// config.toml relies on it); a list keeps its order.
+    #[test]
+    fn announce_round_trips_names_and_lists() {
+        for text in [
+            "announce = \"all\"\n",
+            "announce = \"transit\"\n",
+            "announce = \"peers\"\n",
+            "announce = \"none\"\n",
+            "announce = [3356, 174]\n",
+        ] {
+            let p: P = toml::from_str(text).unwrap();
+            assert_eq!(toml::to_string(&p).unwrap(), text);
+        }
+        let p: P = toml::from_str("announce = [3356, 174]").unwrap();
+        assert_eq!(p.announce, Announce::Only(vec![3356, 174]));
+        assert!(p.announce.selects(174, true) && !p.announce.selects(1, false));
+        assert!(toml::from_str::<P>("announce = [1, 1]").is_err());
+        assert!(toml::from_str::<P>("announce = 7").is_err());
+    }
 }

@@ -308,7 +308,7 @@ pub fn validate_with(loaded: &Loaded, cities: Cities) -> Result<RunConfig, Input
             transit: p.transit.clone(),
             peers: p.peers.clone(),
             prepend: p.prepend,
-            announce: p.announce,
+            announce: p.announce.clone(),
             host: p.host,
             // The request capacity of the PoP's queues (validated with the
             // transport keys): also what load-aware steering balances.

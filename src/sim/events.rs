@@ -148,7 +148,7 @@ impl Routing {
             .map(|(k, e)| Item {
                 at: e.at,
                 kind: e.kind,
-                action: e.action,
+                action: e.action.clone(),
                 target: e.target.clone(),
                 source: Some(k),
             })
@@ -234,7 +234,7 @@ impl Routing {
                         Error::from(locate(&path(k), format!("AS{x} is not in the topology")))
                     })
                 };
-                match e.action {
+                match e.action.clone() {
                     Action::Withdraw(k) => live[k] = false,
                     Action::Fail(k) => {
                         live[k] = false;
@@ -249,7 +249,12 @@ impl Routing {
                         }
                     }
                     Action::Prepend { pop, count } => c.pops[pop].prepend = u32::from(count),
-                    Action::AnnounceTo { pop, to } => c.pops[pop].announce = to,
+                    Action::AnnounceTo { pop, to } => {
+                        world.pops[pop]
+                            .check_announce(&to, &world.graph)
+                            .map_err(|m| Error::from(locate(&path("announce"), m)))?;
+                        c.pops[pop].announce = to;
+                    }
                     Action::Link { a, b, up } => {
                         let (ia, ib) = (idx(a, "link")?, idx(b, "link")?);
                         if world.graph.rel(ia, ib).is_none() {

@@ -8,7 +8,6 @@ use super::prefix::Prefix;
 use crate::bgp::speaker::{Network, OriginSession, SpeakerConfig};
 use crate::error::Error;
 use crate::scenario::RunConfig;
-use crate::scenario::raw::Announce;
 
 /// The CDN's anycast sessions, one per (neighbour, PoP city), for the PoPs
 /// with `live[i]` true, each with the PoP's prepend and NO_EXPORT toward a
@@ -19,18 +18,7 @@ pub fn anycast_sessions(world: &World, cfg: &RunConfig, live: &[bool]) -> Vec<Or
         if !live.get(i).copied().unwrap_or(true) {
             continue;
         }
-        let (t, q) = match p.announce {
-            Announce::All => (true, true),
-            Announce::Transit => (true, false),
-            Announce::Peers => (false, true),
-            Announce::None => (false, false),
-        };
-        let chosen = s
-            .transit
-            .iter()
-            .filter(|_| t)
-            .chain(s.peers.iter().filter(|_| q));
-        for &nb in chosen {
+        for nb in s.announced(&p.announce, &world.graph) {
             out.push(OriginSession {
                 neighbour: nb,
                 city: Some(s.city),
@@ -246,6 +234,7 @@ mod tests {
     use crate::bgp::speaker::Input;
     use crate::engine::Scheduler;
     use crate::rng::Streams;
+    use crate::scenario::raw::Announce;
     use crate::scenario::{load_file, validate};
     use crate::time::SimDuration;
     use crate::world::catchment::PrefixView;
@@ -412,11 +401,11 @@ mod tests {
 
     /// announce-to: from the warm start, PoP 0 of the quickstart world
     /// announces to its transit providers only, then its peers only, then
-    /// nobody, then everyone again; after each change's quiescence every
+    /// a list (one peer, one transit), then nobody, then everyone again; after each change's quiescence every
     /// AS's route equals the static solver's with that `announce`, and the
     /// routes do change (the quickstart's fra has both kinds).
     #[test]
-    fn announce_to_transit_peers_none_all_equal_static_on_quickstart() {
+    fn announce_to_transit_peers_list_none_all_equal_static_on_quickstart() {
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
         let cfg = validate(&load_file(&path, &[]).unwrap()).unwrap();
@@ -428,14 +417,29 @@ mod tests {
         let mut sched = Scheduler::new();
         let live = vec![true; cfg.pops.len()];
         let mut changed = 0;
+        let asn = |a: crate::topology::AsIdx| world.graph.asn(a).0;
+        let (t0, p0) = (world.pops[0].transit[0], world.pops[0].peers[0]);
         for to in [
             Announce::Transit,
             Announce::Peers,
+            Announce::Only(vec![asn(p0), asn(t0)]),
             Announce::None,
             Announce::All,
         ] {
             let mut c = cfg.clone();
-            c.pops[0].announce = to;
+            c.pops[0].announce = to.clone();
+            if let Announce::Only(_) = to {
+                // A list announces to exactly the listed neighbours.
+                let mut heard: Vec<_> = anycast_sessions(&world, &c, &live)
+                    .into_iter()
+                    .filter(|s| s.city == Some(world.pops[0].city))
+                    .map(|s| s.neighbour)
+                    .collect();
+                heard.sort_unstable();
+                let mut want = vec![t0, p0];
+                want.sort_unstable();
+                assert_eq!(heard, want);
+            }
             let t = sched.now() + SimDuration::from_secs(600);
             sched.schedule_at(t, crate::bgp::dynamic::Event::Wake);
             drv.run(
@@ -462,6 +466,6 @@ mod tests {
                 assert_eq!(d, s, "announce {to:?}: AS {}", world.graph.asn(a));
             }
         }
-        assert!(changed >= 3, "only {changed} of 4 changes moved a route");
+        assert!(changed >= 4, "only {changed} of 5 changes moved a route");
     }
 }

@@ -46,7 +46,7 @@ use crate::error::{Error, InputError};
 use crate::geo::CityId;
 use crate::rng::Streams;
 use crate::scenario::RunConfig;
-use crate::scenario::raw::Peering;
+use crate::scenario::raw::{Announce, Peering};
 use crate::topology::{AsGraph, AsGraphBuilder, AsIdx, Asn, Geography, LinkRel, caida};
 use rand::RngExt;
 use rustc_hash::FxHashMap;
@@ -64,6 +64,52 @@ pub struct PopSessions {
     /// The AS hosting this PoP (then `transit == [host]`, `peers` empty,
     /// and the anycast session carries NO_EXPORT).
     pub host: Option<AsIdx>,
+}
+
+impl PopSessions {
+    /// The neighbours hearing this PoP's anycast announcement under
+    /// `announce`: its transit providers, then its peers, as selected.
+    pub fn announced<'a>(
+        &'a self,
+        announce: &'a Announce,
+        graph: &'a AsGraph,
+    ) -> impl Iterator<Item = AsIdx> + 'a {
+        let transit = self.transit.iter().map(|&a| (a, true));
+        let peers = self.peers.iter().map(|&a| (a, false));
+        transit
+            .chain(peers)
+            .filter(move |&(a, t)| announce.selects(graph.asn(a).0, t))
+            .map(|(a, _)| a)
+    }
+
+    /// Checks that every ASN an `announce` list names is one of this PoP's
+    /// neighbours (the message says which are).
+    pub fn check_announce(&self, announce: &Announce, graph: &AsGraph) -> Result<(), String> {
+        let Announce::Only(list) = announce else {
+            return Ok(());
+        };
+        let nbs: Vec<u32> = self
+            .transit
+            .iter()
+            .chain(&self.peers)
+            .map(|&a| graph.asn(a).0)
+            .collect();
+        match list.iter().find(|asn| !nbs.contains(asn)) {
+            None => Ok(()),
+            Some(asn) => {
+                const SHOWN: usize = 12;
+                let mut shown: Vec<String> =
+                    nbs.iter().take(SHOWN).map(|a| a.to_string()).collect();
+                if nbs.len() > SHOWN {
+                    shown.push(format!("... ({} in all)", nbs.len()));
+                }
+                Err(format!(
+                    "AS{asn} is not a neighbour of this PoP; its transit providers and peers are [{}]",
+                    shown.join(", ")
+                ))
+            }
+        }
+    }
 }
 
 /// Where a client group enters the AS graph.
@@ -312,6 +358,8 @@ pub fn build(cfg: &RunConfig, locate: &dyn Fn(&str, String) -> InputError) -> Re
         })
         .collect::<Vec<_>>();
     for (i, p) in pops.iter().enumerate() {
+        p.check_announce(&cfg.pops[i].announce, &graph)
+            .map_err(|m| locate(&format!("cdn.pops[{i}].announce"), m))?;
         if p.transit.is_empty() && p.peers.is_empty() {
             warnings.push(format!(
                 "PoP {} has no neighbours: it cannot announce anything",

@@ -21,7 +21,6 @@ use super::World;
 use crate::bgp::{AnnounceTo, Announcement, NeighbourOverride, OriginPolicy};
 use crate::geo::CityId;
 use crate::scenario::RunConfig;
-use crate::scenario::raw::Announce;
 use crate::topology::AsIdx;
 use rustc_hash::FxHashMap;
 
@@ -97,19 +96,9 @@ impl Prefix {
     pub fn anycast(world: &World, cfg: &RunConfig) -> Prefix {
         let mut sessions = Vec::new();
         for (p, s) in cfg.pops.iter().zip(&world.pops) {
-            let (t, q) = match p.announce {
-                Announce::All => (true, true),
-                Announce::Transit => (true, false),
-                Announce::Peers => (false, true),
-                Announce::None => (false, false),
-            };
-            let chosen = s
-                .transit
-                .iter()
-                .filter(|_| t)
-                .chain(s.peers.iter().filter(|_| q));
             let no_export = s.host.is_some();
-            sessions.extend(chosen.map(|&nb| (nb, s.city, p.prepend, no_export)));
+            let chosen = s.announced(&p.announce, &world.graph);
+            sessions.extend(chosen.map(|nb| (nb, s.city, p.prepend, no_export)));
         }
         Prefix::from_sessions(world, sessions)
     }

@@ -390,3 +390,35 @@ fn dns_failover_takes_a_failed_pop_out_of_the_answers() {
     );
     std::fs::remove_dir_all(base).unwrap();
 }
+
+/// announce-to with a list of ASNs: lhr (world-3k; its neighbours are
+/// transit AS104, AS101 and ten IXP peers) announces to AS104 alone at 4m
+/// (some of its groups move away), to the list of all twelve at 5m (they
+/// come back), then `"all"` at 6m, the same sessions as that list: no
+/// UPDATE is sent and no group moves.
+#[test]
+fn announce_to_a_list_of_neighbours_moves_only_what_it_drops() {
+    let base = tmp("events-announce-list");
+    let out = base.join("x");
+    let all =
+        "[104, 101, 1006, 1072, 10193, 100300, 100408, 100739, 101120, 101806, 102269, 102450]";
+    run(
+        &out,
+        &[&format!(
+            r#"events=[{{at="4m",kind="announce-to",pop="lhr",announce=[104]}},{{at="5m",kind="announce-to",pop="lhr",announce={all}}},{{at="6m",kind="announce-to",pop="lhr",announce="all"}}]"#
+        )],
+    );
+    let ev = csv(&out.join("events.csv"));
+    assert_eq!(ev.len(), 3);
+    let moved = |r: &[String]| r[9].parse::<u64>().unwrap();
+    let updates = |r: &[String]| r[5].parse::<u64>().unwrap();
+    assert!(ev.iter().all(|r| r[2] == "announce-to" && r[3] == "lhr"));
+    assert!(moved(&ev[0]) > 0 && updates(&ev[0]) > 0, "{:?}", ev[0]);
+    assert_eq!(
+        moved(&ev[1]),
+        moved(&ev[0]),
+        "the full list brings them back"
+    );
+    assert_eq!((moved(&ev[2]), updates(&ev[2])), (0, 0), "{:?}", ev[2]);
+    std::fs::remove_dir_all(base).unwrap();
+}

@@ -58,7 +58,7 @@ fn changes(
         .map(|(i, e)| {
             (
                 e.at,
-                routing::Change::Event(i, e.action),
+                routing::Change::Event(i, e.action.clone()),
                 format!("{} {}", e.kind.name(), e.target),
             )
         })
@@ -103,7 +103,7 @@ pub fn run(
     let who = crate::sim::steering::resolution(cfg, &routes, Some(&routed), locate)?
         .ok_or_else(|| locate("dns", "the study needs [dns]".into()))?;
     let ch = changes(cfg, &routed.world);
-    let timed: Vec<(SimTime, routing::Change)> = ch.iter().map(|c| (c.0, c.1)).collect();
+    let timed: Vec<(SimTime, routing::Change)> = ch.iter().map(|c| (c.0, c.1.clone())).collect();
     let (snapshots, solves) = routing::snapshots(&routed.world, cfg, &timed, locate)?;
 
     let loc = |c: crate::geo::CityId| cfg.cities.get(c).loc;

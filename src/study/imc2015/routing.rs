@@ -69,7 +69,7 @@ struct State {
 }
 
 /// One routing change of the study.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Change {
     /// A scenario `[[events]]` entry: its index in the file's `[[events]]`
     /// (errors name it) and what it does.
@@ -310,7 +310,7 @@ pub fn snapshots(
             Change::Event(i, _) => i,
             Change::Churn(_) => usize::MAX,
         };
-        let a = match *c {
+        let a = match c.clone() {
             Change::Event(_, a) => a,
             Change::Churn(ChurnChange::LinkDown { a, b }) => Action::Link {
                 a: g.asn(a).0,
