@@ -154,6 +154,17 @@ pub struct BgpChurn {
     /// Which links churn (`"uniform"` or `"near-cdn"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<ChurnLinks>,
+    /// Share of changes at the CDN's own interconnections (a session of
+    /// one PoP down, or a PoP drained) instead of on an AS-AS link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cdn_share: Option<Share>,
+    /// Share of the CDN's changes that drain a whole PoP (the rest take
+    /// one session down).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cdn_drain_share: Option<Share>,
+    /// How long a non-persistent CDN change lasts (default: `down_time`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cdn_down_time: Option<DownTimeRaw>,
 }
 
 /// How churn picks the link of a change.
@@ -231,6 +242,8 @@ pub const DEFAULT_DOWN_TIME: DownTime = DownTime::Lognormal {
 pub const DEFAULT_PERSISTENT_SHARE: f64 = 0.05;
 /// Default share of churn changes that are local-pref changes.
 pub const DEFAULT_LOCAL_PREF_SHARE: f64 = 0.2;
+/// Default share of the CDN's churn changes that drain a whole PoP.
+pub const DEFAULT_CDN_DRAIN_SHARE: f64 = 0.2;
 /// Largest churn rate accepted [changes per day].
 pub const MAX_CHURN_PER_DAY: f64 = 100_000.0;
 
@@ -245,6 +258,12 @@ pub struct ChurnConfig {
     pub persistent_share: f64,
     pub local_pref_share: f64,
     pub links: ChurnLinks,
+    /// Share of changes at the CDN's own interconnections.
+    pub cdn_share: f64,
+    /// Share of the CDN's changes that drain a PoP (the rest: a session down).
+    pub cdn_drain_share: f64,
+    /// Down time of a non-persistent CDN change.
+    pub cdn_down_time: DownTime,
 }
 
 impl ChurnConfig {
@@ -310,42 +329,11 @@ fn validate_churn(
     };
     let down_time = match &c.down_time {
         None => DEFAULT_DOWN_TIME,
-        Some(DownTimeRaw::Fixed { value }) => {
-            if value.get() == SimDuration::ZERO {
-                return Err(err(
-                    "bgp.churn.down_time.value",
-                    "must be positive, e.g. \"5m\"".into(),
-                ));
-            }
-            DownTime::Fixed(value.get())
-        }
-        Some(DownTimeRaw::Exponential { mean }) => {
-            if mean.get() == SimDuration::ZERO {
-                return Err(err(
-                    "bgp.churn.down_time.mean",
-                    "must be positive, e.g. \"10m\"".into(),
-                ));
-            }
-            DownTime::Exponential { mean: mean.get() }
-        }
-        Some(DownTimeRaw::Lognormal { median, sigma }) => {
-            if median.get() == SimDuration::ZERO {
-                return Err(err(
-                    "bgp.churn.down_time.median",
-                    "must be positive, e.g. \"3m\"".into(),
-                ));
-            }
-            if !(sigma.is_finite() && (0.0..=5.0).contains(sigma)) {
-                return Err(err(
-                    "bgp.churn.down_time.sigma",
-                    format!("{sigma} is out of range (expected 0 to 5)"),
-                ));
-            }
-            DownTime::Lognormal {
-                median: median.get(),
-                sigma: *sigma,
-            }
-        }
+        Some(d) => validate_down_time("bgp.churn.down_time", d, err)?,
+    };
+    let cdn_down_time = match &c.cdn_down_time {
+        None => down_time,
+        Some(d) => validate_down_time("bgp.churn.cdn_down_time", d, err)?,
     };
     let share = |path: &str, x: Option<Share>, d: f64| match x {
         None => Ok(d),
@@ -368,6 +356,59 @@ fn validate_churn(
             DEFAULT_LOCAL_PREF_SHARE,
         )?,
         links: c.links.unwrap_or_default(),
+        cdn_share: share("bgp.churn.cdn_share", c.cdn_share, 0.0)?,
+        cdn_drain_share: share(
+            "bgp.churn.cdn_drain_share",
+            c.cdn_drain_share,
+            DEFAULT_CDN_DRAIN_SHARE,
+        )?,
+        cdn_down_time,
+    })
+}
+
+/// A churn down time as written, validated (`path` names the table).
+fn validate_down_time(
+    path: &str,
+    d: &DownTimeRaw,
+    err: &dyn Fn(&str, String) -> InputError,
+) -> Result<DownTime, InputError> {
+    Ok(match d {
+        DownTimeRaw::Fixed { value } => {
+            if value.get() == SimDuration::ZERO {
+                return Err(err(
+                    &format!("{path}.value"),
+                    "must be positive, e.g. \"5m\"".into(),
+                ));
+            }
+            DownTime::Fixed(value.get())
+        }
+        DownTimeRaw::Exponential { mean } => {
+            if mean.get() == SimDuration::ZERO {
+                return Err(err(
+                    &format!("{path}.mean"),
+                    "must be positive, e.g. \"10m\"".into(),
+                ));
+            }
+            DownTime::Exponential { mean: mean.get() }
+        }
+        DownTimeRaw::Lognormal { median, sigma } => {
+            if median.get() == SimDuration::ZERO {
+                return Err(err(
+                    &format!("{path}.median"),
+                    "must be positive, e.g. \"3m\"".into(),
+                ));
+            }
+            if !(sigma.is_finite() && (0.0..=5.0).contains(sigma)) {
+                return Err(err(
+                    &format!("{path}.sigma"),
+                    format!("{sigma} is out of range (expected 0 to 5)"),
+                ));
+            }
+            DownTime::Lognormal {
+                median: median.get(),
+                sigma: *sigma,
+            }
+        }
     })
 }
 

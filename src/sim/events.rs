@@ -28,7 +28,10 @@ type UnicastChanges = FxHashMap<(u32, u32), Vec<(SimTime, Option<SimDuration>)>>
 struct Item {
     at: SimTime,
     kind: EventKind,
-    action: Action,
+    /// None: a churn change of one of the CDN's sessions (`session`).
+    action: Option<Action>,
+    /// (PoP, neighbour, up) of a churned CDN session.
+    session: Option<(usize, crate::topology::AsIdx, bool)>,
     target: String,
     /// Index in `[[events]]` (None: background churn).
     source: Option<usize>,
@@ -148,7 +151,8 @@ impl Routing {
             .map(|(k, e)| Item {
                 at: e.at,
                 kind: e.kind,
-                action: e.action.clone(),
+                action: Some(e.action.clone()),
+                session: None,
                 target: e.target.clone(),
                 source: Some(k),
             })
@@ -156,7 +160,35 @@ impl Routing {
         if let Some(ch) = &cfg.bgp.churn {
             let asn = |i: crate::topology::AsIdx| world.graph.asn(i).0;
             for c in crate::world::churn::generate(ch, world, cfg.duration, &streams) {
+                if let ChurnChange::SessionDown { pop, neighbour }
+                | ChurnChange::SessionUp { pop, neighbour } = c.change
+                {
+                    let up = matches!(c.change, ChurnChange::SessionUp { .. });
+                    items.push(Item {
+                        at: c.at,
+                        kind: if up {
+                            EventKind::LinkUp
+                        } else {
+                            EventKind::LinkDown
+                        },
+                        action: None,
+                        session: Some((pop, neighbour, up)),
+                        target: format!(
+                            "AS{}-AS{}@{}",
+                            asn(world.cdn),
+                            asn(neighbour),
+                            cfg.pops[pop].name
+                        ),
+                        source: None,
+                    });
+                    continue;
+                }
                 let (kind, action) = match c.change {
+                    ChurnChange::Drain { pop } => (EventKind::Withdraw, Action::Withdraw(pop)),
+                    ChurnChange::Undrain { pop } => (EventKind::Announce, Action::Announce(pop)),
+                    ChurnChange::SessionDown { .. } | ChurnChange::SessionUp { .. } => {
+                        unreachable!("handled above")
+                    }
                     ChurnChange::LinkDown { a, b } | ChurnChange::LinkUp { a, b } => {
                         let up = matches!(c.change, ChurnChange::LinkUp { .. });
                         (
@@ -188,8 +220,12 @@ impl Routing {
                 items.push(Item {
                     at: c.at,
                     kind,
-                    target: action_target(&action),
-                    action,
+                    target: match action {
+                        Action::Withdraw(p) | Action::Announce(p) => cfg.pops[p].name.clone(),
+                        _ => action_target(&action),
+                    },
+                    action: Some(action),
+                    session: None,
                     source: None,
                 });
             }
@@ -218,7 +254,10 @@ impl Routing {
             // PoP events at the same time are one change of the CDN's
             // sessions (one convergence, one row: targets joined by '+').
             let mut j = i + 1;
-            let is_pop = |a: &Action| !matches!(a, Action::Link { .. } | Action::LocalPref { .. });
+            // (A churned CDN session is a change of the CDN's sessions too.)
+            let is_pop = |a: &Option<Action>| {
+                !matches!(a, Some(Action::Link { .. } | Action::LocalPref { .. }))
+            };
             if is_pop(&e.action) {
                 while j < items.len() && items[j].at == e.at && is_pop(&items[j].action) {
                     j += 1;
@@ -234,7 +273,19 @@ impl Routing {
                         Error::from(locate(&path(k), format!("AS{x} is not in the topology")))
                     })
                 };
-                match e.action.clone() {
+                let Some(action) = e.action.clone() else {
+                    if let Some((p, neighbour, up)) = e.session {
+                        let change = if up {
+                            ChurnChange::SessionUp { pop: p, neighbour }
+                        } else {
+                            ChurnChange::SessionDown { pop: p, neighbour }
+                        };
+                        state.apply(&change);
+                        moved_unicast = true;
+                    }
+                    continue;
+                };
+                match action {
                     Action::Withdraw(k) => live[k] = false,
                     Action::Fail(k) => {
                         live[k] = false;
@@ -302,9 +353,18 @@ impl Routing {
                     }
                 }
             }
-            let input = input.unwrap_or_else(|| Input::SetOrigin {
-                origin: world.cdn,
-                sessions: Some(anycast_sessions(world, &c, &live)),
+            let input = input.unwrap_or_else(|| {
+                let mut sessions = anycast_sessions(world, &c, &live);
+                sessions.retain(|s| {
+                    !state
+                        .sessions_down
+                        .iter()
+                        .any(|&(p, nb)| s.neighbour == nb && s.city == Some(world.pops[p].city))
+                });
+                Input::SetOrigin {
+                    origin: world.cdn,
+                    sessions: Some(sessions),
+                }
             });
             let kind = batch[0].kind;
             let target = batch
@@ -526,13 +586,15 @@ fn unicast_paths(
     cfg: &RunConfig,
     state: &RoutingState,
 ) -> Result<Vec<Vec<Option<SimDuration>>>, Error> {
-    let graph = state.graph(world);
-    let lp = state.import_local_pref(&graph);
+    // The CDN's sessions down are left out of the unicast prefixes too.
+    let w = state.world(world);
+    let (world, graph) = (&w, &w.graph);
+    let lp = state.import_local_pref(graph);
     let cols = (0..cfg.pops.len())
         .map(|p| {
             let mut prefix = crate::world::prefix::Prefix::unicast(world, p);
             prefix.announcement.import_local_pref = lp.clone();
-            let paths = crate::world::catchment::paths_on(world, &graph, cfg, &prefix)?;
+            let paths = crate::world::catchment::paths_on(world, graph, cfg, &prefix)?;
             Ok(paths
                 .into_iter()
                 .map(|path| (path.pop == Some(p)).then_some(path.rtt))

@@ -57,6 +57,17 @@ const REDRAWS: usize = 8;
 /// One routing change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChurnChange {
+    /// The CDN's session with `neighbour` at PoP `pop` goes down (its
+    /// sessions with that neighbour elsewhere stay): maintenance, a
+    /// de-peering. Every prefix the PoP announces to it is withdrawn there.
+    SessionDown { pop: usize, neighbour: AsIdx },
+    /// That session comes back.
+    SessionUp { pop: usize, neighbour: AsIdx },
+    /// PoP `pop` is drained: it stops announcing the anycast prefix (its
+    /// unicast prefix stays, as a drained site keeps its own address).
+    Drain { pop: usize },
+    /// The PoP announces the anycast prefix again.
+    Undrain { pop: usize },
     /// Every session of the link between `a` and `b` goes down.
     LinkDown { a: AsIdx, b: AsIdx },
     /// The link comes back.
@@ -85,9 +96,13 @@ impl ChurnEvent {
     /// Whether this event reverts its episode's change.
     pub fn is_revert(&self) -> bool {
         match self.change {
-            ChurnChange::LinkUp { .. } => true,
+            ChurnChange::LinkUp { .. }
+            | ChurnChange::SessionUp { .. }
+            | ChurnChange::Undrain { .. } => true,
             ChurnChange::LocalPref { offset, .. } => offset == 0,
-            ChurnChange::LinkDown { .. } => false,
+            ChurnChange::LinkDown { .. }
+            | ChurnChange::SessionDown { .. }
+            | ChurnChange::Drain { .. } => false,
         }
     }
 }
@@ -142,6 +157,19 @@ pub fn churn_links(world: &World) -> Vec<(AsIdx, AsIdx)> {
         .collect()
 }
 
+/// The CDN's sessions churn may take down: (PoP, neighbour) for every
+/// transit provider and peer of every PoP, in PoP order.
+pub fn cdn_sessions(world: &World) -> Vec<(usize, AsIdx)> {
+    let mut out = Vec::new();
+    for (p, s) in world.pops.iter().enumerate() {
+        let mut nbs: Vec<AsIdx> = s.transit.iter().chain(&s.peers).copied().collect();
+        nbs.sort_unstable();
+        nbs.dedup();
+        out.extend(nbs.into_iter().map(|nb| (p, nb)));
+    }
+    out
+}
+
 fn draw_down_time(d: &DownTime, rng: &mut crate::rng::StreamRng) -> SimDuration {
     let secs = match *d {
         DownTime::Fixed(x) => return x,
@@ -173,6 +201,9 @@ pub fn generate(
     let cum = cumulative_weights(world, &links, cfg.links);
     let total = *cum.last().expect("links");
     let mut busy_until = vec![SimTime::ZERO; links.len()];
+    let sessions = cdn_sessions(world);
+    let mut session_busy = vec![SimTime::ZERO; sessions.len()];
+    let mut pop_busy = vec![SimTime::ZERO; world.pops.len()];
     let end = SimTime::ZERO + duration;
     let mut episode = 0u32;
     let mut day = 0u64;
@@ -193,6 +224,52 @@ pub fn generate(
             t += SimDuration::from_millis_f64((g * 1e3).max(0.0));
             if t >= day_end {
                 break;
+            }
+            // A change at the CDN's own interconnections (drawn only when
+            // configured, so `cdn_share = 0` leaves the stream unchanged).
+            if cfg.cdn_share > 0.0 && rng.random::<f64>() < cfg.cdn_share {
+                let drain = rng.random::<f64>() < cfg.cdn_drain_share;
+                let (n, busy) = if drain {
+                    (world.pops.len(), &mut pop_busy)
+                } else {
+                    (sessions.len(), &mut session_busy)
+                };
+                let mut pick = None;
+                for _ in 0..REDRAWS {
+                    let k = if n == 0 { 0 } else { rng.random_range(0..n) };
+                    if n > 0 && busy[k] <= t {
+                        pick = Some(k);
+                        break;
+                    }
+                }
+                let persistent = rng.random::<f64>() < cfg.persistent_share;
+                let down = draw_down_time(&cfg.cdn_down_time, &mut rng);
+                let Some(k) = pick else { continue };
+                let (change, revert) = if drain {
+                    (
+                        ChurnChange::Drain { pop: k },
+                        ChurnChange::Undrain { pop: k },
+                    )
+                } else {
+                    let (pop, neighbour) = sessions[k];
+                    (
+                        ChurnChange::SessionDown { pop, neighbour },
+                        ChurnChange::SessionUp { pop, neighbour },
+                    )
+                };
+                push_episode(
+                    &mut out,
+                    &mut busy[k],
+                    t,
+                    down,
+                    end,
+                    change,
+                    revert,
+                    episode,
+                    persistent,
+                );
+                episode += 1;
+                continue;
             }
             let mut pick = None;
             for _ in 0..REDRAWS {
@@ -232,31 +309,58 @@ pub fn generate(
             } else {
                 (ChurnChange::LinkDown { a, b }, ChurnChange::LinkUp { a, b })
             };
-            out.push(ChurnEvent {
-                at: t,
+            push_episode(
+                &mut out,
+                &mut busy_until[k],
+                t,
+                down,
+                end,
                 change,
+                revert,
                 episode,
                 persistent,
-            });
-            if persistent {
-                busy_until[k] = SimTime::MAX;
-            } else {
-                let back = t + down;
-                busy_until[k] = back;
-                if back < end {
-                    out.push(ChurnEvent {
-                        at: back,
-                        change: revert,
-                        episode,
-                        persistent,
-                    });
-                }
-            }
+            );
             episode += 1;
         }
     }
     out.sort_by_key(|e| e.at);
     out
+}
+
+/// Lists a change at `t` and, unless persistent, its revert after `down`
+/// (if before `end`); marks the changed thing busy until then.
+#[allow(clippy::too_many_arguments)]
+fn push_episode(
+    out: &mut Vec<ChurnEvent>,
+    busy_until: &mut SimTime,
+    t: SimTime,
+    down: SimDuration,
+    end: SimTime,
+    change: ChurnChange,
+    revert: ChurnChange,
+    episode: u32,
+    persistent: bool,
+) {
+    out.push(ChurnEvent {
+        at: t,
+        change,
+        episode,
+        persistent,
+    });
+    if persistent {
+        *busy_until = SimTime::MAX;
+        return;
+    }
+    let back = t + down;
+    *busy_until = back;
+    if back < end {
+        out.push(ChurnEvent {
+            at: back,
+            change: revert,
+            episode,
+            persistent,
+        });
+    }
 }
 
 /// The routing state churn leaves at some time: links down and local-pref
@@ -269,11 +373,34 @@ pub struct RoutingState {
     pub down: Vec<(AsIdx, AsIdx)>,
     /// (AS, neighbour, offset), sorted, offsets non-zero.
     pub local_pref: Vec<(AsIdx, AsIdx, i32)>,
+    /// The CDN's sessions down: (PoP, neighbour), sorted.
+    pub sessions_down: Vec<(usize, AsIdx)>,
+    /// PoPs drained (not announcing the anycast prefix), sorted.
+    pub drained: Vec<usize>,
+}
+
+/// Inserts (`on`) or removes `key` in the sorted `v`.
+fn set_in<T: Ord>(v: &mut Vec<T>, key: T, on: bool) {
+    match (v.binary_search(&key), on) {
+        (Err(i), true) => v.insert(i, key),
+        (Ok(i), false) => {
+            v.remove(i);
+        }
+        _ => {}
+    }
 }
 
 impl RoutingState {
     pub fn apply(&mut self, c: &ChurnChange) {
         match *c {
+            ChurnChange::SessionDown { pop, neighbour } => {
+                set_in(&mut self.sessions_down, (pop, neighbour), true)
+            }
+            ChurnChange::SessionUp { pop, neighbour } => {
+                set_in(&mut self.sessions_down, (pop, neighbour), false)
+            }
+            ChurnChange::Drain { pop } => set_in(&mut self.drained, pop, true),
+            ChurnChange::Undrain { pop } => set_in(&mut self.drained, pop, false),
             ChurnChange::LinkDown { a, b } | ChurnChange::LinkUp { a, b } => {
                 let key = (a.min(b), a.max(b));
                 let up = matches!(c, ChurnChange::LinkUp { .. });
@@ -311,7 +438,54 @@ impl RoutingState {
 
     /// True when nothing is changed (the static world).
     pub fn is_default(&self) -> bool {
-        self.down.is_empty() && self.local_pref.is_empty()
+        self.down.is_empty()
+            && self.local_pref.is_empty()
+            && self.sessions_down.is_empty()
+            && self.drained.is_empty()
+    }
+
+    /// The CDN's sessions per PoP without those down (None: none is down,
+    /// the world's own).
+    pub fn pops(&self, world: &World) -> Option<Vec<super::PopSessions>> {
+        if self.sessions_down.is_empty() {
+            return None;
+        }
+        Some(
+            world
+                .pops
+                .iter()
+                .enumerate()
+                .map(|(p, s)| {
+                    let up = |nb: &AsIdx| self.sessions_down.binary_search(&(p, *nb)).is_err();
+                    let mut s = s.clone();
+                    s.transit.retain(up);
+                    s.peers.retain(up);
+                    s
+                })
+                .collect(),
+        )
+    }
+
+    /// The world in this state: its graph without the links down
+    /// ([`Self::graph`]) and the CDN's sessions without those down.
+    pub fn world(&self, world: &World) -> World {
+        World {
+            graph: self.graph(world),
+            geo: world.geo.clone(),
+            cdn: world.cdn,
+            pops: self.pops(world).unwrap_or_else(|| world.pops.clone()),
+            access: world.access.clone(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The scenario with the drained PoPs not announcing the anycast prefix.
+    pub fn config(&self, cfg: &RunConfig) -> RunConfig {
+        let mut c = cfg.clone();
+        for &p in &self.drained {
+            c.pops[p].announce = crate::scenario::raw::Announce::None;
+        }
+        c
     }
 
     /// The world's graph without the links that are down (same indices).
@@ -355,19 +529,21 @@ pub fn lp_with_offset(rel: crate::topology::Rel, offset: i32) -> u32 {
 }
 
 /// Every client group's anycast path in the quiescent state of `state`
-/// (static solver; fixed-point solver when local-prefs are changed).
+/// (static solver): links down removed, local-prefs as import overrides,
+/// the CDN's sessions down left out, drained PoPs not announcing.
 pub fn anycast_paths(
     world: &World,
     cfg: &RunConfig,
     state: &RoutingState,
 ) -> Result<Vec<PathTo>, Error> {
-    let mut prefix = Prefix::anycast(world, cfg);
     if state.is_default() {
-        return paths_on(world, &world.graph, cfg, &prefix);
+        return paths_on(world, &world.graph, cfg, &Prefix::anycast(world, cfg));
     }
-    let graph = state.graph(world);
-    prefix.announcement.import_local_pref = state.import_local_pref(&graph);
-    paths_on(world, &graph, cfg, &prefix)
+    let cfg = &state.config(cfg);
+    let w = state.world(world);
+    let mut prefix = Prefix::anycast(&w, cfg);
+    prefix.announcement.import_local_pref = state.import_local_pref(&w.graph);
+    paths_on(&w, &w.graph, cfg, &prefix)
 }
 
 #[cfg(test)]
@@ -378,6 +554,7 @@ mod tests {
     use crate::bgp::{SolveOptions, solve};
     use crate::engine::{Budget, Scheduler};
     use crate::scenario::{load_file, validate};
+    use crate::topology::Asn;
     use crate::world::catchment::tiebreak;
     use crate::world::dynamic::warm_anycast;
 
@@ -401,6 +578,163 @@ mod tests {
             persistent_share: 0.1,
             local_pref_share: 0.3,
             links: ChurnLinks::Uniform,
+            cdn_share: 0.0,
+            cdn_drain_share: 0.2,
+            cdn_down_time: DownTime::Exponential {
+                mean: SimDuration::from_secs(600),
+            },
+        }
+    }
+
+    /// With `cdn_share`, that share of changes is at the CDN's own
+    /// interconnections (a session of one PoP, or a PoP drained, with
+    /// `cdn_drain_share` of them drains), the rest on AS-AS links not
+    /// touching the CDN; CDN changes pair with their reverts and take
+    /// their down time from `cdn_down_time`; `cdn_share = 0` gives none.
+    #[test]
+    fn cdn_changes_touch_only_the_cdns_sessions_at_the_configured_rates() {
+        let (_, world) = quickstart();
+        let mut c = churn(400.0, 400.0, 0);
+        c.cdn_share = 0.25;
+        c.cdn_drain_share = 0.4;
+        c.persistent_share = 0.0;
+        c.down_time = DownTime::Fixed(SimDuration::from_secs(60));
+        c.cdn_down_time = DownTime::Fixed(SimDuration::from_secs(7200));
+        let days = 20u64;
+        let d = SimDuration::from_secs(days * 86_400);
+        let ev = generate(&c, &world, d, &Streams::new(9));
+        let sessions = cdn_sessions(&world);
+        assert!(!sessions.is_empty());
+        let cdn = world.cdn;
+        let (mut n, mut sess, mut drains) = (0u32, 0u32, 0u32);
+        let mut open: rustc_hash::FxHashMap<u32, ChurnEvent> = Default::default();
+        for e in &ev {
+            match e.change {
+                ChurnChange::SessionDown { pop, neighbour }
+                | ChurnChange::SessionUp { pop, neighbour } => {
+                    assert!(sessions.contains(&(pop, neighbour)), "{e:?}");
+                    let s = &world.pops[pop];
+                    assert!(s.transit.contains(&neighbour) || s.peers.contains(&neighbour));
+                }
+                ChurnChange::Drain { pop } | ChurnChange::Undrain { pop } => {
+                    assert!(pop < world.pops.len())
+                }
+                ChurnChange::LinkDown { a, b } | ChurnChange::LinkUp { a, b } => {
+                    assert!(a != cdn && b != cdn)
+                }
+                ChurnChange::LocalPref { asn, neighbour, .. } => {
+                    assert!(asn != cdn && neighbour != cdn)
+                }
+            }
+            let at_cdn = matches!(
+                e.change,
+                ChurnChange::SessionDown { .. }
+                    | ChurnChange::SessionUp { .. }
+                    | ChurnChange::Drain { .. }
+                    | ChurnChange::Undrain { .. }
+            );
+            if e.is_revert() {
+                let first = open.remove(&e.episode).expect("a revert after its change");
+                let want = if at_cdn { 7200 } else { 60 };
+                assert_eq!(e.at - first.at, SimDuration::from_secs(want), "{e:?}");
+                match (first.change, e.change) {
+                    (
+                        ChurnChange::SessionDown { pop, neighbour },
+                        ChurnChange::SessionUp {
+                            pop: p,
+                            neighbour: nb,
+                        },
+                    ) => assert_eq!((pop, neighbour), (p, nb)),
+                    (ChurnChange::Drain { pop }, ChurnChange::Undrain { pop: p }) => {
+                        assert_eq!(pop, p)
+                    }
+                    (x, y) => assert!(!at_cdn, "not a pair: {x:?} {y:?}"),
+                }
+                continue;
+            }
+            open.insert(e.episode, *e);
+            n += 1;
+            sess += matches!(e.change, ChurnChange::SessionDown { .. }) as u32;
+            drains += matches!(e.change, ChurnChange::Drain { .. }) as u32;
+        }
+        // Changes per day as configured (4 sigma of a Poisson count; a few
+        // arrivals are dropped on a busy link or PoP).
+        let want = 400.0 * days as f64;
+        assert!((n as f64 - want).abs() < 4.0 * want.sqrt(), "{n} changes");
+        let cdn_n = (sess + drains) as f64;
+        let share = cdn_n / n as f64;
+        assert!((share - 0.25).abs() < 0.02, "CDN share {share}");
+        let ds = drains as f64 / cdn_n;
+        assert!((ds - 0.4).abs() < 0.05, "drain share {ds}");
+        c.cdn_share = 0.0;
+        let none = generate(&c, &world, d, &Streams::new(9));
+        assert!(none.iter().all(|e| !matches!(
+            e.change,
+            ChurnChange::SessionDown { .. } | ChurnChange::Drain { .. }
+        )));
+    }
+
+    /// Static snapshot on the quickstart world: taking down one of the
+    /// CDN's sessions at one PoP moves exactly the groups whose anycast
+    /// path entered by that session (each to another PoP or another
+    /// neighbour; none is left without a route), and no other group's
+    /// path changes. Draining a PoP moves exactly its catchment, each
+    /// group to another PoP.
+    #[test]
+    fn a_cdn_session_down_moves_only_the_groups_that_entered_by_it() {
+        let (cfg, world) = quickstart();
+        let base = anycast_paths(&world, &cfg, &RoutingState::default()).unwrap();
+        let entry = |p: &PathTo| -> Option<(usize, Asn)> {
+            let n = p.as_path.len();
+            Some((p.pop?, *p.as_path.get(n.checked_sub(2)?)?))
+        };
+        // The session carrying the most groups.
+        let mut count: std::collections::BTreeMap<(usize, Asn), usize> = Default::default();
+        for p in &base {
+            if let Some(e) = entry(p) {
+                *count.entry(e).or_default() += 1;
+            }
+        }
+        let (&(pop, nb), &k) = count.iter().max_by_key(|x| x.1).expect("groups");
+        assert!(k > 0);
+        let nb_ix = world.graph.idx(nb).unwrap();
+        let mut state = RoutingState::default();
+        state.apply(&ChurnChange::SessionDown {
+            pop,
+            neighbour: nb_ix,
+        });
+        let after = anycast_paths(&world, &cfg, &state).unwrap();
+        let mut moved = 0;
+        for (b, a) in base.iter().zip(&after) {
+            if entry(b) == Some((pop, nb)) {
+                assert!(a.pop.is_some(), "left without a route");
+                assert_ne!(entry(a), Some((pop, nb)));
+                moved += 1;
+            } else {
+                assert_eq!((b.pop, &b.as_path), (a.pop, &a.as_path));
+            }
+        }
+        assert_eq!(moved, k);
+        // Back up: the static world again.
+        state.apply(&ChurnChange::SessionUp {
+            pop,
+            neighbour: nb_ix,
+        });
+        assert!(state.is_default());
+        // Drain the PoP with the largest catchment.
+        let mut at: Vec<usize> = vec![0; world.pops.len()];
+        for p in base.iter().filter_map(|p| p.pop) {
+            at[p] += 1;
+        }
+        let big = (0..at.len()).max_by_key(|&i| at[i]).unwrap();
+        state.apply(&ChurnChange::Drain { pop: big });
+        let after = anycast_paths(&world, &cfg, &state).unwrap();
+        for (b, a) in base.iter().zip(&after) {
+            if b.pop == Some(big) {
+                assert!(a.pop.is_some() && a.pop != Some(big));
+            } else {
+                assert_eq!((b.pop, &b.as_path), (a.pop, &a.as_path));
+            }
         }
     }
 
@@ -418,6 +752,8 @@ mod tests {
         assert!(a.iter().all(|e| match e.change {
             ChurnChange::LinkDown { a, b } | ChurnChange::LinkUp { a, b } => a != cdn && b != cdn,
             ChurnChange::LocalPref { asn, neighbour, .. } => asn != cdn && neighbour != cdn,
+            // cdn_share = 0: no change at the CDN.
+            _ => false,
         }));
     }
 
@@ -481,6 +817,7 @@ mod tests {
             ChurnChange::LocalPref { asn, neighbour, .. } => {
                 (asn.min(neighbour), asn.max(neighbour))
             }
+            other => unreachable!("cdn_share = 0: {other:?}"),
         };
         for list in by_ep.values() {
             n += 1;
@@ -596,6 +933,7 @@ mod tests {
                         local_pref: (offset != 0).then(|| lp_with_offset(rel, offset)),
                     }
                 }
+                other => unreachable!("cdn_share = 0: {other:?}"),
             };
             reverted += e.is_revert() as u32;
             drv.converge(
@@ -641,7 +979,7 @@ mod tests {
                     neighbour,
                     local_pref: None,
                 },
-                ChurnChange::LinkDown { .. } => unreachable!(),
+                other => unreachable!("{other:?}"),
             };
             let t = sched.now() + SimDuration::from_secs(100);
             sched.schedule_at(t, Event::Wake);

@@ -69,6 +69,20 @@ fn changes(
             let what = match e.change {
                 C::LinkDown { a, b } => format!("churn link-down {}-{}", g.asn(a), g.asn(b)),
                 C::LinkUp { a, b } => format!("churn link-up {}-{}", g.asn(a), g.asn(b)),
+                C::SessionDown { pop, neighbour } => format!(
+                    "churn session-down {}-{} at {}",
+                    g.asn(world.cdn),
+                    g.asn(neighbour),
+                    cfg.pops[pop].name
+                ),
+                C::SessionUp { pop, neighbour } => format!(
+                    "churn session-up {}-{} at {}",
+                    g.asn(world.cdn),
+                    g.asn(neighbour),
+                    cfg.pops[pop].name
+                ),
+                C::Drain { pop } => format!("churn drain {}", cfg.pops[pop].name),
+                C::Undrain { pop } => format!("churn undrain {}", cfg.pops[pop].name),
                 C::LocalPref {
                     asn,
                     neighbour,

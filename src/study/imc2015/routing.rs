@@ -66,7 +66,14 @@ struct State {
     /// Import local-pref changes in force: (AS, neighbour) by ASN -> offset
     /// from the relationship class's default (background churn).
     lp: BTreeMap<(u32, u32), i32>,
+    /// The CDN's sessions down (background churn): (PoP, neighbour ASN).
+    sessions: BTreeSet<Session>,
+    /// Per PoP: drained by background churn (not announcing anycast).
+    drained: Vec<bool>,
 }
+
+/// One of the CDN's sessions: (PoP, neighbour ASN).
+type Session = (usize, u32);
 
 /// One routing change of the study.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,9 +86,9 @@ pub enum Change {
 }
 
 /// The world with the links of `down` removed (and the CDN's sessions on
-/// them dropped). AS indices are unchanged: the builder numbers ASes by
-/// ASN and every AS is kept.
-fn world_without(base: &World, down: &BTreeSet<(u32, u32)>) -> World {
+/// them dropped) and the CDN's sessions of `sessions` dropped. AS indices
+/// are unchanged: the builder numbers ASes by ASN and every AS is kept.
+fn world_without(base: &World, down: &BTreeSet<(u32, u32)>, sessions: &BTreeSet<Session>) -> World {
     let g = &base.graph;
     let key = |a: AsIdx, b: AsIdx| {
         let (x, y) = (g.asn(a).0, g.asn(b).0);
@@ -100,11 +107,14 @@ fn world_without(base: &World, down: &BTreeSet<(u32, u32)>) -> World {
     let (graph, _) = b.build();
     debug_assert_eq!(graph.len(), g.len());
     let cdn = base.cdn;
-    let keep = |nb: &AsIdx| !down.contains(&key(cdn, *nb));
     let pops = base
         .pops
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
+            let keep = |nb: &AsIdx| {
+                !down.contains(&key(cdn, *nb)) && !sessions.contains(&(i, g.asn(*nb).0))
+            };
             let mut p = p.clone();
             p.transit.retain(keep);
             p.peers.retain(keep);
@@ -137,6 +147,8 @@ type PopPart = (Vec<bool>, Vec<bool>, Vec<u32>);
 struct Solved {
     cells: Arc<Vec<AnycastCell>>,
     links: BTreeSet<(u32, u32)>,
+    /// The CDN's sessions the data paths enter by.
+    sessions: BTreeSet<Session>,
     /// ASes the data paths cross (the CDN too).
     ases: BTreeSet<u32>,
 }
@@ -153,9 +165,10 @@ fn solve(
     pfx: Pfx,
     pop: &PopPart,
     down: &BTreeSet<(u32, u32)>,
+    sessions: &BTreeSet<Session>,
     lp: &Lp,
 ) -> Result<Solved, Error> {
-    let w = world_without(base, down);
+    let w = world_without(base, down, sessions);
     let imports = |prefix: &mut Prefix| {
         let g = &w.graph;
         prefix.announcement.import_local_pref = lp
@@ -192,11 +205,16 @@ fn solve(
     };
     let mut links = BTreeSet::new();
     let mut ases = BTreeSet::new();
+    let mut entered = BTreeSet::new();
     for p in &paths {
         for h in p.as_path.windows(2) {
             links.insert((h[0].0.min(h[1].0), h[0].0.max(h[1].0)));
         }
         ases.extend(p.as_path.iter().map(|a| a.0));
+        // The path ends [.., neighbour, CDN] at the PoP it enters.
+        if let (Some(pop), [.., nb, _]) = (p.pop, p.as_path.as_slice()) {
+            entered.insert((pop, nb.0));
+        }
     }
     let cells = paths
         .iter()
@@ -209,6 +227,7 @@ fn solve(
     Ok(Solved {
         cells: Arc::new(cells),
         links,
+        sessions: entered,
         ases,
     })
 }
@@ -225,32 +244,44 @@ fn prefix_over_states(
     pfx: Pfx,
     states: &[State],
 ) -> Result<(Column, usize), Error> {
-    type Key = (PopPart, BTreeSet<(u32, u32)>, Lp);
+    type Key = (PopPart, BTreeSet<(u32, u32)>, BTreeSet<Session>, Lp);
     let mut cache: BTreeMap<Key, Arc<Solved>> = BTreeMap::new();
     let mut solves = 0usize;
-    let mut get =
-        |pop: &PopPart, down: &BTreeSet<(u32, u32)>, lp: &Lp| -> Result<Arc<Solved>, Error> {
-            let key = (pop.clone(), down.clone(), lp.clone());
-            if let Some(s) = cache.get(&key) {
-                return Ok(s.clone());
-            }
-            let s = Arc::new(solve(base, cfg, pfx, pop, down, lp)?);
-            solves += 1;
-            cache.insert(key, s.clone());
-            Ok(s)
-        };
+    let mut get = |pop: &PopPart,
+                   down: &BTreeSet<(u32, u32)>,
+                   sess: &BTreeSet<Session>,
+                   lp: &Lp|
+     -> Result<Arc<Solved>, Error> {
+        let key = (pop.clone(), down.clone(), sess.clone(), lp.clone());
+        if let Some(s) = cache.get(&key) {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(solve(base, cfg, pfx, pop, down, sess, lp)?);
+        solves += 1;
+        cache.insert(key, s.clone());
+        Ok(s)
+    };
     let mut out = Vec::with_capacity(states.len());
     for s in states {
         let pop: PopPart = match pfx {
-            Pfx::Anycast => (s.live.clone(), s.failed.clone(), s.prepend.clone()),
+            Pfx::Anycast => (
+                s.live
+                    .iter()
+                    .zip(&s.drained)
+                    .map(|(l, d)| *l && !d)
+                    .collect(),
+                s.failed.clone(),
+                s.prepend.clone(),
+            ),
             Pfx::Unicast(p) if s.failed[p] => {
                 out.push(None);
                 continue;
             }
             Pfx::Unicast(_) => (Vec::new(), Vec::new(), Vec::new()),
         };
-        let clear = get(&pop, &BTreeSet::new(), &Vec::new())?;
+        let clear = get(&pop, &BTreeSet::new(), &BTreeSet::new(), &Vec::new())?;
         let mut k: BTreeSet<(u32, u32)> = s.down.intersection(&clear.links).copied().collect();
+        let mut ks: BTreeSet<Session> = s.sessions.intersection(&clear.sessions).copied().collect();
         let mut kl: BTreeSet<(u32, u32)> =
             s.lp.keys()
                 .filter(|x| clear.ases.contains(&x.0))
@@ -258,11 +289,17 @@ fn prefix_over_states(
                 .collect();
         let sol = loop {
             let lp: Lp = kl.iter().map(|x| (*x, s.lp[x])).collect();
-            let sol = get(&pop, &k, &lp)?;
+            let sol = get(&pop, &k, &ks, &lp)?;
             let more: Vec<(u32, u32)> = s
                 .down
                 .iter()
                 .filter(|l| !k.contains(l) && sol.links.contains(l))
+                .copied()
+                .collect();
+            let more_s: Vec<Session> = s
+                .sessions
+                .iter()
+                .filter(|x| !ks.contains(x) && sol.sessions.contains(x))
                 .copied()
                 .collect();
             let more_lp: Vec<(u32, u32)> =
@@ -270,11 +307,12 @@ fn prefix_over_states(
                     .filter(|x| !kl.contains(x) && sol.ases.contains(&x.0))
                     .copied()
                     .collect();
-            if more.is_empty() && more_lp.is_empty() {
+            if more.is_empty() && more_lp.is_empty() && more_s.is_empty() {
                 break sol;
             }
             k.extend(more);
             kl.extend(more_lp);
+            ks.extend(more_s);
         };
         out.push(Some(sol.cells.clone()));
     }
@@ -301,6 +339,8 @@ pub fn snapshots(
         failed: vec![false; n],
         prepend: cfg.pops.iter().map(|p| p.prepend).collect(),
         lp: BTreeMap::new(),
+        sessions: BTreeSet::new(),
+        drained: vec![false; n],
     };
     let g = &base.graph;
     let mut states = vec![(SimTime::ZERO, state.clone())];
@@ -322,16 +362,31 @@ pub fn snapshots(
                 b: g.asn(b).0,
                 up: true,
             },
-            Change::Churn(ChurnChange::LocalPref {
-                asn,
-                neighbour,
-                offset,
-            }) => {
-                let k = (g.asn(asn).0, g.asn(neighbour).0);
-                if offset == 0 {
-                    state.lp.remove(&k);
-                } else {
-                    state.lp.insert(k, offset);
+            Change::Churn(cc) => {
+                match cc {
+                    ChurnChange::LocalPref {
+                        asn,
+                        neighbour,
+                        offset,
+                    } => {
+                        let k = (g.asn(asn).0, g.asn(neighbour).0);
+                        if offset == 0 {
+                            state.lp.remove(&k);
+                        } else {
+                            state.lp.insert(k, offset);
+                        }
+                    }
+                    ChurnChange::SessionDown { pop, neighbour } => {
+                        state.sessions.insert((pop, g.asn(neighbour).0));
+                    }
+                    ChurnChange::SessionUp { pop, neighbour } => {
+                        state.sessions.remove(&(pop, g.asn(neighbour).0));
+                    }
+                    ChurnChange::Drain { pop } => state.drained[pop] = true,
+                    ChurnChange::Undrain { pop } => state.drained[pop] = false,
+                    ChurnChange::LinkDown { .. } | ChurnChange::LinkUp { .. } => {
+                        unreachable!("matched above")
+                    }
                 }
                 if states.last().is_some_and(|s| s.0 == *at) {
                     states.last_mut().expect("non-empty").1 = state.clone();
@@ -511,16 +566,113 @@ mod tests {
                     }
                 }
             }
-            let want = solve(&world, &cfg, Pfx::Anycast, &pop, &down, &Vec::new()).unwrap();
+            let want = solve(
+                &world,
+                &cfg,
+                Pfx::Anycast,
+                &pop,
+                &down,
+                &BTreeSet::new(),
+                &Vec::new(),
+            )
+            .unwrap();
             assert_eq!(*s.anycast, *want.cells, "anycast, state {i}");
             for p in 0..cfg.pops.len() {
-                let want = solve(&world, &cfg, Pfx::Unicast(p), &pop, &down, &Vec::new()).unwrap();
+                let want = solve(
+                    &world,
+                    &cfg,
+                    Pfx::Unicast(p),
+                    &pop,
+                    &down,
+                    &BTreeSet::new(),
+                    &Vec::new(),
+                )
+                .unwrap();
                 let rtt: Vec<Option<f32>> = want.cells.iter().map(|c| c.map(|x| x.1)).collect();
                 assert_eq!(*s.unicast[p], rtt, "unicast {p}, state {i}");
                 full += 1;
             }
             full += 1;
         }
+        assert!(solves < full, "{solves} solves, {full} without reuse");
+    }
+
+    /// The CDN's sessions down and PoPs drained by churn: reusing solves
+    /// (only the sessions some data path enters by count) gives the same
+    /// snapshots as solving every state with all of them applied.
+    #[test]
+    fn cdn_churn_reuse_equals_solving_every_state() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        let cfg =
+            crate::scenario::validate(&crate::scenario::load_file(&path, &[]).unwrap()).unwrap();
+        let locate = |p: &str, m: String| crate::InputError::new("q", p, m);
+        let world = crate::world::build(&cfg, &locate).unwrap();
+        let sessions = crate::world::churn::cdn_sessions(&world);
+        let t = |h: u64| SimTime::ZERO + crate::time::SimDuration::from_secs(h * 3600);
+        let mut changes = Vec::new();
+        // Every third session down, then half of them back; two drains,
+        // one undone.
+        let picks: Vec<(usize, AsIdx)> = sessions.iter().step_by(3).copied().collect();
+        for (i, &(pop, neighbour)) in picks.iter().enumerate() {
+            changes.push((
+                t(i as u64 + 1),
+                Change::Churn(ChurnChange::SessionDown { pop, neighbour }),
+            ));
+        }
+        changes.push((t(50), Change::Churn(ChurnChange::Drain { pop: 0 })));
+        changes.push((t(51), Change::Churn(ChurnChange::Drain { pop: 2 })));
+        for (i, &(pop, neighbour)) in picks.iter().enumerate().step_by(2) {
+            changes.push((
+                t(100 + i as u64),
+                Change::Churn(ChurnChange::SessionUp { pop, neighbour }),
+            ));
+        }
+        changes.push((t(200), Change::Churn(ChurnChange::Undrain { pop: 0 })));
+        let (snaps, solves) = snapshots(&world, &cfg, &changes, &locate).unwrap();
+        assert_eq!(snaps.len(), changes.len() + 1);
+        let n = cfg.pops.len();
+        let mut sess = BTreeSet::new();
+        let mut live = vec![true; n];
+        let mut full = 0;
+        let mut moved = 0;
+        for (i, s) in snaps.iter().enumerate() {
+            if i > 0 {
+                match changes[i - 1].1 {
+                    Change::Churn(ChurnChange::SessionDown { pop, neighbour }) => {
+                        sess.insert((pop, world.graph.asn(neighbour).0));
+                    }
+                    Change::Churn(ChurnChange::SessionUp { pop, neighbour }) => {
+                        sess.remove(&(pop, world.graph.asn(neighbour).0));
+                    }
+                    Change::Churn(ChurnChange::Drain { pop }) => live[pop] = false,
+                    Change::Churn(ChurnChange::Undrain { pop }) => live[pop] = true,
+                    _ => unreachable!(),
+                }
+            }
+            let pop: PopPart = (live.clone(), vec![false; n], vec![0; n]);
+            let none = BTreeSet::new();
+            let want = solve(&world, &cfg, Pfx::Anycast, &pop, &none, &sess, &Vec::new()).unwrap();
+            assert_eq!(*s.anycast, *want.cells, "anycast, state {i}");
+            moved += (*s.anycast != *snaps[0].anycast) as usize;
+            for p in 0..n {
+                let want = solve(
+                    &world,
+                    &cfg,
+                    Pfx::Unicast(p),
+                    &pop,
+                    &none,
+                    &sess,
+                    &Vec::new(),
+                )
+                .unwrap();
+                let rtt: Vec<Option<f32>> = want.cells.iter().map(|c| c.map(|x| x.1)).collect();
+                assert_eq!(*s.unicast[p], rtt, "unicast {p}, state {i}");
+                full += 1;
+            }
+            full += 1;
+        }
+        assert!(moved > 0, "no CDN change moved a catchment");
         assert!(solves < full, "{solves} solves, {full} without reuse");
     }
 
