@@ -341,6 +341,46 @@ fn routing_churn_moves_catchments_during_the_run() {
     std::fs::remove_dir_all(base).unwrap();
 }
 
+/// Churn at the CDN's own interconnections in a run (`cdn_share`,
+/// docs/bgp.md "Background churn"): routing-churn.toml shortened with half
+/// of its changes at the CDN, half of those drains. Sessions going down and
+/// up are events.csv rows `AS<cdn>-AS<neighbour>@<pop>`, drains are
+/// `withdraw` / `announce` rows from churn, some drain moves groups, and
+/// every request is still accounted for.
+#[test]
+fn cdn_churn_takes_sessions_down_and_drains_pops_in_a_run() {
+    let base = tmp("churn-cdn");
+    let out = base.join("x");
+    let mut args = super::shortened_run_args("scenarios/routing-churn.toml", &out);
+    for s in ["bgp.churn.cdn_share=50%", "bgp.churn.cdn_drain_share=50%"] {
+        args.extend(["--set".to_string(), s.to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = cdnsim(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ev = csv(&out.join("events.csv"));
+    let last = ev[0].len() - 1;
+    let session = |r: &Vec<String>| r[3].starts_with("AS64500-AS") && r[3].contains('@');
+    assert!(
+        ev.iter().any(|r| session(r) && r[2] == "link-down"),
+        "no session down"
+    );
+    assert!(
+        ev.iter().any(|r| session(r) && r[2] == "link-up"),
+        "no session up"
+    );
+    let drains: Vec<_> = ev
+        .iter()
+        .filter(|r| r[last] == "churn" && r[2] == "withdraw")
+        .collect();
+    assert!(!drains.is_empty(), "no drain");
+    assert!(drains.iter().any(|r| r[9] != "0"), "no drain moved a group");
+    assert!(ev.iter().any(|r| r[last] == "churn" && r[2] == "announce"));
+    let inv = &summary(&out)["invariants"]["requests_accounted"];
+    assert_eq!(inv["holds"], serde_json::Value::Bool(true), "{inv}");
+    std::fs::remove_dir_all(base).unwrap();
+}
+
 /// DNS failover (docs/dns.md, "Failover"): under `geo` steering a failed
 /// PoP keeps losing requests only until the health checks take it out of
 /// the answers (30 s) and the resolvers' cached answers expire (TTL 20 s);
