@@ -375,7 +375,7 @@ struct RequestModel<'a> {
 /// The synthetic request source, drawn inline or on a producer thread
 /// (the same requests either way: `prefetch_tests`).
 enum Feed {
-    Inline(Synthetic),
+    Inline(Box<Synthetic>),
     Thread(Prefetched),
 }
 
@@ -688,7 +688,7 @@ pub fn run_with_source(
                 .map_err(|e| crate::Error::Runtime(format!("request producer thread: {e}")))?,
         )
     } else {
-        Feed::Inline(source)
+        Feed::Inline(Box::new(source))
     };
     let http = HttpCacheConfig::default();
     let policies = workload
