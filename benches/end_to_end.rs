@@ -1,6 +1,11 @@
 //! End-to-end simulated requests per second: a whole `cdnsim run` of a
 //! scenario minus file writing — arrivals, steering over the planned routes,
-//! edge caches, the origin, the latency model, metrics — on one core.
+//! edge caches, the origin, the latency model, metrics — on one core for
+//! the simulation, plus (on a machine with two cores or more) the producer
+//! thread that draws the synthetic requests (`sim::prefetch_by_default`,
+//! `workload::source::Prefetched`): the figure is wall time, so it counts
+//! that thread's help; `benches/drivers/quickstart_run.rs prefetch=off`
+//! gives the one-thread instruction count.
 //!
 //! - `quickstart`: scenarios/quickstart.toml (anycast over world-3k, 12
 //!   client groups, 200k-object Zipf catalog, LRU edges) at its own rate,

@@ -7,9 +7,13 @@
 //!     valgrind --tool=callgrind --toggle-collect='*measured*' \
 //!         target/release/examples/quickstart_run duration=1m warmup=10s
 //!
-//! Arguments: `--set` style overrides (`key=value`). Instructions per
-//! simulated request = Ir of `measured_run` / requests issued (printed,
-//! with a checksum of the results that must not change).
+//! Arguments: `--set` style overrides (`key=value`), and `prefetch=on` /
+//! `prefetch=off` to draw the requests on a producer thread or inline
+//! (default: `sim::prefetch_by_default`). Instructions per simulated
+//! request = Ir of `measured_run` / requests issued (printed, with a
+//! checksum of the results that must not change). With `prefetch=on`,
+//! callgrind's `--toggle-collect='*measured*'` counts the simulation's
+//! thread only (the producer's stack never enters `measured_run`).
 
 use cdnsim::engine::Control;
 use cdnsim::scenario::{load_file, validate};
@@ -18,28 +22,50 @@ use std::path::Path;
 use std::time::Instant;
 
 #[inline(never)]
-fn measured_run(cfg: &cdnsim::scenario::RunConfig, routes: &[sim::GroupRoute]) -> sim::RunMetrics {
-    sim::run(cfg, routes, |_| Control::Continue)
+fn measured_run(
+    cfg: &cdnsim::scenario::RunConfig,
+    routes: &[sim::GroupRoute],
+    prefetch: bool,
+) -> sim::RunMetrics {
+    let steer = sim::steering::steerer(cfg, routes, None, None);
+    sim::run_with_source(cfg, routes, steer, None, |_| Control::Continue, prefetch)
         .expect("runs")
         .expect("not stopped")
+        .0
 }
 
 fn main() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
-    let sets: Vec<String> = std::env::args().skip(1).collect();
+    let mut prefetch = None;
+    let sets: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| match a.as_str() {
+            "prefetch=on" => {
+                prefetch = Some(true);
+                false
+            }
+            "prefetch=off" => {
+                prefetch = Some(false);
+                false
+            }
+            _ => true,
+        })
+        .collect();
     let loaded = load_file(&path, &sets).expect("quickstart loads");
     let cfg = validate(&loaded).expect("quickstart validates");
     let (routes, _) =
         sim::plan(&cfg, &|p, m| loaded.locator.error_at(p, m)).expect("quickstart plans");
+    let prefetch = prefetch.unwrap_or_else(|| sim::prefetch_by_default(&cfg));
     let t = Instant::now();
-    let m = measured_run(&cfg, &routes);
+    let m = measured_run(&cfg, &routes, prefetch);
     let s = t.elapsed().as_secs_f64();
     println!(
-        "{} requests issued, {} events, {:.3} s wall ({:.2} M requests/s); checksum: requests {} hits {} origin bytes {} ttfb p50 {} p99 {} mean {:.6}",
+        "{} requests issued, {} events, {:.3} s wall ({:.2} M requests/s), prefetch {}; checksum: requests {} hits {} origin bytes {} ttfb p50 {} p99 {} mean {:.6}",
         m.issued,
         m.events,
         s,
         m.issued as f64 / s / 1e6,
+        if prefetch { "on" } else { "off" },
         m.edge.requests,
         m.edge.hits,
         m.origin_bytes,

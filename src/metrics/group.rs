@@ -10,8 +10,9 @@
 //! <= 1/1024 of the value) while a group has few distinct values, and made
 //! coarser (adjacent buckets merged pairwise) when a group would exceed its
 //! share of [`COMPACT_BUDGET_BYTES`]. The overall, per-PoP and per-continent
-//! distributions are always full HDR histograms (recorded directly, not
-//! merged from groups).
+//! distributions are always full HDR histograms: recorded directly, except
+//! that with HDR groups each continent's is the merge of its groups' at the
+//! end of the run (the same histogram, one record fewer per response).
 
 use super::LatencyHistogram;
 use crate::time::SimDuration;

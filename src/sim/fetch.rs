@@ -786,9 +786,13 @@ impl RequestModel<'_> {
         let gm = &mut m.per_group[r.group as usize];
         gm.requests += 1;
         gm.ttfb.record(ttfb);
-        m.per_continent[self.group_continent[r.group as usize] as usize]
-            .1
-            .record(ttfb);
+        // With full HDR histograms per group, each continent's is the
+        // merge of its groups' (`RequestModel::finish_continents`).
+        if !self.continents_from_groups {
+            m.per_continent[self.group_continent[r.group as usize] as usize]
+                .1
+                .record(ttfb);
+        }
     }
 
     /// PoP `pop` fails: its edge cache is emptied (with its freshness

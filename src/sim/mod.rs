@@ -45,6 +45,7 @@ pub mod client;
 pub mod events;
 pub mod fetch;
 pub mod invariants;
+pub mod noise;
 pub mod plan;
 pub mod purge;
 pub mod push;
@@ -63,9 +64,10 @@ use crate::metrics::{CacheCounters, GroupLatency, LatencyHistogram, TimeSeries};
 use crate::rng::{StreamRng, Streams};
 use crate::scenario::RunConfig;
 use crate::time::{SimDuration, SimTime};
-use crate::workload::{BUST_PARAM, RequestSource, Synthetic};
+use crate::workload::source::Prefetched;
+use crate::workload::{BUST_PARAM, RequestSource, Synthetic, Workload};
 use rand::RngExt;
-use rand_distr::{Distribution, Gamma, LogNormal};
+use rand_distr::{Distribution, LogNormal};
 
 /// Largest TinyLFU sketch, in expected objects.
 pub const TINYLFU_MAX_OBJECTS: u64 = 1 << 24;
@@ -332,7 +334,10 @@ enum Event {
 
 struct RequestModel<'a> {
     cfg: &'a RunConfig,
-    source: Synthetic,
+    /// The catalogs (purges and pushes name objects in them).
+    workload: Workload,
+    /// Where the synthetic requests come from.
+    source: Feed,
     /// Trace replay (`workload.trace`) instead of `source`'s draws.
     replay: Option<crate::workload::replay::Replay>,
     /// Caching policy per (catalog, header profile), from its headers.
@@ -360,14 +365,46 @@ struct RequestModel<'a> {
     long_rng: StreamRng,
     /// Per group: its continent's index in `m.per_continent`.
     group_continent: Vec<u16>,
+    /// Whether every group keeps a full HDR histogram, so that each
+    /// continent's histogram is built at the end as the merge of its
+    /// groups' instead of recorded per response.
+    continents_from_groups: bool,
     m: RunMetrics,
+}
+
+/// The synthetic request source, drawn inline or on a producer thread
+/// (the same requests either way: `prefetch_tests`).
+enum Feed {
+    Inline(Box<Synthetic>),
+    Thread(Prefetched),
+}
+
+impl Feed {
+    fn next_request(&mut self) -> Option<crate::workload::Request> {
+        match self {
+            Feed::Inline(s) => s.next_request(),
+            Feed::Thread(p) => p.next_request(),
+        }
+    }
+}
+
+/// Whether a run draws its synthetic requests on a producer thread by
+/// default: when it has no trace to replay, the machine has a second
+/// core, and the run is not itself one of a rayon pool's parallel jobs
+/// (a sweep's points already use every core). The outputs are the same
+/// either way.
+pub fn prefetch_by_default(cfg: &RunConfig) -> bool {
+    cfg.trace.is_none()
+        && rayon::current_thread_index().is_none()
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
 }
 
 /// Per-request latency variation, drawn from its own stream.
 struct PathNoise {
     rng: StreamRng,
     access: Option<LogNormal<f64>>,
-    jitter: Option<Gamma<f64>>,
+    /// Gamma, drawn without `pow` (sim/noise.rs).
+    jitter: Option<noise::Jitter>,
 }
 
 impl PathNoise {
@@ -555,6 +592,25 @@ impl Model for RequestModel<'_> {
 }
 
 impl RequestModel<'_> {
+    /// Per-continent TTFB as the merge of the continent's groups' full
+    /// HDR histograms: every measured response is recorded in exactly one
+    /// group's, so counts, minimum, maximum and mean are those of
+    /// recording it into the continent's too (one HDR record fewer per
+    /// response).
+    fn finish_continents(&mut self) {
+        if !self.continents_from_groups {
+            return;
+        }
+        for (g, gm) in self.m.per_group.iter().enumerate() {
+            let c = self.group_continent[g] as usize;
+            // `continents_from_groups` holds only when every group is HDR.
+            debug_assert!(matches!(gm.ttfb, GroupLatency::Hdr(_)));
+            if let GroupLatency::Hdr(h) = &gm.ttfb {
+                self.m.per_continent[c].1.merge(h);
+            }
+        }
+    }
+
     /// The next request: from the trace when replaying one, else drawn.
     fn next_arrival(&mut self) -> Option<crate::workload::Request> {
         match &mut self.replay {
@@ -598,6 +654,21 @@ pub fn run_routed(
     routing: Option<events::Routing>,
     observe: impl FnMut(SimTime) -> Control,
 ) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
+    let prefetch = prefetch_by_default(cfg);
+    run_with_source(cfg, routes, steer, routing, observe, prefetch)
+}
+
+/// [`run_routed`], drawing the synthetic requests on a producer thread
+/// when `prefetch` holds ([`crate::workload::source::Prefetched`]) and on
+/// the simulation's thread otherwise: the same outputs, byte for byte.
+pub fn run_with_source(
+    cfg: &RunConfig,
+    routes: &[GroupRoute],
+    steer: crate::dns::Steerer,
+    routing: Option<events::Routing>,
+    observe: impl FnMut(SimTime) -> Control,
+    prefetch: bool,
+) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
     let mut steer = steer;
     let health = cfg
         .dns
@@ -610,9 +681,17 @@ pub fn run_routed(
     }
     let streams = Streams::new(cfg.seed);
     let source = Synthetic::from_config(cfg);
+    let workload = source.workload.clone();
+    let source = if prefetch && cfg.trace.is_none() {
+        Feed::Thread(
+            Prefetched::spawn(source)
+                .map_err(|e| crate::Error::Runtime(format!("request producer thread: {e}")))?,
+        )
+    } else {
+        Feed::Inline(Box::new(source))
+    };
     let http = HttpCacheConfig::default();
-    let policies = source
-        .workload
+    let policies = workload
         .catalogs
         .iter()
         .map(|c| {
@@ -649,12 +728,14 @@ pub fn run_routed(
         .collect();
     let mut model = RequestModel {
         group_continent,
+        continents_from_groups: cfg.groups.len() <= crate::metrics::group::HDR_GROUPS_MAX,
         client: client::ClientSide::new(cfg, &streams, cfg.duration),
         upstream: upstream::Upstream::new(cfg, &hier),
         attacks,
         long_rng: streams.stream("events/long-lived"),
         routing,
         cfg,
+        workload,
         source,
         replay,
         policies,
@@ -667,7 +748,10 @@ pub fn run_routed(
         noise: PathNoise {
             rng: streams.stream("latency/noise"),
             access: cfg.latency.access_distribution(),
-            jitter: cfg.latency.jitter_distribution(),
+            jitter: noise::Jitter::with_mean_sd(
+                cfg.latency.jitter_mean_ms,
+                cfg.latency.jitter_sd_ms,
+            ),
         },
         m: RunMetrics {
             ttfb: LatencyHistogram::default(),
@@ -742,6 +826,7 @@ pub fn run_routed(
     model.m.events = sched.executed();
     model.client.finish_run();
     model.m.finish_histograms();
+    model.finish_continents();
     model.m.client = model.client.m;
     model.m.capacity = model.client.capacity;
     model.m.upstream = model.upstream;
@@ -765,5 +850,57 @@ mod size_tests {
     fn event_is_small() {
         assert!(std::mem::size_of::<super::Request>() <= 88);
         assert!(std::mem::size_of::<super::Event>() <= 96);
+    }
+}
+
+#[cfg(test)]
+mod prefetch_tests {
+    use super::*;
+
+    fn quickstart(duration: &str) -> (RunConfig, Vec<GroupRoute>) {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        let sets = vec![format!("duration={duration}"), "warmup=5s".to_string()];
+        let loaded = crate::scenario::load_file(&path, &sets).expect("quickstart loads");
+        let cfg = crate::scenario::validate(&loaded).expect("quickstart validates");
+        let (routes, _) =
+            plan(&cfg, &|p, m| loaded.locator.error_at(p, m)).expect("quickstart plans");
+        (cfg, routes)
+    }
+
+    fn run(cfg: &RunConfig, routes: &[GroupRoute], prefetch: bool) -> RunMetrics {
+        let steer = steering::steerer(cfg, routes, None, None);
+        run_with_source(cfg, routes, steer, None, |_| Control::Continue, prefetch)
+            .expect("runs")
+            .expect("not stopped")
+            .0
+    }
+
+    /// The producer thread hands the simulation the requests it would have
+    /// drawn itself: every recorded figure is the same (Debug output of
+    /// the whole `RunMetrics`, histograms' counts included), over many
+    /// batches.
+    #[test]
+    fn prefetched_requests_give_identical_metrics() {
+        let (cfg, routes) = quickstart("40s");
+        let inline = run(&cfg, &routes, false);
+        let threaded = run(&cfg, &routes, true);
+        assert!(inline.issued > 10 * crate::workload::source::PREFETCH_BATCH as u64);
+        assert_eq!(inline.issued, threaded.issued);
+        assert!(
+            format!("{inline:?}") == format!("{threaded:?}"),
+            "metrics differ with the producer thread (seed {})",
+            cfg.seed
+        );
+    }
+
+    /// A run stopped early hangs up on the producer instead of waiting
+    /// for it to draw the whole run.
+    #[test]
+    fn a_stopped_run_stops_the_producer() {
+        let (cfg, routes) = quickstart("1h");
+        let steer = steering::steerer(&cfg, &routes, None, None);
+        let r = run_with_source(&cfg, &routes, steer, None, |_| Control::Stop, true).expect("runs");
+        assert!(r.is_none());
     }
 }

@@ -106,7 +106,7 @@ impl RequestModel<'_> {
     pub(super) fn purge(&mut self, s: &mut Scheduler<Event>, i: u32, node: u32) {
         let now = s.now();
         let p = &self.cfg.tiers.purges[i as usize];
-        let cat = &self.source.workload.catalogs[p.catalog];
+        let cat = &self.workload.catalogs[p.catalog];
         if p.names != PurgeNames::Ranks {
             self.purge_named(now, i, node);
             return;
@@ -141,7 +141,7 @@ impl RequestModel<'_> {
     fn purge_named(&mut self, now: SimTime, i: u32, node: u32) {
         let p = &self.cfg.tiers.purges[i as usize];
         let names = &self.cfg.tiers.names[p.catalog];
-        let base = self.source.workload.catalogs[p.catalog].base_id;
+        let base = self.workload.catalogs[p.catalog].base_id;
         let catalog = p.catalog as u32;
         // Trace replay: an object's index is its trace id.
         let base = if self.replay.is_some() { 0 } else { base };

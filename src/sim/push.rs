@@ -43,7 +43,7 @@ impl RequestModel<'_> {
     /// (object id, cache key, wire size, catalog, profile) of slot `k`.
     fn slot_object(&self, w: usize, k: u64) -> (u64, u64, u64, u32, u16) {
         let p = &self.cfg.tiers.push[w];
-        let c = &self.source.workload.catalogs[p.catalog];
+        let c = &self.workload.catalogs[p.catalog];
         let id = c.base_id + c.index_at_rank(p.first_rank + k, p.start);
         let key = self.keys.object_key(id, None, BUST_PARAM, 0).0;
         (

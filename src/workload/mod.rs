@@ -27,16 +27,18 @@ pub mod config;
 pub mod names;
 pub mod replay;
 pub mod source;
+pub mod zipf;
 
 pub use arrivals::{Arrivals, DiurnalProfile, GroupClock};
 pub use config::{ArrivalConfig, CatalogConfig, FlashCrowdConfig, SizeModel, WorkloadConfig};
 pub use source::{Request, RequestSource, Synthetic};
 
+pub use zipf::{ZIPF_TABLE_MAX_OBJECTS, ZipfSampler};
+
 use crate::http::ResponseHeaders;
 use crate::rng::Streams;
 use crate::time::{SimDuration, SimTime};
 use rand::RngExt;
-use rand_distr::{Distribution, Zipf};
 
 /// Default relative swing of a sinusoidal diurnal profile.
 pub const DEFAULT_DIURNAL_AMPLITUDE: f64 = 0.5;
@@ -67,7 +69,9 @@ pub struct Catalog {
     /// Header profiles; the last is `no-store` when some objects are not
     /// cacheable.
     pub profiles: Vec<ResponseHeaders>,
-    zipf: Zipf<f64>,
+    /// Rank sampler: an alias table up to [`ZIPF_TABLE_MAX_OBJECTS`]
+    /// objects, rejection-inversion above (workload/zipf.rs).
+    zipf: ZipfSampler,
     alpha: f64,
     harmonic: f64,
     size: SizeModel,
@@ -99,11 +103,23 @@ fn standard_normal_from_bits(bits: u64) -> f64 {
 /// The generalised harmonic number `H(n, alpha) = sum_{k=1..n} k^-alpha`:
 /// exact up to 10^6 terms, Euler-Maclaurin beyond (relative error < 1e-12).
 pub fn harmonic(n: u64, alpha: f64) -> f64 {
-    const EXACT: u64 = 1_000_000;
+    harmonic_with(n, alpha, None)
+}
+
+/// Terms of [`harmonic`] summed exactly.
+const HARMONIC_EXACT: u64 = 1_000_000;
+
+/// [`harmonic`], summing the given `weights` (`k^-alpha` for `k = 1..=n`,
+/// `n <= HARMONIC_EXACT`) instead of computing them: the same value.
+fn harmonic_with(n: u64, alpha: f64, weights: Option<&[f64]>) -> f64 {
+    const EXACT: u64 = HARMONIC_EXACT;
     let f = |k: f64| k.powf(-alpha);
     let m = n.min(EXACT);
     // Sum small terms last for accuracy.
-    let mut h: f64 = (1..=m).rev().map(|k| f(k as f64)).sum();
+    let mut h: f64 = match weights {
+        Some(w) if w.len() as u64 == m => w.iter().rev().sum(),
+        _ => (1..=m).rev().map(|k| f(k as f64)).sum(),
+    };
     if n > EXACT {
         let (a, b) = (m as f64, n as f64);
         let integral = if (alpha - 1.0).abs() < 1e-12 {
@@ -140,15 +156,23 @@ impl Catalog {
                 .unwrap_or_default(),
             );
         }
+        // The rank weights k^-alpha, computed once for both the harmonic
+        // number and the sampler's table, when the harmonic number is an
+        // exact sum (HARMONIC_EXACT < ZIPF_TABLE_MAX_OBJECTS: larger
+        // tables compute their own weights).
+        let weights: Option<Vec<f64>> = (cfg.objects <= HARMONIC_EXACT).then(|| {
+            (1..=cfg.objects)
+                .map(|k| (k as f64).powf(-cfg.zipf_alpha))
+                .collect()
+        });
         let mut c = Catalog {
             name: cfg.name.clone(),
             base_id: (index as u64) << INDEX_BITS,
             objects: cfg.objects,
             profiles,
-            zipf: Zipf::new(cfg.objects as f64, cfg.zipf_alpha)
-                .expect("validated: objects >= 1, alpha >= 0"),
+            zipf: ZipfSampler::new(cfg.objects, cfg.zipf_alpha, weights.as_deref()),
             alpha: cfg.zipf_alpha,
-            harmonic: harmonic(cfg.objects, cfg.zipf_alpha),
+            harmonic: harmonic_with(cfg.objects, cfg.zipf_alpha, weights.as_deref()),
             size: cfg.size.clone(),
             compression: cfg.compression,
             cacheable: cfg.cacheable,
@@ -260,7 +284,7 @@ impl Catalog {
                 }
             }
         }
-        let rank = (self.zipf.sample(rng) as u64).clamp(1, self.objects);
+        let rank = self.zipf.sample(rng).clamp(1, self.objects);
         self.base_id + self.index_at_rank(rank, now)
     }
 
@@ -360,6 +384,56 @@ pub struct Draw {
     pub bust: Option<u64>,
 }
 
+/// Wire sizes of each catalog's initial objects, filled as objects are
+/// first drawn: `Catalog::size_of` costs a hash and an `exp`/`pow` (~370
+/// instructions), the memo one load, mostly cached for the popular
+/// objects. 8 bytes per object for catalogs up to
+/// [`ZIPF_TABLE_MAX_OBJECTS`] objects (zero-filled pages, touched only
+/// where objects are drawn); larger catalogs and churned-in objects are
+/// computed every time. A size is a pure function of the object, so the
+/// memo changes no output.
+#[derive(Debug, Default)]
+pub struct SizeMemo {
+    /// Per catalog, by object index; 0 = not computed yet (a true size of
+    /// 0 is recomputed, which is still right).
+    sizes: Vec<Vec<u64>>,
+}
+
+impl SizeMemo {
+    pub fn new(w: &Workload) -> SizeMemo {
+        SizeMemo {
+            sizes: w
+                .catalogs
+                .iter()
+                .map(|c| {
+                    if c.objects <= ZIPF_TABLE_MAX_OBJECTS {
+                        vec![0; c.objects as usize]
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// [`Catalog::wire_size_of`] of object `id` of catalog `c` (number `k`).
+    #[inline]
+    fn wire_size(&mut self, c: &Catalog, k: usize, id: u64) -> u64 {
+        let slot = self
+            .sizes
+            .get_mut(k)
+            .and_then(|v| v.get_mut(c.index(id) as usize));
+        match slot {
+            Some(s) if *s != 0 => *s,
+            Some(s) => {
+                *s = c.wire_size_of(id);
+                *s
+            }
+            None => c.wire_size_of(id),
+        }
+    }
+}
+
 /// All catalogs of a scenario, with the request share of each.
 #[derive(Clone, Debug)]
 pub struct Workload {
@@ -398,6 +472,28 @@ impl Workload {
     /// popularity, and whether the request busts the cache.
     #[inline]
     pub fn draw_at<R: rand::Rng + ?Sized>(&self, now: SimTime, rng: &mut R) -> Draw {
+        self.draw_with(now, rng, |c, _, id| c.wire_size_of(id))
+    }
+
+    /// [`Workload::draw_at`] with the wire sizes of the initial objects
+    /// memoised in `memo` (the same draws and sizes).
+    #[inline]
+    pub fn draw_at_memo<R: rand::Rng + ?Sized>(
+        &self,
+        now: SimTime,
+        rng: &mut R,
+        memo: &mut SizeMemo,
+    ) -> Draw {
+        self.draw_with(now, rng, |c, k, id| memo.wire_size(c, k, id))
+    }
+
+    #[inline]
+    fn draw_with<R: rand::Rng + ?Sized>(
+        &self,
+        now: SimTime,
+        rng: &mut R,
+        mut wire_size: impl FnMut(&Catalog, usize, u64) -> u64,
+    ) -> Draw {
         let k = if self.catalogs.len() == 1 {
             0
         } else {
@@ -413,7 +509,7 @@ impl Workload {
         Draw {
             catalog: k as u32,
             object,
-            size: c.wire_size_of(object),
+            size: wire_size(c, k, object),
             profile: c.profile_of(object),
             bust,
         }
