@@ -192,6 +192,7 @@ proptest! {
         let diff = first_diff(&g, &dyn_state(&drv.net), &want);
         prop_assert!(diff.is_none(), "cold start (seed {}): {}", seed, diff.unwrap());
         prop_assert!(!drv.net.pending_mrai());
+        drv.net.check_out_state();
 
         let mut ann = ann0.clone();
         let mut down: Option<(u32, u32)> = None;
@@ -282,6 +283,7 @@ proptest! {
             let want = static_state(gs, &ann_now, tiebreak);
             let diff = first_diff(&g, &dyn_state(&drv.net), &want);
             prop_assert!(diff.is_none(), "after step {} {:?} (seed {}): {}", step, (kind, pick, val), seed, diff.unwrap());
+            drv.net.check_out_state();
         }
     }
 }
@@ -795,4 +797,12 @@ fn mrai_is_per_session_and_a_timer_is_data() {
     );
     assert_eq!(sends(&out), vec![(5, true)]);
     assert_ne!(city, NO_CITY);
+}
+
+/// Queue entries move through the radix levels by value: a delivery must
+/// stay 32 bytes (queue entry 48 with the time and sequence number).
+#[test]
+fn queued_delivery_is_32_bytes() {
+    assert_eq!(std::mem::size_of::<super::speaker::Update>(), 28);
+    assert_eq!(std::mem::size_of::<dynamic::Event>(), 32);
 }

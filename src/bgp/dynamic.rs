@@ -122,7 +122,8 @@ pub struct Driver<'g> {
     pub net: Network<'g>,
     delays: Delays,
     rng: StreamRng,
-    /// Per session (sending edge): time its last UPDATE is processed (FIFO).
+    /// Per session (receiving edge; one per sending edge): time its last
+    /// UPDATE is processed (FIFO).
     last_done: Vec<u64>,
     effects: Vec<Effect>,
     pub stats: Stats,
@@ -173,7 +174,7 @@ impl<'g> Driver<'g> {
                     } else {
                         lo
                     };
-                    let e = u.from_edge as usize;
+                    let e = u.to_edge as usize;
                     let at = (now.as_nanos() + fixed + proc).max(self.last_done[e]);
                     self.last_done[e] = at;
                     sched.schedule_at(SimTime::from_nanos(at), Event::Deliver(u));
