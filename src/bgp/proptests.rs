@@ -190,19 +190,26 @@ proptest! {
         // of a lower class but *shorter* (a long customer route replaced by
         // a short peer route), and its customers may now prefer it. (An
         // origin that has customers can, once withdrawn, carry other
-        // origins' routes: no such property there.)
+        // origins' routes: no such property there.) With NO_EXPORT the
+        // catchment's neighbours count too: an AS holding the NO_EXPORT
+        // route exported nothing, so once it falls back its neighbours hear
+        // a route they never heard (`no_export_withdrawal_moves_an_as_beyond_the_catchment`).
         let w = g.idx(ann.origins[0].asn).unwrap();
         if ann.origins.len() > 1 && g.customers(w).is_empty() {
             let mut less = ann.clone();
             less.origins.remove(0);
             let after = solve(&g, &less, &SolveOptions { tiebreak, ..Default::default() }).unwrap();
             let in_catchment = |j: AsIdx| fast.route(j).is_some_and(|r| r.origin == w);
+            let exposed = |j: AsIdx| {
+                in_catchment(j)
+                    || (ann.origins[0].no_export && g.neighbours(j).any(|(k, _)| in_catchment(k)))
+            };
             for i in g.indices() {
                 let Some(b) = fast.route(i) else { continue };
                 if i == w || b.origin == w || after.route(i).map(|r| r.origin) == Some(b.origin) {
                     continue;
                 }
-                let crosses = fast.path(i).into_iter().chain(after.path(i)).any(in_catchment);
+                let crosses = fast.path(i).into_iter().chain(after.path(i)).any(exposed);
                 prop_assert!(crosses, "AS {:?} changed catchment without crossing the withdrawn site's catchment", g.asn(i));
             }
         }
@@ -341,4 +348,80 @@ fn within_class_local_pref_prefers_a_longer_route() {
         &g,
         &ann.compile(&g).unwrap()
     ));
+}
+
+/// The case proptest found (shrunk) where a withdrawal moves an AS whose
+/// paths never cross the withdrawn site's catchment, and why that is BGP:
+///
+/// ```text
+///            AS2 - - - - - - - - AS9*      (- - : AS2 and AS9 peer)
+///           /   \
+///        AS4     AS8*                AS6
+///       /   \                       /   \
+///    AS5     `------- AS14 --------'     AS9*
+///   /   \
+/// AS9*   AS12* (NO_EXPORT; withdrawn)
+/// ```
+///
+/// (`*` = origin; AS9 is one AS drawn three times, prepending twice; not
+/// drawn: AS1 > AS5, AS1 > AS9, AS3 > AS9, AS9 > AS10, AS7 - AS9 peers.)
+/// Before: AS5 prefers its customer
+/// AS12's NO_EXPORT route and exports nothing, so AS4 uses its provider's
+/// [4 2 8] and AS14 the shorter of [14 4 2 8] and [14 6 9 9 9]. After
+/// AS12 withdraws, AS5 falls back to [5 9 9 9] and exports it: AS4 takes
+/// the customer route [4 5 9 9 9], and AS14, now offered [14 4 5 9 9 9],
+/// prefers [14 6 9 9 9] — a new origin, with neither path through AS5 or
+/// AS12 (AS4 is the neighbour that newly heard a route).
+#[test]
+fn no_export_withdrawal_moves_an_as_beyond_the_catchment() {
+    let c = Case {
+        n: 14,
+        links: vec![
+            (4, 0, 0),
+            (4, 11, 0),
+            (6, 8, 1),
+            (8, 1, 1),
+            (8, 9, 0),
+            (7, 1, 0),
+            (8, 4, 0),
+            (5, 8, 0),
+            (8, 2, 0),
+            (3, 13, 0),
+            (1, 3, 0),
+            (8, 0, 0),
+            (4, 3, 0),
+            (5, 13, 0),
+        ],
+        origins: vec![
+            (11, 0, 0, true, None),
+            (8, 2, 0, false, None),
+            (7, 0, 0, false, None),
+        ],
+        router_id: None,
+    };
+    let (g, ann) = build(&c);
+    let mut less = ann.clone();
+    less.origins.remove(0);
+    let path = |ann: &Announcement, a: u32| {
+        let opts = SolveOptions::default();
+        let r = solve(&g, ann, &opts).unwrap();
+        let reference = solve(
+            &g,
+            ann,
+            &SolveOptions {
+                method: Method::Reference,
+                ..opts
+            },
+        )
+        .unwrap();
+        let i = g.idx(Asn(a)).unwrap();
+        assert_eq!(r.route(i), reference.route(i));
+        r.path(i).iter().map(|&x| g.asn(x).0).collect::<Vec<_>>()
+    };
+    assert_eq!(path(&ann, 5), [5, 12]);
+    assert_eq!(path(&ann, 4), [4, 2, 8]);
+    assert_eq!(path(&ann, 14), [14, 4, 2, 8]);
+    assert_eq!(path(&less, 5), [5, 9, 9, 9]);
+    assert_eq!(path(&less, 4), [4, 5, 9, 9, 9]);
+    assert_eq!(path(&less, 14), [14, 6, 9, 9, 9]);
 }
