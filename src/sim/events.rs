@@ -28,10 +28,15 @@ type UnicastChanges = FxHashMap<(u32, u32), Vec<(SimTime, Option<SimDuration>)>>
 struct Item {
     at: SimTime,
     kind: EventKind,
-    /// None: a churn change of one of the CDN's sessions (`session`).
+    /// None: a churn change of one of the CDN's sessions (`session`) or
+    /// a drain (`drain`).
     action: Option<Action>,
     /// (PoP, neighbour, up) of a churned CDN session.
     session: Option<(usize, crate::topology::AsIdx, bool)>,
+    /// (PoP, drained) of a churn drain or its end: a state of its own, so
+    /// that ending a drain does not re-announce a PoP a scenario event
+    /// withdrew or failed.
+    drain: Option<(usize, bool)>,
     target: String,
     /// Index in `[[events]]` (None: background churn).
     source: Option<usize>,
@@ -138,6 +143,8 @@ impl Routing {
         let n = cfg.pops.len();
         let groups = world.access.len();
         let mut live = vec![true; n];
+        // PoPs drained by churn (announcing = live and not drained).
+        let mut drained = vec![false; n];
         let mut c = cfg.clone();
         let mut before = None;
         let mut changes = vec![Vec::new(); groups];
@@ -153,6 +160,7 @@ impl Routing {
                 kind: e.kind,
                 action: Some(e.action.clone()),
                 session: None,
+                drain: None,
                 target: e.target.clone(),
                 source: Some(k),
             })
@@ -173,6 +181,7 @@ impl Routing {
                         },
                         action: None,
                         session: Some((pop, neighbour, up)),
+                        drain: None,
                         target: format!(
                             "AS{}-AS{}@{}",
                             asn(world.cdn),
@@ -183,10 +192,28 @@ impl Routing {
                     });
                     continue;
                 }
+                if let ChurnChange::Drain { pop } | ChurnChange::Undrain { pop } = c.change {
+                    let on = matches!(c.change, ChurnChange::Drain { .. });
+                    items.push(Item {
+                        at: c.at,
+                        kind: if on {
+                            EventKind::Withdraw
+                        } else {
+                            EventKind::Announce
+                        },
+                        action: None,
+                        session: None,
+                        drain: Some((pop, on)),
+                        target: cfg.pops[pop].name.clone(),
+                        source: None,
+                    });
+                    continue;
+                }
                 let (kind, action) = match c.change {
-                    ChurnChange::Drain { pop } => (EventKind::Withdraw, Action::Withdraw(pop)),
-                    ChurnChange::Undrain { pop } => (EventKind::Announce, Action::Announce(pop)),
-                    ChurnChange::SessionDown { .. } | ChurnChange::SessionUp { .. } => {
+                    ChurnChange::Drain { .. }
+                    | ChurnChange::Undrain { .. }
+                    | ChurnChange::SessionDown { .. }
+                    | ChurnChange::SessionUp { .. } => {
                         unreachable!("handled above")
                     }
                     ChurnChange::LinkDown { a, b } | ChurnChange::LinkUp { a, b } => {
@@ -220,12 +247,10 @@ impl Routing {
                 items.push(Item {
                     at: c.at,
                     kind,
-                    target: match action {
-                        Action::Withdraw(p) | Action::Announce(p) => cfg.pops[p].name.clone(),
-                        _ => action_target(&action),
-                    },
+                    target: action_target(&action),
                     action: Some(action),
                     session: None,
+                    drain: None,
                     source: None,
                 });
             }
@@ -282,6 +307,9 @@ impl Routing {
                         };
                         state.apply(&change);
                         moved_unicast = true;
+                    }
+                    if let Some((p, on)) = e.drain {
+                        drained[p] = on;
                     }
                     continue;
                 };
@@ -354,7 +382,9 @@ impl Routing {
                 }
             }
             let input = input.unwrap_or_else(|| {
-                let mut sessions = anycast_sessions(world, &c, &live);
+                let announcing: Vec<bool> =
+                    live.iter().zip(&drained).map(|(&l, &d)| l && !d).collect();
+                let mut sessions = anycast_sessions(world, &c, &announcing);
                 sessions.retain(|s| {
                     !state
                         .sessions_down

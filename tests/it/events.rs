@@ -381,6 +381,40 @@ fn cdn_churn_takes_sessions_down_and_drains_pops_in_a_run() {
     std::fs::remove_dir_all(base).unwrap();
 }
 
+/// A churn drain and undrain of a PoP that a scenario `fail` took down
+/// leave it down: drains are their own state, so the undrain does not
+/// re-announce it (or end its failure). routing-churn.toml shortened, every
+/// churn change a drain of some PoP (about 100 in the hour, a dozen of lhr),
+/// lhr failed from 5 s to the end: it serves no request after the warm-up.
+#[test]
+fn a_drain_ending_does_not_revive_a_failed_pop() {
+    let base = tmp("churn-drain-fail");
+    let out = base.join("x");
+    let mut args = super::shortened_run_args("scenarios/routing-churn.toml", &out);
+    for s in [
+        "bgp.churn.cdn_share=100%",
+        "bgp.churn.cdn_drain_share=100%",
+        "bgp.churn.persistent_share=0%",
+        r#"events=[{at="5s",kind="fail",pop="lhr"}]"#,
+    ] {
+        args.extend(["--set".to_string(), s.to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = cdnsim(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ev = csv(&out.join("events.csv"));
+    let last = ev[0].len() - 1;
+    let undrains = ev
+        .iter()
+        .filter(|r| r[last] == "churn" && r[2] == "announce" && r[3] == "lhr")
+        .count();
+    assert!(undrains > 0, "no undrain of lhr to test");
+    let pops = csv(&out.join("pops.csv"));
+    let lhr = pops.iter().find(|r| r[0] == "lhr").unwrap();
+    assert_eq!(lhr[5], "0", "failed lhr served requests: {lhr:?}");
+    std::fs::remove_dir_all(base).unwrap();
+}
+
 /// DNS failover (docs/dns.md, "Failover"): under `geo` steering a failed
 /// PoP keeps losing requests only until the health checks take it out of
 /// the answers (30 s) and the resolvers' cached answers expire (TTL 20 s);
