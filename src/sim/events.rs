@@ -28,18 +28,21 @@ type UnicastChanges = FxHashMap<(u32, u32), Vec<(SimTime, Option<SimDuration>)>>
 struct Item {
     at: SimTime,
     kind: EventKind,
-    /// None: a churn change of one of the CDN's sessions (`session`) or
-    /// a drain (`drain`).
-    action: Option<Action>,
-    /// (PoP, neighbour, up) of a churned CDN session.
-    session: Option<(usize, crate::topology::AsIdx, bool)>,
-    /// (PoP, drained) of a churn drain or its end: a state of its own, so
-    /// that ending a drain does not re-announce a PoP a scenario event
-    /// withdrew or failed.
-    drain: Option<(usize, bool)>,
+    what: What,
     target: String,
     /// Index in `[[events]]` (None: background churn).
     source: Option<usize>,
+}
+
+/// What an [`Item`] changes.
+enum What {
+    /// A scenario event, or a churn change of an AS-AS link or local-pref.
+    Action(Action),
+    /// A churn change at the CDN's own interconnections: a session down or
+    /// up, or a drain or its end. A drain is a state of its own, so that
+    /// ending it does not re-announce a PoP a scenario event withdrew or
+    /// failed.
+    Cdn(ChurnChange),
 }
 
 /// What a change acts on, as events.csv writes it (`AS1-AS2`,
@@ -158,9 +161,7 @@ impl Routing {
             .map(|(k, e)| Item {
                 at: e.at,
                 kind: e.kind,
-                action: Some(e.action.clone()),
-                session: None,
-                drain: None,
+                what: What::Action(e.action.clone()),
                 target: e.target.clone(),
                 source: Some(k),
             })
@@ -168,89 +169,67 @@ impl Routing {
         if let Some(ch) = &cfg.bgp.churn {
             let asn = |i: crate::topology::AsIdx| world.graph.asn(i).0;
             for c in crate::world::churn::generate(ch, world, cfg.duration, &streams) {
-                if let ChurnChange::SessionDown { pop, neighbour }
-                | ChurnChange::SessionUp { pop, neighbour } = c.change
-                {
-                    let up = matches!(c.change, ChurnChange::SessionUp { .. });
-                    items.push(Item {
-                        at: c.at,
-                        kind: if up {
+                let (kind, target, what) = match c.change {
+                    ChurnChange::SessionDown { pop, neighbour }
+                    | ChurnChange::SessionUp { pop, neighbour } => (
+                        if matches!(c.change, ChurnChange::SessionUp { .. }) {
                             EventKind::LinkUp
                         } else {
                             EventKind::LinkDown
                         },
-                        action: None,
-                        session: Some((pop, neighbour, up)),
-                        drain: None,
-                        target: format!(
+                        format!(
                             "AS{}-AS{}@{}",
                             asn(world.cdn),
                             asn(neighbour),
                             cfg.pops[pop].name
                         ),
-                        source: None,
-                    });
-                    continue;
-                }
-                if let ChurnChange::Drain { pop } | ChurnChange::Undrain { pop } = c.change {
-                    let on = matches!(c.change, ChurnChange::Drain { .. });
-                    items.push(Item {
-                        at: c.at,
-                        kind: if on {
+                        What::Cdn(c.change),
+                    ),
+                    ChurnChange::Drain { pop } | ChurnChange::Undrain { pop } => (
+                        if matches!(c.change, ChurnChange::Drain { .. }) {
                             EventKind::Withdraw
                         } else {
                             EventKind::Announce
                         },
-                        action: None,
-                        session: None,
-                        drain: Some((pop, on)),
-                        target: cfg.pops[pop].name.clone(),
-                        source: None,
-                    });
-                    continue;
-                }
-                let (kind, action) = match c.change {
-                    ChurnChange::Drain { .. }
-                    | ChurnChange::Undrain { .. }
-                    | ChurnChange::SessionDown { .. }
-                    | ChurnChange::SessionUp { .. } => {
-                        unreachable!("handled above")
-                    }
+                        cfg.pops[pop].name.clone(),
+                        What::Cdn(c.change),
+                    ),
                     ChurnChange::LinkDown { a, b } | ChurnChange::LinkUp { a, b } => {
                         let up = matches!(c.change, ChurnChange::LinkUp { .. });
-                        (
-                            if up {
-                                EventKind::LinkUp
-                            } else {
-                                EventKind::LinkDown
-                            },
-                            Action::Link {
-                                a: asn(a),
-                                b: asn(b),
-                                up,
-                            },
-                        )
+                        let action = Action::Link {
+                            a: asn(a),
+                            b: asn(b),
+                            up,
+                        };
+                        let kind = if up {
+                            EventKind::LinkUp
+                        } else {
+                            EventKind::LinkDown
+                        };
+                        (kind, action_target(&action), What::Action(action))
                     }
                     ChurnChange::LocalPref {
                         asn: x,
                         neighbour,
                         offset,
-                    } => (
-                        EventKind::LocalPref,
-                        Action::LocalPref {
+                    } => {
+                        let action = Action::LocalPref {
                             asn: asn(x),
                             neighbor: asn(neighbour),
                             offset,
-                        },
-                    ),
+                        };
+                        (
+                            EventKind::LocalPref,
+                            action_target(&action),
+                            What::Action(action),
+                        )
+                    }
                 };
                 items.push(Item {
                     at: c.at,
                     kind,
-                    target: action_target(&action),
-                    action: Some(action),
-                    session: None,
-                    drain: None,
+                    what,
+                    target,
                     source: None,
                 });
             }
@@ -279,12 +258,16 @@ impl Routing {
             // PoP events at the same time are one change of the CDN's
             // sessions (one convergence, one row: targets joined by '+').
             let mut j = i + 1;
-            // (A churned CDN session is a change of the CDN's sessions too.)
-            let is_pop = |a: &Option<Action>| {
-                !matches!(a, Some(Action::Link { .. } | Action::LocalPref { .. }))
+            // (A churned CDN session or drain is a change of the CDN's
+            // sessions too.)
+            let is_pop = |w: &What| {
+                !matches!(
+                    w,
+                    What::Action(Action::Link { .. } | Action::LocalPref { .. })
+                )
             };
-            if is_pop(&e.action) {
-                while j < items.len() && items[j].at == e.at && is_pop(&items[j].action) {
+            if is_pop(&e.what) {
+                while j < items.len() && items[j].at == e.at && is_pop(&items[j].what) {
                     j += 1;
                 }
             }
@@ -298,20 +281,21 @@ impl Routing {
                         Error::from(locate(&path(k), format!("AS{x} is not in the topology")))
                     })
                 };
-                let Some(action) = e.action.clone() else {
-                    if let Some((p, neighbour, up)) = e.session {
-                        let change = if up {
-                            ChurnChange::SessionUp { pop: p, neighbour }
-                        } else {
-                            ChurnChange::SessionDown { pop: p, neighbour }
-                        };
-                        state.apply(&change);
+                let action = match &e.what {
+                    What::Action(a) => a.clone(),
+                    What::Cdn(ChurnChange::Drain { pop }) => {
+                        drained[*pop] = true;
+                        continue;
+                    }
+                    What::Cdn(ChurnChange::Undrain { pop }) => {
+                        drained[*pop] = false;
+                        continue;
+                    }
+                    What::Cdn(session) => {
+                        state.apply(session);
                         moved_unicast = true;
+                        continue;
                     }
-                    if let Some((p, on)) = e.drain {
-                        drained[p] = on;
-                    }
-                    continue;
                 };
                 match action {
                     Action::Withdraw(k) => live[k] = false,

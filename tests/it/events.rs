@@ -29,6 +29,18 @@ fn run(out: &Path, sets: &[&str]) {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
+/// Runs routing-churn.toml shortened as the scenario test runs it (its
+/// hour at 50 requests/s), plus `sets`.
+fn run_churn(out: &Path, sets: &[&str]) {
+    let mut args = super::shortened_run_args("scenarios/routing-churn.toml", out);
+    for s in sets {
+        args.extend(["--set".to_string(), s.to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = cdnsim(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 fn csv(path: &Path) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(path).unwrap();
     text.lines()
@@ -297,10 +309,7 @@ fn pop_failure_loses_requests_in_it() {
 #[test]
 fn routing_churn_moves_catchments_during_the_run() {
     let base = tmp("churn");
-    let run = |out: &Path| {
-        let o = super::run_shortened("scenarios/routing-churn.toml", out);
-        assert!(o.status.success(), "{}", stderr(&o));
-    };
+    let run = |out: &Path| run_churn(out, &[]);
     let (a, b) = (base.join("a"), base.join("b"));
     run(&a);
     let ev = csv(&a.join("events.csv"));
@@ -351,13 +360,10 @@ fn routing_churn_moves_catchments_during_the_run() {
 fn cdn_churn_takes_sessions_down_and_drains_pops_in_a_run() {
     let base = tmp("churn-cdn");
     let out = base.join("x");
-    let mut args = super::shortened_run_args("scenarios/routing-churn.toml", &out);
-    for s in ["bgp.churn.cdn_share=50%", "bgp.churn.cdn_drain_share=50%"] {
-        args.extend(["--set".to_string(), s.to_string()]);
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = cdnsim(&args);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_churn(
+        &out,
+        &["bgp.churn.cdn_share=50%", "bgp.churn.cdn_drain_share=50%"],
+    );
     let ev = csv(&out.join("events.csv"));
     let last = ev[0].len() - 1;
     let session = |r: &Vec<String>| r[3].starts_with("AS64500-AS") && r[3].contains('@');
@@ -390,18 +396,15 @@ fn cdn_churn_takes_sessions_down_and_drains_pops_in_a_run() {
 fn a_drain_ending_does_not_revive_a_failed_pop() {
     let base = tmp("churn-drain-fail");
     let out = base.join("x");
-    let mut args = super::shortened_run_args("scenarios/routing-churn.toml", &out);
-    for s in [
-        "bgp.churn.cdn_share=100%",
-        "bgp.churn.cdn_drain_share=100%",
-        "bgp.churn.persistent_share=0%",
-        r#"events=[{at="5s",kind="fail",pop="lhr"}]"#,
-    ] {
-        args.extend(["--set".to_string(), s.to_string()]);
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = cdnsim(&args);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_churn(
+        &out,
+        &[
+            "bgp.churn.cdn_share=100%",
+            "bgp.churn.cdn_drain_share=100%",
+            "bgp.churn.persistent_share=0%",
+            r#"events=[{at="5s",kind="fail",pop="lhr"}]"#,
+        ],
+    );
     let ev = csv(&out.join("events.csv"));
     let last = ev[0].len() - 1;
     let undrains = ev

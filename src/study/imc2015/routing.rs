@@ -500,6 +500,31 @@ mod tests {
         }
     }
 
+    /// Checks snapshot `s` (state `i`) against solving the anycast and
+    /// every unicast prefix afresh in that state; returns how many solves
+    /// that took (what reuse saves is measured against it).
+    fn assert_full_solves(
+        world: &World,
+        cfg: &RunConfig,
+        s: &Snapshot,
+        i: usize,
+        pop: &PopPart,
+        down: &BTreeSet<(u32, u32)>,
+        sessions: &BTreeSet<Session>,
+    ) -> usize {
+        let full = |pfx| solve(world, cfg, pfx, pop, down, sessions, &Vec::new()).unwrap();
+        assert_eq!(*s.anycast, *full(Pfx::Anycast).cells, "anycast, state {i}");
+        for p in 0..cfg.pops.len() {
+            let rtt: Vec<Option<f32>> = full(Pfx::Unicast(p))
+                .cells
+                .iter()
+                .map(|c| c.map(|x| x.1))
+                .collect();
+            assert_eq!(*s.unicast[p], rtt, "unicast {p}, state {i}");
+        }
+        cfg.pops.len() + 1
+    }
+
     /// Reusing routes for links no data path crosses gives the same
     /// snapshots as solving every state in full (quickstart's world; links
     /// on the anycast paths and elsewhere, going down and coming back).
@@ -566,33 +591,7 @@ mod tests {
                     }
                 }
             }
-            let want = solve(
-                &world,
-                &cfg,
-                Pfx::Anycast,
-                &pop,
-                &down,
-                &BTreeSet::new(),
-                &Vec::new(),
-            )
-            .unwrap();
-            assert_eq!(*s.anycast, *want.cells, "anycast, state {i}");
-            for p in 0..cfg.pops.len() {
-                let want = solve(
-                    &world,
-                    &cfg,
-                    Pfx::Unicast(p),
-                    &pop,
-                    &down,
-                    &BTreeSet::new(),
-                    &Vec::new(),
-                )
-                .unwrap();
-                let rtt: Vec<Option<f32>> = want.cells.iter().map(|c| c.map(|x| x.1)).collect();
-                assert_eq!(*s.unicast[p], rtt, "unicast {p}, state {i}");
-                full += 1;
-            }
-            full += 1;
+            full += assert_full_solves(&world, &cfg, s, i, &pop, &down, &BTreeSet::new());
         }
         assert!(solves < full, "{solves} solves, {full} without reuse");
     }
@@ -651,26 +650,8 @@ mod tests {
                 }
             }
             let pop: PopPart = (live.clone(), vec![false; n], vec![0; n]);
-            let none = BTreeSet::new();
-            let want = solve(&world, &cfg, Pfx::Anycast, &pop, &none, &sess, &Vec::new()).unwrap();
-            assert_eq!(*s.anycast, *want.cells, "anycast, state {i}");
+            full += assert_full_solves(&world, &cfg, s, i, &pop, &BTreeSet::new(), &sess);
             moved += (*s.anycast != *snaps[0].anycast) as usize;
-            for p in 0..n {
-                let want = solve(
-                    &world,
-                    &cfg,
-                    Pfx::Unicast(p),
-                    &pop,
-                    &none,
-                    &sess,
-                    &Vec::new(),
-                )
-                .unwrap();
-                let rtt: Vec<Option<f32>> = want.cells.iter().map(|c| c.map(|x| x.1)).collect();
-                assert_eq!(*s.unicast[p], rtt, "unicast {p}, state {i}");
-                full += 1;
-            }
-            full += 1;
         }
         assert!(moved > 0, "no CDN change moved a catchment");
         assert!(solves < full, "{solves} solves, {full} without reuse");
