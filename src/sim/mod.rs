@@ -866,7 +866,20 @@ impl<'a> RequestModel<'a> {
                 edge: CacheCounters::default(),
                 origin_requests: 0,
                 origin_bytes: 0,
-                per_pop: vec![PopMetrics::default(); cfg.pops.len()],
+                per_pop: (0..cfg.pops.len())
+                    .map(|p| {
+                        if own_node(p) {
+                            PopMetrics::default()
+                        } else {
+                            PopMetrics {
+                                edge: CacheCounters::default(),
+                                origin_requests: 0,
+                                origin_bytes: 0,
+                                ttfb: LatencyHistogram::placeholder(),
+                            }
+                        }
+                    })
+                    .collect(),
                 per_group: (0..cfg.groups.len())
                     .map(|g| GroupMetrics {
                         requests: 0,

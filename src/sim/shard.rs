@@ -36,6 +36,11 @@ use crate::workload::{Request, RequestSource, Synthetic};
 use rayon::prelude::*;
 use std::collections::VecDeque;
 
+/// Most shards of a run: independent components beyond it share shards
+/// (each shard's model keeps per-PoP histograms for all PoPs, so memory
+/// grows with shards x PoPs).
+pub const MAX_SHARDS: usize = 8;
+
 /// Simulated time between two synchronisations of the shards.
 pub const WINDOW: SimDuration = SimDuration::from_secs(1);
 
@@ -102,7 +107,8 @@ impl Partition {
 /// Otherwise PoPs are joined when their edges may fetch from a common
 /// upper tier, transitively (a shield joins every PoP under it; a
 /// consistent-hash level joins every PoP that hashes into it; regional
-/// tiers join their own PoPs only). An origin without limits is stateless
+/// tiers join their own PoPs only). Components beyond [`MAX_SHARDS`] share
+/// shards, balanced by their groups' shares. An origin without limits is stateless
 /// apart from counters (it answers every fetch after its processing time;
 /// outages are fixed in time), so it couples nothing. Each group belongs
 /// to the shard of its static PoP. Shards are numbered by their lowest
@@ -149,21 +155,53 @@ pub fn partition(
             }
         }
     }
-    // Shards in order of their lowest PoP (edges are nodes 0..edges).
-    let mut shard_of_root = vec![None; n];
-    let mut lowest = Vec::new();
+    // Components in order of their lowest PoP (edges are nodes 0..edges).
+    let mut comp_of_root = vec![None; n];
+    let mut comps = 0;
     for pop in 0..hier.edges {
         let r = root(&mut up, pop);
-        if shard_of_root[r].is_none() {
-            shard_of_root[r] = Some(lowest.len());
+        if comp_of_root[r].is_none() {
+            comp_of_root[r] = Some(comps);
+            comps += 1;
+        }
+    }
+    if comps == 1 {
+        return one;
+    }
+    let comp: Vec<Option<usize>> = (0..n).map(|i| comp_of_root[root(&mut up, i)]).collect();
+    // At most MAX_SHARDS shards (each shard's model holds per-PoP
+    // histograms for every PoP): components by their clients' share,
+    // largest first, each to the lightest shard so far (ties: lower
+    // index); shards then numbered by their lowest PoP.
+    let mut load = vec![0.0f64; comps];
+    for (g, &p) in pop_of_group.iter().enumerate() {
+        load[comp[p].expect("an edge belongs to a component")] += cfg.groups[g].share;
+    }
+    let k = comps.min(MAX_SHARDS);
+    let mut order: Vec<usize> = (0..comps).collect();
+    order.sort_by(|&a, &b| load[b].total_cmp(&load[a]).then(a.cmp(&b)));
+    let mut bin = vec![0usize; comps];
+    let mut bins = vec![0.0f64; k];
+    for c in order {
+        let b = (0..k)
+            .min_by(|&x, &y| bins[x].total_cmp(&bins[y]).then(x.cmp(&y)))
+            .expect("k >= 1");
+        bin[c] = b;
+        bins[b] += load[c];
+    }
+    let mut shard_of_bin = vec![None; k];
+    let mut lowest = Vec::new();
+    for pop in 0..hier.edges {
+        let b = bin[comp[pop].expect("an edge belongs to a component")];
+        if shard_of_bin[b].is_none() {
+            shard_of_bin[b] = Some(lowest.len());
             lowest.push(pop);
         }
     }
-    if lowest.len() == 1 {
-        return one;
-    }
-    let node = (0..n).map(|i| shard_of_root[root(&mut up, i)]).collect();
-    let node: Vec<Option<usize>> = node;
+    let node: Vec<Option<usize>> = comp
+        .iter()
+        .map(|c| c.and_then(|c| shard_of_bin[bin[c]]))
+        .collect();
     let group = pop_of_group
         .iter()
         .map(|&p| node[p].expect("an edge belongs to a shard"))
@@ -629,6 +667,15 @@ mod tests {
         let s = "shield-sizing";
         assert_eq!(shards_of(s, &[]).count(), 1);
         assert_eq!(shards_of(s, &["cdn.tiers.mode=consistent-hash"]).count(), 1);
+        // Ten independent PoPs: at most MAX_SHARDS shards, balanced, in
+        // order of their lowest PoP, every PoP in one.
+        let t = shards_of(s, &["cdn.tiers.mode=none"]);
+        assert_eq!(t.count(), MAX_SHARDS);
+        assert!(t.lowest.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(t.lowest[0], 0);
+        for p in 0..10 {
+            assert!(t.node_shard(p).is_some());
+        }
         // Regional tiers: each PoP with its nearest tier; here three.
         let r = shards_of(s, &["cdn.tiers.mode=regional"]);
         assert_eq!(r.count(), 3);
@@ -657,6 +704,34 @@ mod tests {
             "differs by thread count"
         );
         assert!(a.invariants.violated().is_empty(), "{:?}", a.invariants);
+    }
+
+    /// The observer is called at window boundaries with the window's end,
+    /// and a stop ends a sharded run without results.
+    #[test]
+    fn a_sharded_run_observes_windows_and_stops() {
+        let (cfg, routes) = quickstart(&[]);
+        let steer = steering::steerer(&cfg, &routes, None, None);
+        let mut seen = Vec::new();
+        let r = crate::sim::run_with_source(
+            &cfg,
+            &routes,
+            steer,
+            None,
+            |t| {
+                seen.push(t);
+                if t >= SimTime::ZERO + SimDuration::from_secs(3) {
+                    Control::Stop
+                } else {
+                    Control::Continue
+                }
+            },
+            false,
+        )
+        .expect("runs");
+        assert!(r.is_none());
+        let secs: Vec<u64> = seen.iter().map(|t| t.as_nanos() / 1_000_000_000).collect();
+        assert_eq!(secs, vec![1, 2, 3]);
     }
 
     /// `Debug` text without HDR's exact extreme values: merging keeps the
