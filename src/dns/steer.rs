@@ -276,7 +276,7 @@ impl Steerer {
             noise: Noise {
                 rng,
                 access: self.noise.access,
-                jitter: self.noise.jitter.clone(),
+                jitter: self.noise.jitter,
             },
             stats: self.stats.clone(),
         }

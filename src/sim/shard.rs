@@ -10,7 +10,7 @@
 //!
 //! A run with several ([`run_sharded`]): the global request stream is
 //! drawn as in a one-shard run (the same `Synthetic` source and streams),
-//! in windows of [`WINDOW`] of simulated time; each window's requests go
+//! in windows of simulated time ([`window`]); each window's requests go
 //! to the shard of their group; then every shard's engine runs to the
 //! window's end (rayon, in parallel) while the next window is drawn. Each
 //! shard is a whole `RequestModel` on its own engine whose random streams
@@ -41,8 +41,24 @@ use std::collections::VecDeque;
 /// grows with shards x PoPs).
 pub const MAX_SHARDS: usize = 8;
 
-/// Simulated time between two synchronisations of the shards.
-pub const WINDOW: SimDuration = SimDuration::from_secs(1);
+/// Requests a window holds on average ([`window`]).
+pub const WINDOW_REQUESTS: f64 = 300_000.0;
+
+/// Simulated time between two synchronisations of the shards: whole
+/// seconds holding about [`WINDOW_REQUESTS`] at the scenario's mean rate,
+/// 1 s to 600 s (a function of the scenario only). Long windows keep a
+/// shard's caches and queues in the CPU's caches while it runs: on the
+/// 10-minute day at 10k/s, 1 s windows took 2.6-2.7 s, 10 s 2.0-2.1 s,
+/// 30 s 1.8-1.9 s, 60 s 1.8 s (docs/performance.md). Memory: two windows
+/// of 48-byte requests (~30 MB).
+pub fn window(cfg: &RunConfig) -> SimDuration {
+    let secs = if cfg.rate > 0.0 {
+        (WINDOW_REQUESTS / cfg.rate).round().clamp(1.0, 600.0)
+    } else {
+        600.0
+    };
+    SimDuration::from_secs(secs as u64)
+}
 
 /// Which shard each PoP, cache node and client group belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -282,12 +298,13 @@ pub(super) fn run_sharded(
     drop(steer);
     let mut pending = source.next_request();
     let mut t = SimTime::ZERO;
-    let mut next = draw(&mut source, &mut pending, t + WINDOW, part);
+    let step = window(cfg);
+    let mut next = draw(&mut source, &mut pending, t + step, part);
     loop {
         if pending.is_none() && next.iter().all(Vec::is_empty) {
             break;
         }
-        let end = t + WINDOW;
+        let end = t + step;
         for ((m, s), reqs) in shards.iter_mut().zip(next) {
             // Every request handed out before ran before `t` (all were
             // before the last window's end), so no arrival is pending:
@@ -302,7 +319,7 @@ pub(super) fn run_sharded(
             }
         }
         let (drawn, ran) = rayon::join(
-            || draw(&mut source, &mut pending, end + WINDOW, part),
+            || draw(&mut source, &mut pending, end + step, part),
             || advance(&mut shards, end),
         );
         ran?;
@@ -689,7 +706,9 @@ mod tests {
     /// included, via Debug).
     #[test]
     fn sharded_runs_are_identical_on_one_or_two_threads() {
-        let (cfg, routes) = quickstart(&[]);
+        // 30k/s: 10 s windows, four of them.
+        let (cfg, routes) = quickstart(&["clients.rate=30k/s", "duration=40s"]);
+        assert_eq!(window(&cfg), SimDuration::from_secs(10));
         let on = |n: usize| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
@@ -710,7 +729,9 @@ mod tests {
     /// and a stop ends a sharded run without results.
     #[test]
     fn a_sharded_run_observes_windows_and_stops() {
-        let (cfg, routes) = quickstart(&[]);
+        // 100k/s: 3 s windows.
+        let (cfg, routes) = quickstart(&["clients.rate=100k/s", "duration=30s"]);
+        assert_eq!(window(&cfg), SimDuration::from_secs(3));
         let steer = steering::steerer(&cfg, &routes, None, None);
         let mut seen = Vec::new();
         let r = crate::sim::run_with_source(
@@ -720,7 +741,7 @@ mod tests {
             None,
             |t| {
                 seen.push(t);
-                if t >= SimTime::ZERO + SimDuration::from_secs(3) {
+                if t >= SimTime::ZERO + SimDuration::from_secs(9) {
                     Control::Stop
                 } else {
                     Control::Continue
@@ -731,7 +752,7 @@ mod tests {
         .expect("runs");
         assert!(r.is_none());
         let secs: Vec<u64> = seen.iter().map(|t| t.as_nanos() / 1_000_000_000).collect();
-        assert_eq!(secs, vec![1, 2, 3]);
+        assert_eq!(secs, vec![3, 6, 9]);
     }
 
     /// `Debug` text without HDR's exact extreme values: merging keeps the
@@ -760,8 +781,12 @@ mod tests {
     fn without_noise_sharded_equals_one_part() {
         let quiet = ["latency.access_median=0ms", "latency.jitter_mean=0ms"];
         for (name, extra) in [
-            ("quickstart", None),
-            ("shield-sizing", Some("cdn.tiers.mode=regional")),
+            ("quickstart", &[][..]),
+            // Several windows (10 s each).
+            ("quickstart", &["clients.rate=30k/s", "duration=40s"][..]),
+            ("shield-sizing", &["cdn.tiers.mode=regional"][..]),
+            // Ten PoPs in eight shards.
+            ("shield-sizing", &["cdn.tiers.mode=none"][..]),
         ] {
             let mut sets = quiet.to_vec();
             sets.extend(extra);
