@@ -9,7 +9,10 @@
 //!
 //! Arguments: `--set` style overrides (`key=value`), and `prefetch=on` /
 //! `prefetch=off` to draw the requests on a producer thread or inline
-//! (default: `sim::prefetch_by_default`). Instructions per simulated
+//! (default: `sim::prefetch_by_default`; a run of several shards draws
+//! between its windows instead), `shards=off` to run the scenario as one
+//! part (`sim::run_with_options`; default `shards=on`: the quickstart is 8
+//! shards, `sim::shard`). Instructions per simulated
 //! request = Ir of `measured_run` / requests issued (printed, with a
 //! checksum of the results that must not change). With `prefetch=on`,
 //! callgrind's `--toggle-collect='*measured*'` counts the simulation's
@@ -26,20 +29,38 @@ fn measured_run(
     cfg: &cdnsim::scenario::RunConfig,
     routes: &[sim::GroupRoute],
     prefetch: bool,
+    shards: bool,
 ) -> sim::RunMetrics {
     let steer = sim::steering::steerer(cfg, routes, None, None);
-    sim::run_with_source(cfg, routes, steer, None, |_| Control::Continue, prefetch)
-        .expect("runs")
-        .expect("not stopped")
-        .0
+    sim::run_with_options(
+        cfg,
+        routes,
+        steer,
+        None,
+        |_| Control::Continue,
+        prefetch,
+        shards,
+    )
+    .expect("runs")
+    .expect("not stopped")
+    .0
 }
 
 fn main() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
     let mut prefetch = None;
+    let mut shards = true;
     let sets: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| match a.as_str() {
+            "shards=off" => {
+                shards = false;
+                false
+            }
+            "shards=on" => {
+                shards = true;
+                false
+            }
             "prefetch=on" => {
                 prefetch = Some(true);
                 false
@@ -57,15 +78,16 @@ fn main() {
         sim::plan(&cfg, &|p, m| loaded.locator.error_at(p, m)).expect("quickstart plans");
     let prefetch = prefetch.unwrap_or_else(|| sim::prefetch_by_default(&cfg));
     let t = Instant::now();
-    let m = measured_run(&cfg, &routes, prefetch);
+    let m = measured_run(&cfg, &routes, prefetch, shards);
     let s = t.elapsed().as_secs_f64();
     println!(
-        "{} requests issued, {} events, {:.3} s wall ({:.2} M requests/s), prefetch {}; checksum: requests {} hits {} origin bytes {} ttfb p50 {} p99 {} mean {:.6}",
+        "{} requests issued, {} events, {:.3} s wall ({:.2} M requests/s), prefetch {}, shards {}; checksum: requests {} hits {} origin bytes {} ttfb p50 {} p99 {} mean {:.6}",
         m.issued,
         m.events,
         s,
         m.issued as f64 / s / 1e6,
         if prefetch { "on" } else { "off" },
+        if shards { "on" } else { "off" },
         m.edge.requests,
         m.edge.hits,
         m.origin_bytes,

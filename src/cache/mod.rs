@@ -47,7 +47,7 @@ use std::str::FromStr;
 
 /// The hooks a policy implements. Policies hold objects but not the
 /// capacity rule: the [`Cache`] driver decides when to evict.
-pub trait Policy {
+pub trait Policy: Send {
     /// Short lower-case name (`lru`, `s3fifo`, ...).
     fn name(&self) -> &'static str;
     /// Looks `id` up as a request would: on a hit, updates the policy's

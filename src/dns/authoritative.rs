@@ -44,6 +44,7 @@ pub struct Policy {
 }
 
 /// The authoritative server's state.
+#[derive(Clone)]
 pub struct Authoritative {
     p: Policy,
     /// Measurements per (key, target): (time, latency), oldest first.
@@ -56,7 +57,7 @@ pub struct Authoritative {
     out_of_service: Vec<Vec<(SimTime, SimTime)>>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct LoadBook {
     load: Vec<f64>,
     /// Per key: (PoP, demand, expiry) of its live assignment.

@@ -136,6 +136,8 @@ impl Noise {
 /// Steering for one run.
 pub struct Steerer {
     mode: Steering,
+    /// Built by [`Steerer::fixed`]: one PoP per group, no DNS.
+    fixed: bool,
     p: Params,
     groups: Vec<GroupView>,
     resolvers: Vec<ResolverView>,
@@ -174,6 +176,7 @@ impl Steerer {
         let near_resolver = resolvers.iter().map(|r| auth.by_distance(r.loc)).collect();
         let n = p.policy.pops.len();
         Steerer {
+            fixed: false,
             mode: p.policy.mode,
             caches: vec![Cache::default(); resolvers.len()],
             stats: Stats {
@@ -232,7 +235,76 @@ impl Steerer {
             explicit_candidates: 1,
             warmup: SimTime::MAX,
         };
-        Steerer::new(p, groups, vec![resolver], noise)
+        Steerer {
+            fixed: true,
+            ..Steerer::new(p, groups, vec![resolver], noise)
+        }
+    }
+
+    /// Each group's PoP when the steering is a fixed function of the
+    /// group that reads and writes no state another group's requests see
+    /// (apart from the per-group and per-PoP figures): `nearest` (the
+    /// geographic oracle, with or without `[dns]`: it never asks a
+    /// resolver) and the fixed steerer of `anycast` without `[dns]`
+    /// ([`Steerer::fixed`]: its one resolver always answers anycast, no
+    /// DNS time, no figures). Every other mode shares state across groups
+    /// (resolver caches, the latency map's measurements, load, content),
+    /// so `None`.
+    pub fn static_pops(&self) -> Option<Vec<usize>> {
+        match self.mode {
+            Steering::Nearest => Some(self.groups.iter().map(|g| g.nearest.0).collect()),
+            Steering::Anycast if self.fixed && !self.p.dns && self.p.beacon_share == 0.0 => {
+                self.groups.iter().map(|g| g.anycast.map(|a| a.0)).collect()
+            }
+            _ => None,
+        }
+    }
+
+    /// A copy of this steerer, state and figures included, whose beacon
+    /// noise draws from `rng` instead (a shard's steerer, `sim::shard`).
+    pub fn fork(&self, rng: StreamRng) -> Steerer {
+        Steerer {
+            fixed: self.fixed,
+            mode: self.mode,
+            p: self.p.clone(),
+            groups: self.groups.clone(),
+            resolvers: self.resolvers.clone(),
+            caches: self.caches.clone(),
+            auth: self.auth.clone(),
+            order: self.order.clone(),
+            near_resolver: self.near_resolver.clone(),
+            noise: Noise {
+                rng,
+                access: self.noise.access,
+                jitter: self.noise.jitter,
+            },
+            stats: self.stats.clone(),
+        }
+    }
+
+    /// Takes the figures of another copy of this steerer that steered a
+    /// disjoint part of the run (a shard, `sim::shard`): per group and
+    /// per PoP from `other` where `theirs_group` / `theirs_pop` hold,
+    /// counters added.
+    pub fn absorb_stats(
+        &mut self,
+        other: &mut Steerer,
+        theirs_group: &dyn Fn(usize) -> bool,
+        theirs_pop: &dyn Fn(usize) -> bool,
+    ) {
+        let (a, b) = (&mut self.stats, &mut other.stats);
+        for (g, s) in a.per_group.iter_mut().enumerate() {
+            if theirs_group(g) {
+                *s = std::mem::take(&mut b.per_group[g]);
+            }
+        }
+        for (p, s) in a.per_pop_second.iter_mut().enumerate() {
+            if theirs_pop(p) {
+                *s = std::mem::take(&mut b.per_pop_second[p]);
+            }
+        }
+        a.authoritative_queries += b.authoritative_queries;
+        a.beacons += b.beacons;
     }
 
     pub fn groups(&self) -> &[GroupView] {

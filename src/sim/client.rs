@@ -143,7 +143,9 @@ pub struct ClientSide {
 }
 
 impl ClientSide {
-    pub fn new(cfg: &RunConfig, streams: &Streams, horizon: SimDuration) -> Self {
+    /// `suffix` is appended to the streams' labels (`""` for a run in one
+    /// part; a shard's own label otherwise, `sim::shard`).
+    pub fn new(cfg: &RunConfig, streams: &Streams, horizon: SimDuration, suffix: &str) -> Self {
         let buckets = cfg.duration.as_nanos().div_ceil(cfg.interval.as_nanos()) as usize;
         ClientSide {
             model: cfg.transport.model,
@@ -159,8 +161,8 @@ impl ClientSide {
                         .and_then(Result::ok)
                 })
                 .collect(),
-            rng: streams.stream("transport/requests"),
-            compute_rng: streams.stream("edge/compute"),
+            rng: streams.stream(&format!("transport/requests{suffix}")),
+            compute_rng: streams.stream(&format!("edge/compute{suffix}")),
             compute: cfg.compute.clone(),
             warmup_end: SimTime::ZERO + cfg.warmup,
             capacity: cfg

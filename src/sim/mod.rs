@@ -49,6 +49,7 @@ pub mod noise;
 pub mod plan;
 pub mod purge;
 pub mod push;
+pub mod shard;
 pub mod steering;
 pub mod tiers;
 pub mod upstream;
@@ -377,6 +378,8 @@ struct RequestModel<'a> {
 enum Feed {
     Inline(Box<Synthetic>),
     Thread(Prefetched),
+    /// A shard's requests of the current window (`shard::run_sharded`).
+    Window(std::collections::VecDeque<crate::workload::Request>),
 }
 
 impl Feed {
@@ -384,6 +387,7 @@ impl Feed {
         match self {
             Feed::Inline(s) => s.next_request(),
             Feed::Thread(p) => p.next_request(),
+            Feed::Window(w) => w.pop_front(),
         }
     }
 }
@@ -592,25 +596,6 @@ impl Model for RequestModel<'_> {
 }
 
 impl RequestModel<'_> {
-    /// Per-continent TTFB as the merge of the continent's groups' full
-    /// HDR histograms: every measured response is recorded in exactly one
-    /// group's, so counts, minimum, maximum and mean are those of
-    /// recording it into the continent's too (one HDR record fewer per
-    /// response).
-    fn finish_continents(&mut self) {
-        if !self.continents_from_groups {
-            return;
-        }
-        for (g, gm) in self.m.per_group.iter().enumerate() {
-            let c = self.group_continent[g] as usize;
-            // `continents_from_groups` holds only when every group is HDR.
-            debug_assert!(matches!(gm.ttfb, GroupLatency::Hdr(_)));
-            if let GroupLatency::Hdr(h) = &gm.ttfb {
-                self.m.per_continent[c].1.merge(h);
-            }
-        }
-    }
-
     /// The next request: from the trace when replaying one, else drawn.
     fn next_arrival(&mut self) -> Option<crate::workload::Request> {
         match &mut self.replay {
@@ -669,6 +654,23 @@ pub fn run_with_source(
     observe: impl FnMut(SimTime) -> Control,
     prefetch: bool,
 ) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
+    run_with_options(cfg, routes, steer, routing, observe, prefetch, true)
+}
+
+/// [`run_with_source`]; with `shards` false the run is one part whatever
+/// [`shard::partition`] finds (the sharding's before/after, and its tests).
+/// A run of one shard draws its synthetic requests on a producer thread
+/// when `prefetch` holds; a run of several draws them between its windows
+/// (`shard::run_sharded`).
+pub fn run_with_options(
+    cfg: &RunConfig,
+    routes: &[GroupRoute],
+    steer: crate::dns::Steerer,
+    routing: Option<events::Routing>,
+    observe: impl FnMut(SimTime) -> Control,
+    prefetch: bool,
+    shards: bool,
+) -> crate::Result<Option<(RunMetrics, crate::dns::Steerer)>> {
     let mut steer = steer;
     let health = cfg
         .dns
@@ -679,7 +681,11 @@ pub fn run_with_source(
     if let (Some(rt), Some(delay)) = (&routing, health) {
         steer.set_health_checks(rt.down_intervals(), delay);
     }
-    let streams = Streams::new(cfg.seed);
+    let hier = tiers::Hierarchy::new(cfg);
+    let part = shard::partition(cfg, &hier, &steer, routing.is_some());
+    if shards && part.count() > 1 {
+        return shard::run_sharded(cfg, routes, steer, hier, &part, observe);
+    }
     let source = Synthetic::from_config(cfg);
     let workload = source.workload.clone();
     let source = if prefetch && cfg.trace.is_none() {
@@ -690,155 +696,267 @@ pub fn run_with_source(
     } else {
         Feed::Inline(Box::new(source))
     };
-    let http = HttpCacheConfig::default();
-    let policies = workload
-        .catalogs
-        .iter()
-        .map(|c| {
-            c.profiles
-                .iter()
-                .map(|h| HttpPolicy::evaluate(h, &http))
-                .collect()
-        })
-        .collect();
-    let horizon = cfg.duration + DRAIN_LIMIT;
-    let attacks: Vec<attack::AttackStream> = cfg
-        .attacks
-        .iter()
-        .map(|a| attack::AttackStream::new(a, cfg, routes, &streams))
-        .collect();
-    let hier = tiers::Hierarchy::new(cfg);
     let replay = match &cfg.trace {
         Some(t) => Some(crate::workload::replay::Replay::open(cfg, t)?),
         None => None,
     };
-    let continents: std::collections::BTreeSet<&str> = cfg
-        .groups
-        .iter()
-        .map(|g| cfg.cities.get(g.city).continent.as_str())
-        .collect();
-    let continents: Vec<&str> = continents.into_iter().collect();
-    let group_continent = cfg
-        .groups
-        .iter()
-        .map(|g| {
-            let c = cfg.cities.get(g.city).continent.as_str();
-            continents.binary_search(&c).expect("collected above") as u16
-        })
-        .collect();
-    let mut model = RequestModel {
-        group_continent,
-        continents_from_groups: cfg.groups.len() <= crate::metrics::group::HDR_GROUPS_MAX,
-        client: client::ClientSide::new(cfg, &streams, cfg.duration),
-        upstream: upstream::Upstream::new(cfg, &hier),
-        attacks,
-        long_rng: streams.stream("events/long-lived"),
-        routing,
+    let mut model = RequestModel::new(
         cfg,
-        workload,
-        source,
-        replay,
-        policies,
-        keys: KeyConfig::default(),
+        routes,
         steer,
-        caches: (0..hier.nodes.len()).map(|i| hier.cache(i, cfg)).collect(),
-        fetches: fetch::Fetches::default(),
-        metas: vec![Default::default(); hier.nodes.len()],
-        purged: Default::default(),
-        noise: PathNoise {
-            rng: streams.stream("latency/noise"),
-            access: cfg.latency.access_distribution(),
-            jitter: noise::Jitter::with_mean_sd(
-                cfg.latency.jitter_mean_ms,
-                cfg.latency.jitter_sd_ms,
-            ),
-        },
-        m: RunMetrics {
-            ttfb: LatencyHistogram::default(),
-            edge: CacheCounters::default(),
-            origin_requests: 0,
-            origin_bytes: 0,
-            per_pop: vec![PopMetrics::default(); cfg.pops.len()],
-            per_group: (0..cfg.groups.len())
-                .map(|_| GroupMetrics {
-                    requests: 0,
-                    ttfb: GroupLatency::for_groups(cfg.groups.len()),
-                })
-                .collect(),
-            per_continent: continents
-                .iter()
-                .map(|c| (c.to_string(), LatencyHistogram::default()))
-                .collect(),
-            series: TimeSeries::new(cfg.interval, cfg.duration),
-            events: 0,
-            issued: 0,
-            uncacheable: 0,
-            client: client::ClientMetrics::default(),
-            capacity: Vec::new(),
-            upstream: upstream::Upstream::default(),
-            tiers: vec![TierMetrics::default(); hier.nodes.len()],
-            upper: CacheCounters::default(),
-            coalesced: 0,
-            origins: vec![OriginMetrics::default(); cfg.tiers.origins.len()],
-            stale_served: 0,
-            background_revalidations: 0,
-            revalidations: 0,
-            not_modified: 0,
-            stale_if_error_served: 0,
-            errors: 0,
-            origin_errors: 0,
-            purged_objects: 0,
-            purge_misses: 0,
-            pushed_objects: 0,
-            push_origin_requests: 0,
-            push_origin_bytes: 0,
-            routing: None,
-            arrived: 0,
-            lost: 0,
-            lost_before_pop: 0,
-            lost_unreached: 0,
-            failed: 0,
-            invariants: invariants::Report::default(),
-        },
+        routing,
+        (workload, source),
+        replay,
         hier,
-    };
+        None,
+    );
     let mut sched = Scheduler::new();
-    model.schedule_purges(&mut sched);
-    model.schedule_push(&mut sched);
-    if let Some(first) = model.next_arrival() {
-        sched.schedule_at(first.time, Event::Arrival(first));
-    }
-    for (t, p) in model.routing.iter().flat_map(|r| r.failures()) {
-        sched.schedule_at(t, Event::PopFail(p as u32));
-    }
-    for (i, a) in model.attacks.iter_mut().enumerate() {
-        if let Some((t, source)) = a.next_request() {
-            let attack = i as u16;
-            sched.schedule_at(t, Event::Attack { attack, source });
-        }
-    }
+    model.start(&mut sched);
+    let horizon = cfg.duration + DRAIN_LIMIT;
     let outcome = engine::run(
         &mut model,
         &mut sched,
         Budget::until(SimTime::ZERO + horizon),
         observe,
     )?;
-    model.m.events = sched.executed();
-    model.client.finish_run();
-    model.m.finish_histograms();
-    model.finish_continents();
-    model.m.client = model.client.m;
-    model.m.capacity = model.client.capacity;
-    model.m.upstream = model.upstream;
-    model.m.routing = model.routing.take();
-    model.m.failed = model.m.client.dropped + model.m.errors;
-    model.m.invariants = invariants::of_metrics(cfg, &model.hier, &model.m);
+    model.finish_part(&sched);
+    let (group_continent, from_groups) = (
+        std::mem::take(&mut model.group_continent),
+        model.continents_from_groups,
+    );
+    let mut m = model.m;
+    finish_run(cfg, &model.hier, &mut m, &group_continent, from_groups);
     match outcome {
         Outcome::Stopped => Ok(None),
-        Outcome::Drained => Ok(Some((model.m, model.steer))),
-        Outcome::TimeLimit => Err(crate::Error::Runtime(format!(
-            "requests were still in flight {DRAIN_LIMIT} after the last arrival; a request path is implausibly slow"
-        ))),
+        Outcome::Drained => Ok(Some((m, model.steer))),
+        Outcome::TimeLimit => Err(in_flight_error()),
+    }
+}
+
+/// The error of a run whose requests did not drain by the horizon.
+fn in_flight_error() -> crate::Error {
+    crate::Error::Runtime(format!(
+        "requests were still in flight {DRAIN_LIMIT} after the last arrival; a request path is implausibly slow"
+    ))
+}
+
+/// What is computed once over a whole run's metrics (after the shards'
+/// are merged, `shard::merge`): the run's and the continents' TTFB
+/// histograms, failures, the invariant checks.
+fn finish_run(
+    cfg: &RunConfig,
+    hier: &tiers::Hierarchy,
+    m: &mut RunMetrics,
+    group_continent: &[u16],
+    continents_from_groups: bool,
+) {
+    m.finish_histograms();
+    finish_continents(m, group_continent, continents_from_groups);
+    m.failed = m.client.dropped + m.errors;
+    m.invariants = invariants::of_metrics(cfg, hier, m);
+}
+
+/// Per-continent TTFB as the merge of the continent's groups' full
+/// HDR histograms: every measured response is recorded in exactly one
+/// group's, so counts, minimum, maximum and mean are those of
+/// recording it into the continent's too (one HDR record fewer per
+/// response).
+fn finish_continents(m: &mut RunMetrics, group_continent: &[u16], continents_from_groups: bool) {
+    if !continents_from_groups {
+        return;
+    }
+    for (g, gm) in m.per_group.iter().enumerate() {
+        let c = group_continent[g] as usize;
+        // `continents_from_groups` holds only when every group is HDR.
+        debug_assert!(matches!(gm.ttfb, GroupLatency::Hdr(_)));
+        if let GroupLatency::Hdr(h) = &gm.ttfb {
+            m.per_continent[c].1.merge(h);
+        }
+    }
+}
+
+impl<'a> RequestModel<'a> {
+    /// The model of a run, or of one shard of it (`shard`: the partition
+    /// and the shard's index): a shard's random streams carry its label
+    /// ([`shard::Partition::label`]), and the caches and group histograms
+    /// of other shards' nodes and groups are left empty (never used; the
+    /// merge takes them from their own shard).
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        cfg: &'a RunConfig,
+        routes: &[GroupRoute],
+        steer: crate::dns::Steerer,
+        routing: Option<events::Routing>,
+        (workload, source): (Workload, Feed),
+        replay: Option<crate::workload::replay::Replay>,
+        hier: tiers::Hierarchy,
+        shard: Option<(&shard::Partition, usize)>,
+    ) -> RequestModel<'a> {
+        let streams = Streams::new(cfg.seed);
+        let suffix = shard.map_or(String::new(), |(p, i)| p.label(i));
+        let http = HttpCacheConfig::default();
+        let policies = workload
+            .catalogs
+            .iter()
+            .map(|c| {
+                c.profiles
+                    .iter()
+                    .map(|h| HttpPolicy::evaluate(h, &http))
+                    .collect()
+            })
+            .collect();
+        let attacks: Vec<attack::AttackStream> = cfg
+            .attacks
+            .iter()
+            .map(|a| attack::AttackStream::new(a, cfg, routes, &streams))
+            .collect();
+        let continents: std::collections::BTreeSet<&str> = cfg
+            .groups
+            .iter()
+            .map(|g| cfg.cities.get(g.city).continent.as_str())
+            .collect();
+        let continents: Vec<&str> = continents.into_iter().collect();
+        let group_continent = cfg
+            .groups
+            .iter()
+            .map(|g| {
+                let c = cfg.cities.get(g.city).continent.as_str();
+                continents.binary_search(&c).expect("collected above") as u16
+            })
+            .collect();
+        let own_node = |n: usize| shard.is_none_or(|(p, i)| p.node_shard(n) == Some(i));
+        let own_group = |g: usize| shard.is_none_or(|(p, i)| p.group_shard(g) == i);
+        RequestModel {
+            group_continent,
+            continents_from_groups: cfg.groups.len() <= crate::metrics::group::HDR_GROUPS_MAX,
+            client: client::ClientSide::new(cfg, &streams, cfg.duration, &suffix),
+            upstream: upstream::Upstream::new(cfg, &hier),
+            attacks,
+            long_rng: streams.stream("events/long-lived"),
+            routing,
+            cfg,
+            workload,
+            source,
+            replay,
+            policies,
+            keys: KeyConfig::default(),
+            steer,
+            caches: (0..hier.nodes.len())
+                .map(|i| {
+                    if own_node(i) {
+                        hier.cache(i, cfg)
+                    } else {
+                        Cache::new(hier.nodes[i].policy.kind().build(0), 0)
+                    }
+                })
+                .collect(),
+            fetches: fetch::Fetches::default(),
+            metas: vec![Default::default(); hier.nodes.len()],
+            purged: Default::default(),
+            noise: PathNoise {
+                rng: streams.stream(&format!("latency/noise{suffix}")),
+                access: cfg.latency.access_distribution(),
+                jitter: noise::Jitter::with_mean_sd(
+                    cfg.latency.jitter_mean_ms,
+                    cfg.latency.jitter_sd_ms,
+                ),
+            },
+            m: RunMetrics {
+                ttfb: LatencyHistogram::default(),
+                edge: CacheCounters::default(),
+                origin_requests: 0,
+                origin_bytes: 0,
+                per_pop: (0..cfg.pops.len())
+                    .map(|p| {
+                        if own_node(p) {
+                            PopMetrics::default()
+                        } else {
+                            PopMetrics {
+                                edge: CacheCounters::default(),
+                                origin_requests: 0,
+                                origin_bytes: 0,
+                                ttfb: LatencyHistogram::placeholder(),
+                            }
+                        }
+                    })
+                    .collect(),
+                per_group: (0..cfg.groups.len())
+                    .map(|g| GroupMetrics {
+                        requests: 0,
+                        ttfb: if own_group(g) {
+                            GroupLatency::for_groups(cfg.groups.len())
+                        } else {
+                            GroupLatency::Compact(crate::metrics::group::Compact::new(0))
+                        },
+                    })
+                    .collect(),
+                per_continent: continents
+                    .iter()
+                    .map(|c| (c.to_string(), LatencyHistogram::default()))
+                    .collect(),
+                series: TimeSeries::new(cfg.interval, cfg.duration),
+                events: 0,
+                issued: 0,
+                uncacheable: 0,
+                client: client::ClientMetrics::default(),
+                capacity: Vec::new(),
+                upstream: upstream::Upstream::default(),
+                tiers: vec![TierMetrics::default(); hier.nodes.len()],
+                upper: CacheCounters::default(),
+                coalesced: 0,
+                origins: vec![OriginMetrics::default(); cfg.tiers.origins.len()],
+                stale_served: 0,
+                background_revalidations: 0,
+                revalidations: 0,
+                not_modified: 0,
+                stale_if_error_served: 0,
+                errors: 0,
+                origin_errors: 0,
+                purged_objects: 0,
+                purge_misses: 0,
+                pushed_objects: 0,
+                push_origin_requests: 0,
+                push_origin_bytes: 0,
+                routing: None,
+                arrived: 0,
+                lost: 0,
+                lost_before_pop: 0,
+                lost_unreached: 0,
+                failed: 0,
+                invariants: invariants::Report::default(),
+            },
+            hier,
+        }
+    }
+
+    /// Schedules what a run starts with: purges, pushes, the first
+    /// arrival, failures, the attacks' first requests.
+    fn start(&mut self, sched: &mut Scheduler<Event>) {
+        self.schedule_purges(sched);
+        self.schedule_push(sched);
+        if let Some(first) = self.next_arrival() {
+            sched.schedule_at(first.time, Event::Arrival(first));
+        }
+        for (t, p) in self.routing.iter().flat_map(|r| r.failures()) {
+            sched.schedule_at(t, Event::PopFail(p as u32));
+        }
+        for (i, a) in self.attacks.iter_mut().enumerate() {
+            if let Some((t, source)) = a.next_request() {
+                let attack = i as u16;
+                sched.schedule_at(t, Event::Attack { attack, source });
+            }
+        }
+    }
+
+    /// Moves what the hooks recorded into `m` once this model's engine has
+    /// stopped (a run's, or one shard's before the merge).
+    fn finish_part(&mut self, sched: &Scheduler<Event>) {
+        self.m.events = sched.executed();
+        self.client.finish_run();
+        self.m.client = std::mem::take(&mut self.client.m);
+        self.m.capacity = std::mem::take(&mut self.client.capacity);
+        self.m.upstream = std::mem::take(&mut self.upstream);
+        self.m.routing = self.routing.take();
     }
 }
 

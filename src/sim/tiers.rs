@@ -231,6 +231,20 @@ impl Hierarchy {
         matches!(self.rules[node], Rule::Fixed(Parent::Origin(_)))
     }
 
+    /// Every parent `node` may fetch some key from: its fixed parent, or
+    /// each site of the hashed level (what couples nodes, `sim::shard`).
+    pub fn parents(&self, node: usize) -> Vec<Parent> {
+        match self.rules[node] {
+            Rule::Fixed(p) => vec![p],
+            Rule::Hash(l) => {
+                let (first, seeds) = &self.level_hash[l as usize - 1];
+                (0..seeds.len())
+                    .map(|i| Parent::Node((first + i) as u32))
+                    .collect()
+            }
+        }
+    }
+
     /// Where `node` fetches `key` from.
     #[inline]
     pub fn parent(&self, node: u32, key: u64) -> Parent {
