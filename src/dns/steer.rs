@@ -287,6 +287,7 @@ impl Steerer {
                 jitter: self.noise.jitter,
             },
             stats: self.stats.clone(),
+            last_km: self.last_km.clone(),
         }
     }
 
