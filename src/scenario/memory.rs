@@ -23,6 +23,10 @@
 //!   plus 24 B per group and PoP when DNS steering or routing events need
 //!   every group's unicast RTT to every PoP.
 //! - **time series**: one bucket per interval.
+//! - **shards**: when the run may be split into shards (`sim::shard`), per
+//!   shard beyond the first its overall and per-continent histograms, time
+//!   series and [`SHARD_GROUP_BYTES`] per group, plus the requests of two
+//!   windows.
 //! - **world**: [`WORLD_BYTES_PER_TOPOLOGY_BYTE`] x the topology file's
 //!   (uncompressed) size, plus the geography file's.
 //! - **base**: [`BASE_BYTES`] for the process, city table and code.
@@ -54,6 +58,11 @@ pub const WORLD_BYTES_PER_TOPOLOGY_BYTE: u64 = 16;
 pub const BZ2_RATIO: u64 = 5;
 /// The process without any scenario-sized structure.
 pub const BASE_BYTES: u64 = 64 << 20;
+
+/// Per client group and extra shard of a sharded run (`sim::shard`): the
+/// group's record in that shard's metrics (counters and an empty compact
+/// histogram) and its steering figures.
+pub const SHARD_GROUP_BYTES: u64 = 128;
 /// Machine memory assumed when neither `/proc/meminfo` nor `CDNSIM_MEMORY`
 /// tells it.
 pub const FALLBACK_MACHINE_BYTES: u64 = 8 << 30;
@@ -340,6 +349,27 @@ pub fn estimate(cfg: &RunConfig) -> Estimate {
         field: "output.interval",
         detail: format!("{} rows x {bucket} B", count(rows)),
     });
+    // A run in shards (sim::shard): every shard but the first keeps its
+    // own overall and per-continent histograms, time series and per-group
+    // records; the requests of two windows are held while they run.
+    let shards = crate::sim::shard::most_shards(cfg) as u64;
+    if shards > 1 {
+        let window = crate::sim::shard::window(cfg).as_secs_f64();
+        let held = ((2.0 * cfg.rate * window).ceil() as u64).min(requests);
+        let request = std::mem::size_of::<crate::workload::Request>() as u64;
+        let per_shard = (1 + continents) * hist + rows * bucket + groups * SHARD_GROUP_BYTES;
+        terms.push(Term {
+            name: "shards",
+            bytes: (shards - 1) * per_shard + held * request,
+            field: "cdn.pops",
+            detail: format!(
+                "{} more shards x {} (histograms, time series, group records), {} requests of two windows x {request} B",
+                shards - 1,
+                human(per_shard),
+                count(held)
+            ),
+        });
+    }
     if let Some(w) = &cfg.world {
         let mut text = file_len(&w.topology);
         if std::fs::read(&w.topology)
@@ -503,7 +533,7 @@ mod tests {
             e.starts_with("q.toml:") && e.contains(": duration: estimated memory "),
             "{e}"
         );
-        assert!(e.contains("exceeds this machine's 10.5MB (test): freshness facts 86.4MB (1.20M (cache, key) pairs ever stored x 72 B), base 67.1MB (process, city table), edge caches 20.8MB (324.5k objects x 64 B"), "{e}");
+        assert!(e.contains("exceeds this machine's 10.5MB (test): freshness facts 86.4MB (1.20M (cache, key) pairs ever stored x 72 B), base 67.1MB (process, city table), shards 41.6MB (7 more shards x 1.1MB (histograms, time series, group records), 600.0k requests of two windows x 56 B)"), "{e}");
         let big = Machine {
             bytes: 1 << 40,
             source: "test",

@@ -60,6 +60,34 @@ pub fn window(cfg: &RunConfig) -> SimDuration {
     SimDuration::from_secs(secs as u64)
 }
 
+/// The most shards [`partition`] can make of `cfg`, from the scenario
+/// alone (no world, no steerer): 1 when one of the coupling rule's
+/// scenario-level conditions holds (a trace, routing events or churn,
+/// attacks, purges, pushes, steering other than `anycast` without `[dns]`
+/// or `nearest`), else one per PoP up to [`MAX_SHARDS`]. An upper bound
+/// for the memory estimate (`scenario::memory`): shared upper tiers or
+/// limits upstream may still make fewer.
+pub fn most_shards(cfg: &RunConfig) -> usize {
+    use crate::scenario::raw::Steering;
+    let static_steering = match cfg.steering {
+        Steering::Nearest => true,
+        Steering::Anycast => cfg.dns.is_none(),
+        _ => false,
+    };
+    if cfg.trace.is_some()
+        || !cfg.events.is_empty()
+        || cfg.bgp.churn.is_some()
+        || !cfg.attacks.is_empty()
+        || !cfg.tiers.purges.is_empty()
+        || !cfg.tiers.push.is_empty()
+        || !static_steering
+    {
+        1
+    } else {
+        cfg.pops.len().clamp(1, MAX_SHARDS)
+    }
+}
+
 /// Which shard each PoP, cache node and client group belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Partition {
@@ -646,6 +674,30 @@ mod tests {
         .expect("runs")
         .expect("not stopped")
         .0
+    }
+
+    /// [`most_shards`] bounds [`partition`] on every reference scenario
+    /// that plans without the shared data, and is exact for the
+    /// quickstart.
+    #[test]
+    fn most_shards_bounds_the_partition() {
+        for (name, sets) in [
+            ("quickstart", &[][..]),
+            ("quickstart", &["cdn.steering=nearest"][..]),
+            ("quickstart", &["dns.ttl=30s", "cdn.steering=geo"][..]),
+            ("shield-sizing", &[][..]),
+        ] {
+            let (cfg, _) = scenario(name, sets);
+            let made = shards_of(name, sets).count();
+            assert!(
+                made <= most_shards(&cfg),
+                "{name} {sets:?}: {made} shards, bound {}",
+                most_shards(&cfg)
+            );
+        }
+        let (cfg, _) = quickstart(&[]);
+        assert_eq!(most_shards(&cfg), 8);
+        assert_eq!(shards_of("quickstart", &[]).count(), 8);
     }
 
     /// The quickstart (8 PoPs, edge caches, an origin without limits,
