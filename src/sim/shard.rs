@@ -61,8 +61,8 @@ pub fn window(cfg: &RunConfig) -> SimDuration {
 }
 
 /// The most shards [`partition`] can make of `cfg`, from the scenario
-/// alone (no world, no steerer): 1 when one of the coupling rule's
-/// scenario-level conditions holds (a trace, routing events or churn,
+/// alone (no world, no steerer; `partition` starts from it): 1 when one
+/// of the coupling rule's scenario-level conditions holds (a trace, routing events or churn,
 /// attacks, purges, pushes, steering other than `anycast` without `[dns]`
 /// or `nearest`), else one per PoP up to [`MAX_SHARDS`]. An upper bound
 /// for the memory estimate (`scenario::memory`): shared upper tiers or
@@ -164,17 +164,10 @@ pub fn partition(
     routed: bool,
 ) -> Partition {
     let one = Partition::one(hier, cfg.groups.len());
-    if cfg.trace.is_some()
-        || routed
-        || !cfg.attacks.is_empty()
-        || !cfg.tiers.purges.is_empty()
-        || !cfg.tiers.push.is_empty()
-        || super::upstream::Upstream::new(cfg, hier).any_limited()
-    {
-        return one;
-    }
-    use crate::scenario::raw::Steering;
-    if !matches!(cfg.steering, Steering::Anycast | Steering::Nearest) {
+    // The scenario-level conditions (trace, events, attacks, purges,
+    // pushes, steering mode) are `most_shards`'; then what needs the run:
+    // its routing, its upstream limits and the steerer's answers.
+    if most_shards(cfg) == 1 || routed || super::upstream::Upstream::new(cfg, hier).any_limited() {
         return one;
     }
     let Some(pop_of_group) = steer.static_pops() else {
