@@ -7,7 +7,10 @@
 //!     valgrind --tool=callgrind --toggle-collect='*measured*' \
 //!         target/release/examples/quickstart_run duration=1m warmup=10s
 //!
-//! Arguments: `--set` style overrides (`key=value`), and `prefetch=on` /
+//! Arguments: `--set` style overrides (`key=value`), `scenario=PATH` (from
+//! the repository root; default scenarios/quickstart.toml: e.g.
+//! `scenario=scenarios/imc2015-traffic.toml` for the IMC-sized case of
+//! benches/end_to_end.rs), and `prefetch=on` /
 //! `prefetch=off` to draw the requests on a producer thread or inline
 //! (default: `sim::prefetch_by_default`; a run of several shards draws
 //! between its windows instead), `shards=off` to run the scenario as one
@@ -47,12 +50,16 @@ fn measured_run(
 }
 
 fn main() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+    let mut path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
     let mut prefetch = None;
     let mut shards = true;
     let sets: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| match a.as_str() {
+            s if s.starts_with("scenario=") => {
+                path = Path::new(env!("CARGO_MANIFEST_DIR")).join(&s["scenario=".len()..]);
+                false
+            }
             "shards=off" => {
                 shards = false;
                 false
@@ -72,10 +79,10 @@ fn main() {
             _ => true,
         })
         .collect();
-    let loaded = load_file(&path, &sets).expect("quickstart loads");
-    let cfg = validate(&loaded).expect("quickstart validates");
+    let loaded = load_file(&path, &sets).expect("scenario loads");
+    let cfg = validate(&loaded).expect("scenario validates");
     let (routes, _) =
-        sim::plan(&cfg, &|p, m| loaded.locator.error_at(p, m)).expect("quickstart plans");
+        sim::plan(&cfg, &|p, m| loaded.locator.error_at(p, m)).expect("scenario plans");
     let prefetch = prefetch.unwrap_or_else(|| sim::prefetch_by_default(&cfg));
     let t = Instant::now();
     let m = measured_run(&cfg, &routes, prefetch, shards);
