@@ -225,11 +225,15 @@ impl<T> RadixQueue<T> {
     #[cold]
     fn spill_run(&mut self) {
         let keep = self.current.partition_point(|e| e.0 <= self.last);
-        let rest = self.current.split_off(keep);
         self.run_end = self.last.saturating_add(1);
-        for (key, item) in rest {
+        // Drained in place (the run keeps its buffer): `split_off` would
+        // allocate a second deque and copy the rest into it first (half
+        // the request model's queue instructions were that `memcpy`).
+        let mut run = std::mem::take(&mut self.current);
+        for (key, item) in run.drain(keep..) {
             self.file(key, item);
         }
+        self.current = run;
     }
 
     /// The smallest key without removing it (may redistribute internally).
