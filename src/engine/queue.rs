@@ -52,8 +52,12 @@ use std::collections::VecDeque;
 const LEVELS: usize = 8;
 const WIDTH: usize = 256;
 /// Buckets with at most this many entries are sorted into the run instead
-/// of being spread over the levels below (see the module docs).
-const RUN_MAX: usize = 512;
+/// of being spread over the levels below (see the module docs). 128, not
+/// 512: the request model's ~1 k runs of 256-512 entries per 200 k
+/// requests cost ~76 k instructions each to sort; spread, the IMC-sized
+/// 20 s run takes 7.7% fewer instructions (event-driven BGP -0.3%, the
+/// hold model +0.5%; docs/performance.md, 2026-12-02 20:15).
+const RUN_MAX: usize = 128;
 /// A push into the run's key range that would move more than this many
 /// run entries spills the run back into the levels instead (see
 /// `spill_run`). A run covers its bucket's whole key range (256^level ns),
