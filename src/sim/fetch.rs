@@ -32,6 +32,7 @@ use crate::http::freshness::{Decision, OnError, Stored, decide, on_origin_error}
 use crate::scenario::tiers::Freshness;
 use crate::time::{SimDuration, SimTime};
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 
 /// Who waits for a fetch.
 #[derive(Clone, Copy, Debug)]
@@ -39,6 +40,44 @@ pub(super) enum Waiter {
     Client(Request),
     /// A child node's fetch (by id).
     Child(u32),
+}
+
+/// Who waits for a fetch, in the order they came: the first inline and
+/// the coalesced ones after it in a `Vec` that allocates only when one
+/// joins. Every fetch but a background revalidation starts with a waiter
+/// and most get no second one, so this saves a heap allocation and a free
+/// per fetch (300,743 of them in 20 s of the IMC-sized run) over a `Vec`
+/// of all.
+#[derive(Debug, Default)]
+pub(super) struct Waiters {
+    first: Option<Waiter>,
+    rest: Vec<Waiter>,
+}
+
+impl Waiters {
+    fn one(w: Waiter) -> Waiters {
+        Waiters {
+            first: Some(w),
+            rest: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, w: Waiter) {
+        if self.first.is_none() {
+            debug_assert!(self.rest.is_empty());
+            self.first = Some(w);
+        } else {
+            self.rest.push(w);
+        }
+    }
+}
+
+impl IntoIterator for Waiters {
+    type Item = Waiter;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<Waiter>, std::vec::IntoIter<Waiter>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.first.into_iter().chain(self.rest)
+    }
 }
 
 /// One fetch in flight from `node` to its parent.
@@ -55,7 +94,7 @@ pub(super) struct Fetch {
     back: SimDuration,
     /// Registered for coalescing at `node`.
     coalescing: bool,
-    waiters: Vec<Waiter>,
+    waiters: Waiters,
     catalog: u32,
     profile: u16,
     object: u64,
@@ -152,6 +191,12 @@ impl Fetches {
                 (self.slots.len() - 1) as u32
             }
         }
+    }
+    /// The id the next [`Fetches::alloc`] returns (so that a miss can
+    /// register it for coalescing with the same hash probe that looked for
+    /// a fetch to join).
+    fn next_id(&self) -> u32 {
+        self.free.last().copied().unwrap_or(self.slots.len() as u32)
     }
     fn get(&self, id: u32) -> &Fetch {
         self.slots[id as usize].as_ref().expect("live fetch")
@@ -331,7 +376,7 @@ impl RequestModel<'_> {
                     .validators
                     .then(|| self.metas[node as usize].get(&w.key).map(|m| m.version))
                     .flatten();
-                let id = self.new_fetch(node, w, held, Vec::new(), true);
+                let id = self.new_fetch(node, w, held, Waiters::default(), true);
                 self.m.background_revalidations += u64::from(w.measured);
                 if w.measured {
                     let t = &mut self.m.tiers[node as usize];
@@ -421,16 +466,33 @@ impl RequestModel<'_> {
         };
     }
 
+    /// A new fetch, registered for coalescing at `node` when it may be.
     fn new_fetch(
         &mut self,
         node: u32,
         w: Want,
         held: Option<u64>,
-        waiters: Vec<Waiter>,
+        waiters: Waiters,
+        background: bool,
+    ) -> u32 {
+        let id = self.alloc_fetch(node, w, held, waiters, background);
+        if self.cfg.tiers.coalescing && w.storable {
+            self.fetches.pending.insert((node, w.key), id);
+        }
+        id
+    }
+
+    /// A new fetch, not registered for coalescing.
+    fn alloc_fetch(
+        &mut self,
+        node: u32,
+        w: Want,
+        held: Option<u64>,
+        waiters: Waiters,
         background: bool,
     ) -> u32 {
         let coalescing = self.cfg.tiers.coalescing && w.storable;
-        let id = self.fetches.alloc(Fetch {
+        self.fetches.alloc(Fetch {
             node,
             key: w.key,
             size: w.size,
@@ -450,11 +512,7 @@ impl RequestModel<'_> {
             version: 0,
             age: SimDuration::ZERO,
             from_origin: false,
-        });
-        if coalescing {
-            self.fetches.pending.insert((node, w.key), id);
-        }
-        id
+        })
     }
 
     /// A miss at `node`: join the fetch in flight or start one.
@@ -467,17 +525,29 @@ impl RequestModel<'_> {
         held: Option<u64>,
     ) {
         let coalescing = self.cfg.tiers.coalescing && w.storable;
-        if coalescing && let Some(&f) = self.fetches.pending.get(&(node, w.key)) {
-            self.fetches.get_mut(f).waiters.push(waiter);
-            self.m.series.at(w.cause).coalesced += 1;
-            if w.measured {
-                self.m.coalesced += 1;
-                self.m.tiers[node as usize].coalesced += 1;
-                self.m.tiers[node as usize].coalesced_bytes += w.size;
+        if coalescing {
+            // One hash probe: join the fetch in flight, or register the
+            // one about to be allocated.
+            let next = self.fetches.next_id();
+            match self.fetches.pending.entry((node, w.key)) {
+                Entry::Occupied(e) => {
+                    let f = *e.get();
+                    self.fetches.get_mut(f).waiters.push(waiter);
+                    self.m.series.at(w.cause).coalesced += 1;
+                    if w.measured {
+                        self.m.coalesced += 1;
+                        self.m.tiers[node as usize].coalesced += 1;
+                        self.m.tiers[node as usize].coalesced_bytes += w.size;
+                    }
+                    return;
+                }
+                Entry::Vacant(e) => {
+                    e.insert(next);
+                }
             }
-            return;
         }
-        let id = self.new_fetch(node, w, held, vec![waiter], false);
+        let id = self.alloc_fetch(node, w, held, Waiters::one(waiter), false);
+        debug_assert!(!coalescing || id == self.fetches.pending[&(node, w.key)]);
         self.send(s, id);
     }
 
@@ -584,8 +654,11 @@ impl RequestModel<'_> {
         let now = s.now();
         let f = self.fetches.take(id);
         let node = f.node as usize;
-        if f.coalescing && self.fetches.pending.get(&(f.node, f.key)) == Some(&id) {
-            self.fetches.pending.remove(&(f.node, f.key));
+        if f.coalescing
+            && let Entry::Occupied(e) = self.fetches.pending.entry((f.node, f.key))
+            && *e.get() == id
+        {
+            e.remove();
         }
         if f.background
             && let Some(m) = self.metas[node].get_mut(&f.key)
