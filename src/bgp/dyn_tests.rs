@@ -803,6 +803,6 @@ fn mrai_is_per_session_and_a_timer_is_data() {
 /// stay 32 bytes (queue entry 48 with the time and sequence number).
 #[test]
 fn queued_delivery_is_32_bytes() {
-    assert_eq!(std::mem::size_of::<super::speaker::Update>(), 28);
+    assert_eq!(std::mem::size_of::<super::speaker::Update>(), 24);
     assert_eq!(std::mem::size_of::<dynamic::Event>(), 32);
 }

@@ -190,30 +190,62 @@ pub fn origin_sessions(sessions: &Sessions) -> Vec<(AsIdx, Vec<OriginSession>)> 
 /// A route as carried on one session: the announced path (starting with
 /// the sender, prepends included), the receiver's local-pref override and
 /// NO_EXPORT. `path == NONE` is a withdrawal.
+///
+/// 12 bytes: the path's length and NO_EXPORT share one word, so that the
+/// three Adj-RIB entries of a session fit its 64-byte record
+/// (`EdgeState`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Advert {
     pub path: u32,
-    /// Entries in `path` (kept here so that the decision process never
-    /// walks the path arena).
-    pub len: u32,
     pub local_pref: u32,
-    pub no_export: bool,
+    /// Entries in `path` (bits 0-30; kept here so that the decision
+    /// process never walks the path arena) and NO_EXPORT (bit 31).
+    len_ne: u32,
 }
+
+/// NO_EXPORT's bit in `Advert::len_ne`.
+const NO_EXPORT_BIT: u32 = 1 << 31;
 
 impl Advert {
     pub const WITHDRAWN: Advert = Advert {
         path: NONE,
-        len: 0,
         local_pref: LP_BY_REL,
-        no_export: false,
+        len_ne: 0,
     };
+    /// A route of `len` entries (< 2^31: a path is at least one interned
+    /// node per entry, so it cannot come near that).
+    #[inline]
+    pub fn new(path: u32, len: u32, local_pref: u32, no_export: bool) -> Advert {
+        debug_assert!(len < NO_EXPORT_BIT, "path of {len} entries");
+        Advert {
+            path,
+            local_pref,
+            len_ne: len | if no_export { NO_EXPORT_BIT } else { 0 },
+        }
+    }
     #[inline]
     pub fn is_withdrawal(&self) -> bool {
         self.path == NONE
     }
+    /// Entries in `path` (prepends included).
+    #[inline]
+    pub fn path_len(&self) -> u32 {
+        self.len_ne & !NO_EXPORT_BIT
+    }
+    #[inline]
+    pub fn no_export(&self) -> bool {
+        self.len_ne & NO_EXPORT_BIT != 0
+    }
+    /// NO_EXPORT cleared unless `other` carries it too.
+    #[inline]
+    fn and_no_export(&mut self, other: bool) {
+        if !other {
+            self.len_ne &= !NO_EXPORT_BIT;
+        }
+    }
 }
 
-/// One BGP UPDATE for the prefix on one session. 28 bytes, so that a
+/// One BGP UPDATE for the prefix on one session. 24 bytes, so that a
 /// queued delivery (`dynamic::Event`) is 32: the receiving edge identifies
 /// the session (the sending edge is its reverse), so the sender is not
 /// carried.
@@ -320,7 +352,7 @@ impl Default for SpeakerConfig {
     }
 }
 
-/// One entry of an AS's adjacency.
+/// One entry of an AS's adjacency (only while `Network::new` builds it).
 #[derive(Clone, Copy, Debug)]
 struct Adj {
     nb: u32,
@@ -330,12 +362,32 @@ struct Adj {
     rev: u32,
 }
 
-/// One directed edge's session state (see `Network::es`).
+/// `EdgeState::flags`: the session is up.
+const UP: u8 = 1;
+/// An advertisement waits for the MRAI timer.
+const MRAI_PENDING: u8 = 2;
+/// Entries exist in `city_rib` (saves hashing).
+const CITY_RIB: u8 = 4;
+/// Entries exist in `city_sent`.
+const CITY_SENT: u8 = 8;
+
+/// One directed edge's session state (see `Network::es`): exactly one
+/// 64-byte cache line, aligned, because an UPDATE's delivery lands on a
+/// random edge (one miss instead of two for a 96-byte record straddling
+/// lines) and decision scans and exports stream through an AS's edges
+/// (a third fewer lines). What only an MRAI start reads (the interval)
+/// lives in `Network::mrai_iv`.
 #[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
 struct EdgeState {
-    adj: Adj,
+    /// The neighbour at the far end.
+    nb: u32,
+    /// Index of this edge's reverse (the owner, in `nb`'s adjacency).
+    rev: u32,
     /// The AS owning the edge.
     me: u32,
+    /// Bumped at each session reset: older UPDATEs are dropped.
+    epoch: u32,
     /// Adj-RIB-In of the AS-level session.
     rib: Advert,
     /// Aggregate over the edge's sessions (what the decision sees).
@@ -344,16 +396,41 @@ struct EdgeState {
     sent: Advert,
     /// MRAI: the timer runs while `now < mrai_until` \[ns\].
     mrai_until: u64,
-    /// MRAI interval, jitter applied \[ns\].
-    mrai_iv: u64,
-    /// Bumped at each session reset: older UPDATEs are dropped.
-    epoch: u32,
-    up: bool,
-    /// An advertisement waits for the MRAI timer.
-    mrai_pending: bool,
-    /// Entries exist in `city_rib` / `city_sent` (saves hashing).
-    has_city_rib: bool,
-    has_city_sent: bool,
+    /// What `nb` is to the owner.
+    rel: Rel,
+    /// `UP`, `MRAI_PENDING`, `CITY_RIB`, `CITY_SENT`.
+    flags: u8,
+}
+
+impl EdgeState {
+    #[inline]
+    fn flag(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+    #[inline]
+    fn set_flag(&mut self, f: u8, on: bool) {
+        if on {
+            self.flags |= f;
+        } else {
+            self.flags &= !f;
+        }
+    }
+    #[inline]
+    fn up(&self) -> bool {
+        self.flag(UP)
+    }
+    #[inline]
+    fn mrai_pending(&self) -> bool {
+        self.flag(MRAI_PENDING)
+    }
+    #[inline]
+    fn has_city_rib(&self) -> bool {
+        self.flag(CITY_RIB)
+    }
+    #[inline]
+    fn has_city_sent(&self) -> bool {
+        self.flag(CITY_SENT)
+    }
 }
 
 /// An AS's best route.
@@ -408,6 +485,9 @@ pub struct Network<'g> {
     /// session's state on v's side, in one record so that an UPDATE
     /// touches one or two cache lines.
     es: Vec<EdgeState>,
+    /// Per directed edge: its MRAI interval, jitter applied \[ns\] (read
+    /// only when a timer starts, so kept out of `es`).
+    mrai_iv: Vec<u64>,
     pub paths: Paths,
     /// Adj-RIB-In of per-city sessions (sorted by city), per edge that has any.
     city_rib: FxHashMap<u32, Vec<(u32, Advert)>>,
@@ -471,19 +551,18 @@ impl<'g> Network<'g> {
         let mut es = Vec::with_capacity(m);
         for v in 0..n {
             for e in start[v]..start[v + 1] {
+                let a = adj[e as usize];
                 es.push(EdgeState {
-                    adj: adj[e as usize],
+                    nb: a.nb,
+                    rev: a.rev,
                     me: v as u32,
+                    epoch: 0,
                     rib: Advert::WITHDRAWN,
                     agg: Advert::WITHDRAWN,
                     sent: Advert::WITHDRAWN,
                     mrai_until: 0,
-                    mrai_iv: 0,
-                    epoch: 0,
-                    up: true,
-                    mrai_pending: false,
-                    has_city_rib: false,
-                    has_city_sent: false,
+                    rel: a.rel,
+                    flags: UP,
                 });
             }
         }
@@ -493,7 +572,7 @@ impl<'g> Network<'g> {
         cust_start.push(0u32);
         for v in 0..n {
             cust.extend(
-                (start[v]..start[v + 1]).filter(|&e| es[e as usize].adj.rel == Rel::Customer),
+                (start[v]..start[v + 1]).filter(|&e| es[e as usize].rel == Rel::Customer),
             );
             cust_start.push(cust.len() as u32);
         }
@@ -503,6 +582,7 @@ impl<'g> Network<'g> {
             keys: cfg.tiebreak.keys(graph),
             start,
             es,
+            mrai_iv: Vec::new(),
             // One path per AS at least once the prefix is everywhere.
             paths: Paths::with_capacity(n),
             city_rib: FxHashMap::default(),
@@ -518,9 +598,7 @@ impl<'g> Network<'g> {
             nc_live: vec![0; n],
             import_lp: FxHashMap::default(),
         };
-        for e in 0..m as u32 {
-            net.es[e as usize].mrai_iv = net.jitter_of(e);
-        }
+        net.mrai_iv = (0..m as u32).map(|e| net.jitter_of(e)).collect();
         net
     }
 
@@ -542,13 +620,13 @@ impl<'g> Network<'g> {
     }
     /// The neighbour at the far end of edge `e`.
     pub fn far(&self, e: u32) -> AsIdx {
-        AsIdx(self.es[e as usize].adj.nb)
+        AsIdx(self.es[e as usize].nb)
     }
     /// The edge from `a` to `b`, if linked.
     pub fn edge(&self, a: AsIdx, b: AsIdx) -> Option<u32> {
         let r = self.edges_of(a.0);
         let row = &self.es[r.start as usize..r.end as usize];
-        row.binary_search_by_key(&b.0, |x| x.adj.nb)
+        row.binary_search_by_key(&b.0, |x| x.nb)
             .ok()
             .map(|k| r.start + k as u32)
     }
@@ -560,7 +638,7 @@ impl<'g> Network<'g> {
         if self.cfg.mrai_ns == 0 {
             0
         } else {
-            self.es[e as usize].mrai_iv
+            self.mrai_iv[e as usize]
         }
     }
 
@@ -603,7 +681,7 @@ impl<'g> Network<'g> {
         Some(DynRoute {
             learned,
             origin: *path.last().expect("non-empty"),
-            next_hop: (b.edge != NONE).then(|| AsIdx(self.es[b.edge as usize].adj.nb)),
+            next_hop: (b.edge != NONE).then(|| AsIdx(self.es[b.edge as usize].nb)),
             no_export: b.no_export,
             path,
         })
@@ -617,7 +695,7 @@ impl<'g> Network<'g> {
 
     /// True while some advertisement waits for an MRAI timer.
     pub fn pending_mrai(&self) -> bool {
-        self.es.iter().any(|x| x.mrai_pending) || self.city_mrai.values().any(|x| x.1)
+        self.es.iter().any(|x| x.mrai_pending()) || self.city_mrai.values().any(|x| x.1)
     }
 
     fn candidate(&self, _v: u32, e: u32) -> Option<Candidate> {
@@ -625,14 +703,14 @@ impl<'g> Network<'g> {
         if a.path == NONE {
             return None;
         }
-        let ad = self.es[e as usize].adj;
+        let ad = &self.es[e as usize];
         Some(Candidate {
             local_pref: if a.local_pref == LP_BY_REL {
                 self.default_lp(e)
             } else {
                 a.local_pref
             },
-            path_len: a.len + 1,
+            path_len: a.path_len() + 1,
             key: self.keys[ad.nb as usize],
             neighbour: Some(AsIdx(ad.nb)),
         })
@@ -647,7 +725,7 @@ impl<'g> Network<'g> {
         {
             return lp;
         }
-        Learned::from_rel(self.es[e as usize].adj.rel).local_pref()
+        Learned::from_rel(self.es[e as usize].rel).local_pref()
     }
 
     #[inline]
@@ -688,12 +766,12 @@ impl<'g> Network<'g> {
         let mut out = Vec::new();
         if self.es[e as usize].rib == a && a.path != NONE {
             let v = self.es[e as usize].me;
-            out.extend_from_slice(geo.cities(AsIdx(v), AsIdx(self.es[e as usize].adj.nb)));
+            out.extend_from_slice(geo.cities(AsIdx(v), AsIdx(self.es[e as usize].nb)));
         }
         if let Some(list) = self
             .city_rib
             .get(&e)
-            .filter(|_| self.es[e as usize].has_city_rib)
+            .filter(|_| self.es[e as usize].has_city_rib())
         {
             for &(c, ad) in list {
                 if ad.path == a.path && ad.local_pref == a.local_pref {
@@ -720,7 +798,7 @@ impl<'g> Network<'g> {
         let here = cities.get(city).loc;
         let mut best: Option<(f64, u64, CityId, AsIdx)> = None;
         for (e, key) in self.equal_best(v) {
-            let nb = AsIdx(self.es[e as usize].adj.nb);
+            let nb = AsIdx(self.es[e as usize].nb);
             for ic in self.handover_cities(e, geo) {
                 let km = here.distance_km(cities.get(ic).loc);
                 let cand = (km, key, ic, nb);
@@ -785,7 +863,7 @@ impl<'g> Network<'g> {
 
     fn deliver(&mut self, now: u64, u: Update, out: &mut Vec<Effect>) {
         let e = u.to_edge;
-        if !self.es[e as usize].up || self.es[e as usize].epoch != u.epoch {
+        if !self.es[e as usize].up() || self.es[e as usize].epoch != u.epoch {
             return;
         }
         self.counters.processed += 1;
@@ -807,7 +885,7 @@ impl<'g> Network<'g> {
                 Err(_) if ad.is_withdrawal() => {}
                 Err(k) => list.insert(k, (u.city, ad)),
             }
-            self.es[e as usize].has_city_rib = true;
+            self.es[e as usize].set_flag(CITY_RIB, true);
         }
         self.reaggregate(v, e, now, out);
     }
@@ -816,7 +894,7 @@ impl<'g> Network<'g> {
     /// override, fewest prepends); NO_EXPORT only if every such session has it.
     fn compute_agg(&self, e: u32) -> Advert {
         let mut agg = self.es[e as usize].rib;
-        if !self.es[e as usize].has_city_rib {
+        if !self.es[e as usize].has_city_rib() {
             return agg;
         }
         let Some(list) = self.city_rib.get(&e) else {
@@ -836,10 +914,10 @@ impl<'g> Network<'g> {
                 continue;
             }
             // `Greater`: `a` is better (higher local-pref, then shorter).
-            let ord = lp(a).cmp(&lp(&agg)).then(agg.len.cmp(&a.len));
+            let ord = lp(a).cmp(&lp(&agg)).then(agg.path_len().cmp(&a.path_len()));
             match ord {
                 Ordering::Greater => agg = *a,
-                Ordering::Equal if a.path == agg.path => agg.no_export &= a.no_export,
+                Ordering::Equal if a.path == agg.path => agg.and_no_export(a.no_export()),
                 _ => {}
             }
         }
@@ -848,9 +926,9 @@ impl<'g> Network<'g> {
 
     /// Recomputes edge `e`'s aggregate and, if it changed, `v`'s decision.
     fn reaggregate(&mut self, v: u32, e: u32, now: u64, out: &mut Vec<Effect>) {
-        if self.es[e as usize].has_city_rib && self.city_rib.get(&e).is_none_or(|l| l.is_empty()) {
+        if self.es[e as usize].has_city_rib() && self.city_rib.get(&e).is_none_or(|l| l.is_empty()) {
             self.city_rib.remove(&e);
-            self.es[e as usize].has_city_rib = false;
+            self.es[e as usize].set_flag(CITY_RIB, false);
         }
         let agg = self.compute_agg(e);
         let old = self.es[e as usize].agg;
@@ -909,9 +987,9 @@ impl<'g> Network<'g> {
                     local_pref: c.local_pref,
                     len: c.path_len,
                     key: c.key,
-                    nb: self.es[e as usize].adj.nb,
-                    class: Learned::from_rel(self.es[e as usize].adj.rel) as u8,
-                    no_export: a.no_export,
+                    nb: self.es[e as usize].nb,
+                    class: Learned::from_rel(self.es[e as usize].rel) as u8,
+                    no_export: a.no_export(),
                 }
             }
         };
@@ -946,11 +1024,11 @@ impl<'g> Network<'g> {
             let lp = if a.local_pref != LP_BY_REL {
                 a.local_pref
             } else if by_rel {
-                Learned::from_rel(x.adj.rel).local_pref()
+                Learned::from_rel(x.rel).local_pref()
             } else {
                 self.default_lp(e)
             };
-            let len = a.len + 1;
+            let len = a.path_len() + 1;
             let better = if pick == NONE || lp != plp {
                 pick == NONE || lp > plp
             } else if len != plen {
@@ -958,9 +1036,9 @@ impl<'g> Network<'g> {
             } else {
                 let pk = match pkey {
                     Some(k) => k,
-                    None => self.keys[self.es[pick as usize].adj.nb as usize],
+                    None => self.keys[self.es[pick as usize].nb as usize],
                 };
-                let k = self.keys[x.adj.nb as usize];
+                let k = self.keys[x.nb as usize];
                 pkey = Some(pk);
                 if k < pk {
                     pick = e;
@@ -981,7 +1059,7 @@ impl<'g> Network<'g> {
         if b.path == NONE || b.no_export || self.origins[v as usize].is_some() {
             return Advert::WITHDRAWN;
         }
-        let ad = self.es[f as usize].adj;
+        let ad = &self.es[f as usize];
         let class = match b.class {
             1 => Learned::Provider,
             2 => Learned::Peer,
@@ -992,12 +1070,7 @@ impl<'g> Network<'g> {
         if !class.exports_to(ad.rel) || self.on_path(ad.nb) {
             return Advert::WITHDRAWN;
         }
-        Advert {
-            path: b.path,
-            len: b.len,
-            local_pref: LP_BY_REL,
-            no_export: false,
-        }
+        Advert::new(b.path, b.len, LP_BY_REL, false)
     }
 
     fn export_all(&mut self, v: u32, now: u64, out: &mut Vec<Effect>) {
@@ -1019,12 +1092,7 @@ impl<'g> Network<'g> {
                 2 => Learned::Peer,
                 _ => Learned::Customer,
             };
-            let ad = Advert {
-                path: b.path,
-                len: b.len,
-                local_pref: LP_BY_REL,
-                no_export: false,
-            };
+            let ad = Advert::new(b.path, b.len, LP_BY_REL, false);
             (class, ad)
         });
         // A customer route goes to every edge; anything else only to
@@ -1060,16 +1128,16 @@ impl<'g> Network<'g> {
         out: &mut Vec<Effect>,
     ) {
         let x = &self.es[f as usize];
-        if !x.up {
+        if !x.up() {
             return;
         }
-        if x.has_city_sent {
+        if x.has_city_sent() {
             // Leftovers of per-city sessions: the general path.
             self.export_edge(v, f, now, out);
             return;
         }
         let want = match route {
-            Some((class, ad)) if class.exports_to(x.adj.rel) && !self.on_path(x.adj.nb) => ad,
+            Some((class, ad)) if class.exports_to(x.rel) && !self.on_path(x.nb) => ad,
             _ => Advert::WITHDRAWN,
         };
         if want == x.sent {
@@ -1078,7 +1146,7 @@ impl<'g> Network<'g> {
         // What `transmit` would decide for an advertisement while the
         // session's MRAI timer runs and an export already waits for it:
         // nothing (saves the call on ~1.3 M of 2.4 M visits).
-        if x.mrai_pending && now < x.mrai_until && !want.is_withdrawal() {
+        if x.mrai_pending() && now < x.mrai_until && !want.is_withdrawal() {
             return;
         }
         self.transmit(f, NO_CITY, want, now, out);
@@ -1088,7 +1156,7 @@ impl<'g> Network<'g> {
     #[inline]
     fn out_live(&self, f: u32) -> bool {
         let x = &self.es[f as usize];
-        !x.sent.is_withdrawal() || x.has_city_sent
+        !x.sent.is_withdrawal() || x.has_city_sent()
     }
 
     /// Keeps `nc_live` after edge `f`'s Adj-RIB-Out changed; `was`: its
@@ -1097,7 +1165,7 @@ impl<'g> Network<'g> {
     fn track_out(&mut self, f: u32, was: bool) {
         let live = self.out_live(f);
         let x = &self.es[f as usize];
-        if live != was && x.adj.rel != Rel::Customer {
+        if live != was && x.rel != Rel::Customer {
             let c = &mut self.nc_live[x.me as usize];
             if live {
                 *c += 1;
@@ -1117,7 +1185,7 @@ impl<'g> Network<'g> {
         for v in 0..self.best.len() as u32 {
             let n = self
                 .edges_of(v)
-                .filter(|&e| self.es[e as usize].adj.rel != Rel::Customer && self.out_live(e))
+                .filter(|&e| self.es[e as usize].rel != Rel::Customer && self.out_live(e))
                 .count() as u32;
             assert_eq!(self.nc_live[v as usize], n, "AS {v}");
             if !quiet || self.origins[v as usize].is_some() {
@@ -1126,7 +1194,7 @@ impl<'g> Network<'g> {
             self.load_scratch(v);
             for f in self.edges_of(v) {
                 let x = self.es[f as usize];
-                if x.up && !x.has_city_sent {
+                if x.up() && !x.has_city_sent() {
                     assert_eq!(x.sent, self.desired(v, f), "AS {v} edge {f}");
                 }
             }
@@ -1154,11 +1222,11 @@ impl<'g> Network<'g> {
     /// Brings edge `f`'s Adj-RIB-Out up to date, under MRAI. Needs
     /// `load_scratch(v)`.
     fn export_edge(&mut self, v: u32, f: u32, now: u64, out: &mut Vec<Effect>) {
-        if !self.es[f as usize].up {
+        if !self.es[f as usize].up() {
             return;
         }
         // Per-city sessions of an origin, or leftovers of one.
-        if self.origins[v as usize].is_some() || self.es[f as usize].has_city_sent {
+        if self.origins[v as usize].is_some() || self.es[f as usize].has_city_sent() {
             self.export_origin_edge(v, f, now, out);
             if self.origins[v as usize].is_some() {
                 return;
@@ -1200,8 +1268,8 @@ impl<'g> Network<'g> {
                 st.0 = now + iv;
             }
         } else if limited && now < self.es[f as usize].mrai_until {
-            if !self.es[f as usize].mrai_pending {
-                self.es[f as usize].mrai_pending = true;
+            if !self.es[f as usize].mrai_pending() {
+                self.es[f as usize].set_flag(MRAI_PENDING, true);
                 out.push(Effect::Arm {
                     after: self.es[f as usize].mrai_until - now,
                     timer: Timer::Mrai { edge: f, city },
@@ -1227,7 +1295,7 @@ impl<'g> Network<'g> {
                 Err(_) if want.is_withdrawal() => {}
                 Err(k) => list.insert(k, (city, want)),
             }
-            self.es[f as usize].has_city_sent = !list.is_empty();
+            self.es[f as usize].set_flag(CITY_SENT, !list.is_empty());
             if list.is_empty() {
                 self.city_sent.remove(&f);
             }
@@ -1238,7 +1306,7 @@ impl<'g> Network<'g> {
         } else {
             self.counters.advertisements += 1;
         }
-        let ad = self.es[f as usize].adj;
+        let ad = &self.es[f as usize];
         out.push(Effect::Send(Update {
             to_edge: ad.rev,
             city,
@@ -1252,7 +1320,7 @@ impl<'g> Network<'g> {
 
     /// The origin's announcements on edge `f`: one per session (city).
     fn origin_wants(&mut self, v: u32, f: u32) -> Vec<(u32, Advert)> {
-        let nb = AsIdx(self.es[f as usize].adj.nb);
+        let nb = AsIdx(self.es[f as usize].nb);
         let Some(list) = &self.origins[v as usize] else {
             return Vec::new();
         };
@@ -1274,12 +1342,12 @@ impl<'g> Network<'g> {
             }
             wants.push((
                 city,
-                Advert {
-                    path: p,
-                    len: s.prepend + 1,
-                    local_pref: s.local_pref.unwrap_or(LP_BY_REL),
-                    no_export: s.no_export,
-                },
+                Advert::new(
+                    p,
+                    s.prepend + 1,
+                    s.local_pref.unwrap_or(LP_BY_REL),
+                    s.no_export,
+                ),
             ));
         }
         wants
@@ -1319,10 +1387,10 @@ impl<'g> Network<'g> {
 
     fn mrai_expired(&mut self, now: u64, f: u32, city: u32, out: &mut Vec<Effect>) {
         if city == NO_CITY {
-            if !self.es[f as usize].mrai_pending {
+            if !self.es[f as usize].mrai_pending() {
                 return;
             }
-            self.es[f as usize].mrai_pending = false;
+            self.es[f as usize].set_flag(MRAI_PENDING, false);
             self.es[f as usize].mrai_until = 0;
         } else {
             match self.city_mrai.remove(&(f, city)) {
@@ -1388,19 +1456,19 @@ impl<'g> Network<'g> {
         let (Some(ab), Some(ba)) = (self.edge(a, b), self.edge(b, a)) else {
             return;
         };
-        if self.es[ab as usize].up == up {
+        if self.es[ab as usize].up() == up {
             return;
         }
         for (v, e) in [(a.0, ab), (b.0, ba)] {
             let was = self.out_live(e);
-            self.es[e as usize].up = up;
+            self.es[e as usize].set_flag(UP, up);
             self.es[e as usize].epoch = self.es[e as usize].epoch.wrapping_add(1);
             self.es[e as usize].mrai_until = 0;
-            self.es[e as usize].mrai_pending = false;
+            self.es[e as usize].set_flag(MRAI_PENDING, false);
             // The session's state is gone on both sides.
             self.es[e as usize].sent = Advert::WITHDRAWN;
             self.city_sent.remove(&e);
-            self.es[e as usize].has_city_sent = false;
+            self.es[e as usize].set_flag(CITY_SENT, false);
             self.track_out(e, was);
             self.city_mrai.retain(|k, _| k.0 != e);
             if !up {
@@ -1463,7 +1531,7 @@ impl<'g> Network<'g> {
                     if let Err(k) = list.binary_search_by_key(&u.city, |x| x.0) {
                         list.insert(k, (u.city, ad));
                     }
-                    self.es[e as usize].has_city_rib = true;
+                    self.es[e as usize].set_flag(CITY_RIB, true);
                 }
             }
         }
@@ -1473,7 +1541,7 @@ impl<'g> Network<'g> {
         self.cfg.mrai_ns = mrai;
         for x in &mut self.es {
             x.mrai_until = 0;
-            x.mrai_pending = false;
+            x.set_flag(MRAI_PENDING, false);
         }
         self.city_mrai.clear();
         self.counters = Counters::default();
@@ -1485,7 +1553,7 @@ impl<'g> Network<'g> {
                 let c = self.candidate(v, b.edge);
                 if let Some(c) = c {
                     self.best[v as usize].local_pref = c.local_pref;
-                    self.best[v as usize].no_export = a.no_export;
+                    self.best[v as usize].no_export = a.no_export();
                 }
             }
         }
@@ -1541,7 +1609,7 @@ impl<'g> Network<'g> {
                     let bu = self.best[u.ix()];
                     let tail = if bu.class == Learned::Origin as u8 {
                         // The origin's announcement toward x, prepends included.
-                        let f = self.es[e as usize].adj.rev;
+                        let f = self.es[e as usize].rev;
                         let w = self.origin_wants(u.0, f);
                         let len = |p: u32, s: &Self| s.paths.len(p);
                         w.iter()
@@ -1575,5 +1643,30 @@ impl<'g> Network<'g> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    /// A delivery touches its edge's record: it must stay one cache line.
+    #[test]
+    fn edge_state_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<EdgeState>(), 64);
+        assert_eq!(std::mem::align_of::<EdgeState>(), 64);
+        assert_eq!(std::mem::size_of::<Advert>(), 12);
+    }
+
+    #[test]
+    fn advert_packs_length_and_no_export() {
+        let a = Advert::new(7, (1 << 31) - 1, 50, true);
+        assert_eq!((a.path_len(), a.no_export()), ((1 << 31) - 1, true));
+        let mut b = Advert::new(7, 3, LP_BY_REL, true);
+        b.and_no_export(true);
+        assert!(b.no_export());
+        b.and_no_export(false);
+        assert_eq!((b.path_len(), b.no_export()), (3, false));
+        assert!(Advert::WITHDRAWN.is_withdrawal() && !Advert::WITHDRAWN.no_export());
     }
 }
