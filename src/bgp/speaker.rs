@@ -571,9 +571,7 @@ impl<'g> Network<'g> {
         let mut cust_start = Vec::with_capacity(n + 1);
         cust_start.push(0u32);
         for v in 0..n {
-            cust.extend(
-                (start[v]..start[v + 1]).filter(|&e| es[e as usize].rel == Rel::Customer),
-            );
+            cust.extend((start[v]..start[v + 1]).filter(|&e| es[e as usize].rel == Rel::Customer));
             cust_start.push(cust.len() as u32);
         }
         let mut net = Network {
@@ -926,7 +924,8 @@ impl<'g> Network<'g> {
 
     /// Recomputes edge `e`'s aggregate and, if it changed, `v`'s decision.
     fn reaggregate(&mut self, v: u32, e: u32, now: u64, out: &mut Vec<Effect>) {
-        if self.es[e as usize].has_city_rib() && self.city_rib.get(&e).is_none_or(|l| l.is_empty()) {
+        if self.es[e as usize].has_city_rib() && self.city_rib.get(&e).is_none_or(|l| l.is_empty())
+        {
             self.city_rib.remove(&e);
             self.es[e as usize].set_flag(CITY_RIB, false);
         }
