@@ -258,9 +258,6 @@ mod tests {
         );
     }
 
-    /// The guide table gives the binary search's index for every draw,
-    /// including values equal to a cumulative share, ties between groups
-    /// (zero shares) and values past the last share (rounding).
     /// The largest `f64` below a positive `x` (`f64::next_down` is newer
     /// than the crate's rust-version).
     fn below(x: f64) -> f64 {
@@ -271,6 +268,9 @@ mod tests {
         }
     }
 
+    /// The guide table gives the binary search's index for every draw,
+    /// including values equal to a cumulative share, ties between groups
+    /// (zero shares) and values past the last share (rounding).
     #[test]
     fn guide_matches_partition_point() {
         let mut x = 7u64;
