@@ -806,3 +806,82 @@ fn queued_delivery_is_32_bytes() {
     assert_eq!(std::mem::size_of::<super::speaker::Update>(), 24);
     assert_eq!(std::mem::size_of::<dynamic::Event>(), 32);
 }
+
+/// The decision scans read only the edges holding a route (the live bits
+/// of each AS): they follow every aggregate change, on a hand-made
+/// topology. All links provider -> customer; 5 originates; MRAI 0.
+///
+/// ```text
+///        1
+///      / | \
+///     2  3  4
+///      \ | /
+///        5  (origin)
+/// ```
+///
+/// Converged: 2, 3, 4 hold [x 5] from 5 and send it to 1; 1 picks [1 2 5]
+/// (lowest neighbour) and sends it to 3 and 4 (not to 2: on the path). So
+/// 1 holds routes from 2, 3, 4; 2 from 5 only; 3 and 4 from 5 and 1; 5
+/// from nobody (no one sends an AS a path holding it). When the link 2-5
+/// goes down, 1 moves to [1 3 5]: 2 holds 1's route only, 3 loses it, 4
+/// keeps it; 1 loses 2's. When 5 withdraws, no AS holds anything.
+#[test]
+fn live_bits_mark_exactly_the_edges_with_a_route() {
+    let mut b = AsGraphBuilder::new();
+    for (p, c) in [(1, 2), (1, 3), (1, 4), (2, 5), (3, 5), (4, 5)] {
+        b.add_link(Asn(p), Asn(c), LinkRel::ProviderToCustomer);
+    }
+    let (g, _) = b.build();
+    let i = |a: u32| g.idx(Asn(a)).unwrap();
+    let cfg = SpeakerConfig {
+        mrai_ns: 0,
+        ..Default::default()
+    };
+    let mut drv = Driver::new(Network::new(&g, cfg), Delays::default(), &Streams::new(0));
+    let mut sched = Scheduler::new();
+    // The neighbours (ASNs) whose edge of `a` is marked live.
+    let live = |net: &Network, a: u32| -> Vec<u32> {
+        let mut v: Vec<u32> = net
+            .live_edges(i(a))
+            .into_iter()
+            .map(|e| g.asn(net.far(e)).0)
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let all = |net: &Network| (1..=5).map(|a| live(net, a)).collect::<Vec<_>>();
+    let ann = Announcement::from_origins([Asn(5)]);
+    set(&mut drv, &mut sched, &g, &ann, i(5)).unwrap();
+    drv.net.check_out_state();
+    assert_eq!(
+        all(&drv.net),
+        vec![vec![2, 3, 4], vec![5], vec![1, 5], vec![1, 5], vec![]]
+    );
+    let scanned = drv.net.counters.scanned;
+    drv.converge(
+        &mut sched,
+        Input::Link {
+            a: i(2),
+            b: i(5),
+            up: false,
+        },
+        1000,
+        SimDuration::from_secs(10),
+    )
+    .unwrap();
+    drv.net.check_out_state();
+    assert_eq!(drv.net.route(i(1)).unwrap().next_hop, Some(i(3)));
+    assert_eq!(
+        all(&drv.net),
+        vec![vec![3, 4], vec![1], vec![5], vec![1, 5], vec![]]
+    );
+    // Scans read live edges only: 2 lost its best and held nothing else
+    // (0 read), 1 lost its best and read {3, 4}, 2 had no route when 1's
+    // arrived and read {1}; 3 and 4 changed a non-best edge (no scan).
+    // Over every edge it would be 2 + 3 + 2.
+    assert_eq!(drv.net.counters.scanned - scanned, 3);
+    let none = Announcement::from_origins(std::iter::empty::<Asn>());
+    set(&mut drv, &mut sched, &g, &none, i(5)).unwrap();
+    drv.net.check_out_state();
+    assert_eq!(all(&drv.net), vec![Vec::<u32>::new(); 5]);
+}

@@ -318,7 +318,8 @@ pub struct Counters {
     pub processed: u64,
     /// Loc-RIB changes (best route changed at some AS).
     pub best_changes: u64,
-    /// Sessions scanned by full decision runs (work counter).
+    /// Sessions read by full decision runs (work counter): the edges
+    /// holding a route (`Network::live`), not every edge of the AS.
     pub scanned: u64,
     /// Sessions visited by exports (work counter).
     pub exported: u64,
@@ -433,6 +434,22 @@ impl EdgeState {
     }
 }
 
+/// The set bits of a word, lowest first (as bit indices).
+struct Ones(u64);
+
+impl Iterator for Ones {
+    type Item = u32;
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        if self.0 == 0 {
+            return None;
+        }
+        let i = self.0.trailing_zeros();
+        self.0 &= self.0 - 1;
+        Some(i)
+    }
+}
+
 /// An AS's best route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Best {
@@ -518,6 +535,15 @@ pub struct Network<'g> {
     /// Per-neighbour import local-pref set by [`Input::LocalPref`], per
     /// receiving edge (empty in the common case: one `is_empty` test).
     import_lp: FxHashMap<u32, u32>,
+    /// Bit `e` (word `e / 64`, bit `e % 64`) set while edge `e`'s aggregate
+    /// holds a route (`agg.path != NONE`). A full decision run (`scan`)
+    /// reads the records of these edges only: at a big transit AS most
+    /// edges are to customers, which send it nothing while they use a
+    /// provider route. One bit per edge (128 KiB per million edges): an
+    /// aggregate change sets or clears one bit, and the scan still visits
+    /// edges in adjacency order, so it picks what the scan over every edge
+    /// picked.
+    live: Vec<u64>,
 }
 
 impl<'g> Network<'g> {
@@ -595,6 +621,7 @@ impl<'g> Network<'g> {
             cust_start,
             nc_live: vec![0; n],
             import_lp: FxHashMap::default(),
+            live: vec![0; m.div_ceil(64)],
         };
         net.mrai_iv = (0..m as u32).map(|e| net.jitter_of(e)).collect();
         net
@@ -854,7 +881,7 @@ impl<'g> Network<'g> {
         if old == lp {
             return;
         }
-        self.es[e as usize].agg = self.compute_agg(e);
+        self.set_agg(e, self.compute_agg(e));
         self.decide(asn.0, None, now, out);
         out.push(Effect::Fib { asn });
     }
@@ -939,11 +966,45 @@ impl<'g> Network<'g> {
             return;
         }
         let was_tied = self.is_tied(v, e);
-        self.es[e as usize].agg = agg;
+        self.set_agg(e, agg);
         self.decide(v, Some(e), now, out);
         if was_tied || self.is_tied(v, e) {
             out.push(Effect::Fib { asn: AsIdx(v) });
         }
+    }
+
+    /// Sets edge `e`'s aggregate, keeping `live`: every write of
+    /// `EdgeState::agg` goes through here.
+    #[inline(always)]
+    fn set_agg(&mut self, e: u32, agg: Advert) {
+        self.es[e as usize].agg = agg;
+        let (w, bit) = ((e / 64) as usize, 1u64 << (e % 64));
+        if agg.path != NONE {
+            self.live[w] |= bit;
+        } else {
+            self.live[w] &= !bit;
+        }
+    }
+
+    /// AS `v`'s edges holding a route (see `live`), in adjacency order.
+    #[inline]
+    fn live_of(&self, v: u32) -> impl Iterator<Item = u32> + '_ {
+        let r = self.edges_of(v);
+        let words = if r.is_empty() {
+            0..0
+        } else {
+            r.start / 64..(r.end - 1) / 64 + 1
+        };
+        words.flat_map(move |w| {
+            let mut bits = self.live[w as usize];
+            if w == r.start / 64 {
+                bits &= !0u64 << (r.start % 64);
+            }
+            if w == (r.end - 1) / 64 {
+                bits &= !0u64 >> (63 - (r.end - 1) % 64);
+            }
+            Ones(bits).map(move |i| w * 64 + i)
+        })
     }
 
     fn is_tied(&self, v: u32, e: u32) -> bool {
@@ -1004,22 +1065,22 @@ impl<'g> Network<'g> {
         self.export_all(v, now, out);
     }
 
-    /// The full decision process of `v` over every edge: the edge of the
-    /// best candidate (as `compare` ranks them), if any. Same result as
-    /// folding `compare` over `candidate`, but the tie-break keys (a load
-    /// from another array) are only read on a tie in local-pref and length.
+    /// The full decision process of `v` over its edges holding a route
+    /// (`live`, in adjacency order): the edge of the best candidate (as
+    /// `compare` ranks them), if any. Same result as folding `compare` over
+    /// `candidate` on every edge (the others have no candidate), but the
+    /// tie-break keys (a load from another array) are only read on a tie in
+    /// local-pref and length.
     fn scan(&mut self, v: u32) -> Option<u32> {
-        let r = self.edges_of(v);
-        self.counters.scanned += r.len() as u64;
         let by_rel = self.import_lp.is_empty();
         let (mut pick, mut plp, mut plen) = (NONE, 0u32, 0u32);
         let mut pkey: Option<u64> = None;
-        for e in r {
+        let mut read = 0u64;
+        for e in self.live_of(v) {
+            read += 1;
             let x = &self.es[e as usize];
             let a = x.agg;
-            if a.path == NONE {
-                continue;
-            }
+            debug_assert!(a.path != NONE, "edge {e} is marked live");
             let lp = if a.local_pref != LP_BY_REL {
                 a.local_pref
             } else if by_rel {
@@ -1049,6 +1110,7 @@ impl<'g> Network<'g> {
                 (pick, plp, plen, pkey) = (e, lp, len, None);
             }
         }
+        self.counters.scanned += read;
         (pick != NONE).then_some(pick)
     }
 
@@ -1174,19 +1236,32 @@ impl<'g> Network<'g> {
         }
     }
 
-    /// Tests: recounts `nc_live` from the edges, and at quiescence (no
-    /// MRAI timer pending) checks that every AS-level Adj-RIB-Out of a
-    /// non-origin holds what the export rules want (a skipped export would
-    /// leave a stale route or a missing withdrawal there).
+    /// Tests: recounts `nc_live` and `live` from the edges, and at
+    /// quiescence (no MRAI timer pending) checks that every AS-level
+    /// Adj-RIB-Out of a non-origin holds what the export rules want (a
+    /// skipped export would leave a stale route or a missing withdrawal
+    /// there).
     #[cfg(test)]
     pub(crate) fn check_out_state(&mut self) {
         let quiet = !self.pending_mrai();
+        let routes = self.es.iter().filter(|x| x.agg.path != NONE).count();
+        let marked: u32 = self.live.iter().map(|w| w.count_ones()).sum();
+        assert_eq!(marked as usize, routes, "live bits");
         for v in 0..self.best.len() as u32 {
             let n = self
                 .edges_of(v)
                 .filter(|&e| self.es[e as usize].rel != Rel::Customer && self.out_live(e))
                 .count() as u32;
             assert_eq!(self.nc_live[v as usize], n, "AS {v}");
+            let want: Vec<u32> = self
+                .edges_of(v)
+                .filter(|&e| self.es[e as usize].agg.path != NONE)
+                .collect();
+            assert_eq!(
+                self.live_of(v).collect::<Vec<_>>(),
+                want,
+                "live edges of AS {v}"
+            );
             if !quiet || self.origins[v as usize].is_some() {
                 continue;
             }
@@ -1198,6 +1273,12 @@ impl<'g> Network<'g> {
                 }
             }
         }
+    }
+
+    /// Tests: the edges of `v` holding a route (see `live`).
+    #[cfg(test)]
+    pub(crate) fn live_edges(&self, v: AsIdx) -> Vec<u32> {
+        self.live_of(v.0).collect()
     }
 
     fn load_scratch(&mut self, v: u32) {
@@ -1535,7 +1616,7 @@ impl<'g> Network<'g> {
             }
         }
         for e in 0..self.es.len() as u32 {
-            self.es[e as usize].agg = self.compute_agg(e);
+            self.set_agg(e, self.compute_agg(e));
         }
         self.cfg.mrai_ns = mrai;
         for x in &mut self.es {
