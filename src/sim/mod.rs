@@ -350,7 +350,8 @@ struct RequestModel<'a> {
     /// One cache per node of `hier` (edges in PoP order first).
     caches: Vec<Cache<Box<dyn crate::cache::Policy>>>,
     fetches: fetch::Fetches,
-    /// Freshness facts of stored objects, per node, by cache key.
+    /// Freshness facts of resident objects, per node, by cache key (one
+    /// per object in the node's cache: `store` drops an evicted one's).
     metas: Vec<rustc_hash::FxHashMap<u64, fetch::Meta>>,
     /// (node, key) taken or staled by a purge and not stored again since.
     purged: rustc_hash::FxHashSet<(u32, u64)>,
@@ -968,6 +969,83 @@ mod size_tests {
     fn event_is_small() {
         assert!(std::mem::size_of::<super::Request>() <= 88);
         assert!(std::mem::size_of::<super::Event>() <= 96);
+    }
+}
+
+#[cfg(test)]
+mod meta_tests {
+    use super::*;
+
+    /// Runs `scenario` (with `sets`) as one part and returns its model, so
+    /// that what it holds at the end can be checked.
+    fn finished(scenario: &str, sets: &[&str], check: impl FnOnce(&RequestModel<'_>)) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario);
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let loaded = crate::scenario::load_file(&path, &sets).expect("loads");
+        let cfg = crate::scenario::validate(&loaded).expect("validates");
+        let (routes, _) = plan(&cfg, &|p, m| loaded.locator.error_at(p, m)).expect("plans");
+        let steer = steering::steerer(&cfg, &routes, None, None);
+        let source = Synthetic::from_config(&cfg);
+        let workload = source.workload.clone();
+        let hier = tiers::Hierarchy::new(&cfg);
+        let feed = Feed::Inline(Box::new(source));
+        let mut model = RequestModel::new(
+            &cfg,
+            &routes,
+            steer,
+            None,
+            (workload, feed),
+            None,
+            hier,
+            None,
+        );
+        let mut sched = Scheduler::new();
+        model.start(&mut sched);
+        let horizon = SimTime::ZERO + cfg.duration + DRAIN_LIMIT;
+        let out = engine::run(&mut model, &mut sched, Budget::until(horizon), |_| {
+            Control::Continue
+        })
+        .expect("runs");
+        assert_eq!(out, Outcome::Drained);
+        check(&model);
+    }
+
+    /// The freshness facts are exactly the resident objects' at every
+    /// node: a store drops what it evicts, and nothing not admitted gets
+    /// facts. Small caches, so that most stores evict.
+    fn facts_are_the_resident_objects(m: &RequestModel<'_>) -> u64 {
+        let mut evictions = 0;
+        for (n, (cache, metas)) in m.caches.iter().zip(&m.metas).enumerate() {
+            assert_eq!(metas.len(), cache.len(), "node {n}");
+            for k in metas.keys() {
+                assert!(cache.contains(*k), "node {n}: facts of evicted key {k}");
+            }
+            evictions += cache.evictions();
+        }
+        evictions
+    }
+
+    #[test]
+    fn freshness_facts_follow_evictions_at_edges() {
+        finished(
+            "scenarios/quickstart.toml",
+            &["duration=20s", "warmup=2s", "cdn.edge.capacity=20MB"],
+            |m| assert!(facts_are_the_resident_objects(m) > 10_000),
+        );
+    }
+
+    #[test]
+    fn freshness_facts_follow_evictions_at_shields() {
+        finished(
+            "scenarios/imc2015-traffic.toml",
+            &[
+                "duration=10s",
+                "warmup=1s",
+                "output.interval=1s",
+                "cdn.edge.capacity=20MB",
+            ],
+            |m| assert!(facts_are_the_resident_objects(m) > 10_000),
+        );
     }
 }
 
