@@ -705,37 +705,8 @@ impl RequestModel<'_> {
                 failed = !stale_ok;
             }
             _ if down => {}
-            Status::NotModified if f.storable => {
-                // Facts are kept for resident objects only: a 304 for an
-                // object not admitted meanwhile stores nothing.
-                if self.caches[node].contains(f.key)
-                    || self.store(node, f.key, f.size) == Insert::Stored
-                {
-                    let m = self.metas[node].entry(f.key).or_insert(Meta {
-                        stored: Stored::new(f.sent, now, f.age, None),
-                        version: f.version,
-                        object: f.object,
-                        catalog: f.catalog,
-                        profile: f.profile,
-                    });
-                    m.stored.refreshed(f.sent, now, f.age, None);
-                    m.version = f.version;
-                }
-            }
-            Status::Full if f.storable => {
-                if self.store(node, f.key, f.size) != Insert::Rejected {
-                    self.metas[node].insert(
-                        f.key,
-                        Meta {
-                            stored: Stored::new(f.sent, now, f.age, None),
-                            version: f.version,
-                            object: f.object,
-                            catalog: f.catalog,
-                            profile: f.profile,
-                        },
-                    );
-                }
-            }
+            Status::NotModified if f.storable => self.refresh_stored(node, &f, now),
+            Status::Full if f.storable => self.fill(node, &f, now),
             _ => {}
         }
         for w in f.waiters {
@@ -770,6 +741,43 @@ impl RequestModel<'_> {
                 }
             }
         }
+    }
+
+    /// A 304 for fetch `f` reached `node`: the stored copy's freshness is
+    /// renewed (RFC 9111 §4.3.4). A copy evicted meanwhile is stored
+    /// again; facts are kept for resident objects only, so one that is not
+    /// admitted any more stores nothing.
+    fn refresh_stored(&mut self, node: usize, f: &Fetch, now: SimTime) {
+        if !self.caches[node].contains(f.key) && self.store(node, f.key, f.size) != Insert::Stored {
+            return;
+        }
+        let m = self.metas[node].entry(f.key).or_insert(Meta {
+            stored: Stored::new(f.sent, now, f.age, None),
+            version: f.version,
+            object: f.object,
+            catalog: f.catalog,
+            profile: f.profile,
+        });
+        m.stored.refreshed(f.sent, now, f.age, None);
+        m.version = f.version;
+    }
+
+    /// A full response for fetch `f` reached `node`: stored (unless not
+    /// admitted) with its freshness facts.
+    fn fill(&mut self, node: usize, f: &Fetch, now: SimTime) {
+        if self.store(node, f.key, f.size) == Insert::Rejected {
+            return;
+        }
+        self.metas[node].insert(
+            f.key,
+            Meta {
+                stored: Stored::new(f.sent, now, f.age, None),
+                version: f.version,
+                object: f.object,
+                catalog: f.catalog,
+                profile: f.profile,
+            },
+        );
     }
 
     /// A client request reaches its PoP: the capacity hook (the PoP's
@@ -814,7 +822,8 @@ impl RequestModel<'_> {
         if work == SimDuration::ZERO {
             self.at_edge(s, r);
         } else {
-            s.schedule_in(work, Event::Served(r));
+            let slot = self.requests.put(r);
+            s.schedule_in(work, Event::Served(slot));
         }
     }
 
