@@ -195,10 +195,16 @@ impl<P: Policy> Cache<P> {
     /// Stores an object (a fill after a fetch, or a push), evicting as
     /// needed; an already resident object is left as it is.
     pub fn insert(&mut self, id: u64, size: u64) -> Insert {
+        self.insert_evicting(id, size, |_| {})
+    }
+
+    /// [`Cache::insert`], calling `evicted` with the id of every object it
+    /// evicts (a caller keeping facts per resident object drops theirs).
+    pub fn insert_evicting(&mut self, id: u64, size: u64, evicted: impl FnMut(u64)) -> Insert {
         if self.policy.contains(id) {
             return Insert::Present;
         }
-        if self.store(id, size) {
+        if self.store_evicting(id, size, evicted) {
             Insert::Stored
         } else {
             Insert::Rejected
@@ -207,6 +213,11 @@ impl<P: Policy> Cache<P> {
 
     #[inline]
     fn store(&mut self, id: u64, size: u64) -> bool {
+        self.store_evicting(id, size, |_| {})
+    }
+
+    #[inline]
+    fn store_evicting(&mut self, id: u64, size: u64, mut evicted: impl FnMut(u64)) -> bool {
         if size > self.max_size {
             return false;
         }
@@ -218,8 +229,9 @@ impl<P: Policy> Cache<P> {
             return false;
         }
         while self.policy.used_bytes() + size > self.capacity {
-            if self.policy.evict().is_some() {
+            if let Some((gone, _)) = self.policy.evict() {
                 self.evictions += 1;
+                evicted(gone);
             } else if self.policy.is_empty() {
                 break;
             }

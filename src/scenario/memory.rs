@@ -11,8 +11,9 @@
 //!   and cache-busting keys); all caches together hold at most one entry
 //!   per request issued. The mean size comes from the size distribution
 //!   (its lower bound for Pareto shapes <= 1, whose mean is infinite).
-//! - **upper-tier caches** and **freshness facts** (one per cache and key
-//!   ever stored, [`FRESHNESS_BYTES_PER_KEY`]) are estimated the same way.
+//! - **upper-tier caches** are estimated the same way, and the
+//!   **freshness facts** (one per resident object, edges and upper tiers:
+//!   [`FRESHNESS_BYTES_PER_KEY`]) follow the resident objects.
 //! - **TinyLFU sketches**: 4 bytes x the sketch width, per PoP.
 //! - **flash-crowd tables**: 16 bytes per member object.
 //! - **latency histograms**: overall, one per PoP and one per client
@@ -43,10 +44,10 @@ use crate::workload::config::SizeModel;
 /// Heap bytes per resident cache object: slab entry (24 B), open-addressing
 /// index slot at <= 50% load (16 B) and policy metadata, rounded up.
 pub const CACHE_BYTES_PER_OBJECT: u64 = 64;
-/// Bytes per (cache, key) ever stored of the freshness facts the request
-/// model keeps beside each cache (`sim::fetch::Meta` in a hash map: 48 B
-/// of value, an 8 B key, control bytes and load factor), evicted keys
-/// included.
+/// Bytes per resident object of the freshness facts the request model
+/// keeps beside each cache (`sim::fetch::Meta` in a hash map: 48 B of
+/// value, an 8 B key, control bytes and load factor; an evicted object's
+/// are dropped with it).
 pub const FRESHNESS_BYTES_PER_KEY: u64 = 72;
 /// Fixed bytes per client group: its plan row (route, AS path), its
 /// catchment path, world access, steering view and metrics, measured with
@@ -230,27 +231,17 @@ pub fn estimate(cfg: &RunConfig) -> Estimate {
             ),
         });
     }
-    // Freshness facts: one per (cache, key) ever stored, evicted ones
-    // included; each store is caused by a request.
-    let by_keys = pops
-        .saturating_mul(distinct)
-        .saturating_add((uppers.len() as u64).saturating_mul(distinct));
-    let ever = pops
-        .saturating_mul(distinct)
-        .min(requests)
-        .saturating_add((uppers.len() as u64).saturating_mul(distinct).min(requests));
+    // Freshness facts: one per resident object (a store drops the facts
+    // of what it evicts), edges and upper tiers alike.
+    let upper_resident = uppers.iter().sum::<u64>().min(requests);
+    let facts = resident.saturating_add(upper_resident);
     terms.push(Term {
         name: "freshness facts",
-        bytes: ever.saturating_mul(FRESHNESS_BYTES_PER_KEY),
-        // Bounded by the keys, or by the requests that store them.
-        field: if by_keys <= ever {
-            "workload.catalogs"
-        } else {
-            "duration"
-        },
+        bytes: facts.saturating_mul(FRESHNESS_BYTES_PER_KEY),
+        field: "cdn.edge.capacity",
         detail: format!(
-            "{} (cache, key) pairs ever stored x {FRESHNESS_BYTES_PER_KEY} B",
-            count(ever)
+            "{} resident objects x {FRESHNESS_BYTES_PER_KEY} B",
+            count(facts)
         ),
     });
     if cfg.edge.admission == super::raw::Admission::TinyLfu {
@@ -527,13 +518,15 @@ mod tests {
             source: "test",
         };
         let e = check(&cfg, &loc, &small).unwrap_err().to_string();
-        // The quickstart's 1.2 M requests bound the freshness facts (one per
-        // (cache, key) ever stored): the largest term, located at `duration`.
+        // The largest term is the process base, located where the world
+        // starts (`cdn.pops`); the freshness facts follow the resident
+        // objects (324.5k: 8 PoPs x 2 GB / mean size), not the 1.2 M
+        // requests that would bound the keys ever stored.
         assert!(
-            e.starts_with("q.toml:") && e.contains(": duration: estimated memory "),
+            e.starts_with("q.toml:") && e.contains(": cdn.pops: estimated memory "),
             "{e}"
         );
-        assert!(e.contains("exceeds this machine's 10.5MB (test): freshness facts 86.4MB (1.20M (cache, key) pairs ever stored x 72 B), base 67.1MB (process, city table), shards 41.6MB (7 more shards x 1.1MB (histograms, time series, group records), 600.0k requests of two windows x 56 B)"), "{e}");
+        assert!(e.contains("exceeds this machine's 10.5MB (test): base 67.1MB (process, city table), shards 41.6MB (7 more shards x 1.1MB (histograms, time series, group records), 600.0k requests of two windows x 56 B), freshness facts 23.4MB (324.5k resident objects x 72 B)"), "{e}");
         let big = Machine {
             bytes: 1 << 40,
             source: "test",

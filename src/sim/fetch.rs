@@ -27,6 +27,7 @@
 use super::client::{Class, Served};
 use super::tiers::Parent;
 use super::{Event, Request, RequestModel};
+use crate::cache::Insert;
 use crate::engine::Scheduler;
 use crate::http::freshness::{Decision, OnError, Stored, decide, on_origin_error};
 use crate::scenario::tiers::Freshness;
@@ -283,6 +284,21 @@ impl RequestModel<'_> {
 
     /// Raises `node`'s high-water mark of resident bytes after an insert
     /// (checked against its capacity by `invariants`).
+    /// Stores `key` (`size` bytes) in `node`'s cache, dropping the
+    /// freshness facts of every object the store evicts (a cache forgets
+    /// an evicted response's headers with its body, so `metas` holds one
+    /// entry per resident object, not per key ever stored).
+    pub(super) fn store(&mut self, node: usize, key: u64, size: u64) -> Insert {
+        let metas = &mut self.metas[node];
+        let r = self.caches[node].insert_evicting(key, size, |gone| {
+            metas.remove(&gone);
+        });
+        if r == Insert::Stored {
+            self.note_peak(node);
+        }
+        r
+    }
+
     pub(super) fn note_peak(&mut self, node: usize) {
         let used = self.caches[node].used_bytes();
         let peak = &mut self.m.tiers[node].peak_bytes;
@@ -689,35 +705,8 @@ impl RequestModel<'_> {
                 failed = !stale_ok;
             }
             _ if down => {}
-            Status::NotModified if f.storable => {
-                if !self.caches[node].contains(f.key) {
-                    self.caches[node].insert(f.key, f.size);
-                    self.note_peak(node);
-                }
-                let m = self.metas[node].entry(f.key).or_insert(Meta {
-                    stored: Stored::new(f.sent, now, f.age, None),
-                    version: f.version,
-                    object: f.object,
-                    catalog: f.catalog,
-                    profile: f.profile,
-                });
-                m.stored.refreshed(f.sent, now, f.age, None);
-                m.version = f.version;
-            }
-            Status::Full if f.storable => {
-                self.caches[node].insert(f.key, f.size);
-                self.note_peak(node);
-                self.metas[node].insert(
-                    f.key,
-                    Meta {
-                        stored: Stored::new(f.sent, now, f.age, None),
-                        version: f.version,
-                        object: f.object,
-                        catalog: f.catalog,
-                        profile: f.profile,
-                    },
-                );
-            }
+            Status::NotModified if f.storable => self.refresh_stored(node, &f, now),
+            Status::Full if f.storable => self.fill(node, &f, now),
             _ => {}
         }
         for w in f.waiters {
@@ -752,6 +741,43 @@ impl RequestModel<'_> {
                 }
             }
         }
+    }
+
+    /// A 304 for fetch `f` reached `node`: the stored copy's freshness is
+    /// renewed (RFC 9111 §4.3.4). A copy evicted meanwhile is stored
+    /// again; facts are kept for resident objects only, so one that is not
+    /// admitted any more stores nothing.
+    fn refresh_stored(&mut self, node: usize, f: &Fetch, now: SimTime) {
+        if !self.caches[node].contains(f.key) && self.store(node, f.key, f.size) != Insert::Stored {
+            return;
+        }
+        let m = self.metas[node].entry(f.key).or_insert(Meta {
+            stored: Stored::new(f.sent, now, f.age, None),
+            version: f.version,
+            object: f.object,
+            catalog: f.catalog,
+            profile: f.profile,
+        });
+        m.stored.refreshed(f.sent, now, f.age, None);
+        m.version = f.version;
+    }
+
+    /// A full response for fetch `f` reached `node`: stored (unless not
+    /// admitted) with its freshness facts.
+    fn fill(&mut self, node: usize, f: &Fetch, now: SimTime) {
+        if self.store(node, f.key, f.size) == Insert::Rejected {
+            return;
+        }
+        self.metas[node].insert(
+            f.key,
+            Meta {
+                stored: Stored::new(f.sent, now, f.age, None),
+                version: f.version,
+                object: f.object,
+                catalog: f.catalog,
+                profile: f.profile,
+            },
+        );
     }
 
     /// A client request reaches its PoP: the capacity hook (the PoP's
@@ -796,7 +822,8 @@ impl RequestModel<'_> {
         if work == SimDuration::ZERO {
             self.at_edge(s, r);
         } else {
-            s.schedule_in(work, Event::Served(r));
+            let slot = self.requests.put(r);
+            s.schedule_in(work, Event::Served(slot));
         }
     }
 

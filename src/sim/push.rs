@@ -103,10 +103,9 @@ impl RequestModel<'_> {
         let now = s.now();
         let (object, key, size, catalog, profile) = self.slot_object(w as usize, k);
         let n = node as usize;
-        if self.caches[n].insert(key, size) != crate::cache::Insert::Stored {
+        if self.store(n, key, size) != crate::cache::Insert::Stored {
             return;
         }
-        self.note_peak(n);
         self.m.pushed_objects += 1;
         let every = self.cfg.tiers.change_every[catalog as usize];
         let version = if self.enforced() {

@@ -335,9 +335,7 @@ pub(super) fn run_sharded(
             };
             debug_assert!(q.is_empty());
             q.extend(reqs);
-            if let Some(first) = m.next_arrival() {
-                s.schedule_at(first.time, Event::Arrival(first));
-            }
+            m.schedule_arrival(s);
         }
         let (drawn, ran) = rayon::join(
             || draw(&mut source, &mut pending, end + step, part),

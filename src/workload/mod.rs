@@ -160,11 +160,8 @@ impl Catalog {
         // number and the sampler's table, when the harmonic number is an
         // exact sum (HARMONIC_EXACT < ZIPF_TABLE_MAX_OBJECTS: larger
         // tables compute their own weights).
-        let weights: Option<Vec<f64>> = (cfg.objects <= HARMONIC_EXACT).then(|| {
-            (1..=cfg.objects)
-                .map(|k| (k as f64).powf(-cfg.zipf_alpha))
-                .collect()
-        });
+        let weights: Option<Vec<f64>> =
+            (cfg.objects <= HARMONIC_EXACT).then(|| zipf::weights(cfg.objects, cfg.zipf_alpha));
         let mut c = Catalog {
             name: cfg.name.clone(),
             base_id: (index as u64) << INDEX_BITS,

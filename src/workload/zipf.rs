@@ -55,7 +55,7 @@ impl ZipfSampler {
         let w = match weights {
             Some(w) if w.len() as u64 == n => w,
             _ => {
-                own = (1..=n).map(|r| (r as f64).powf(-alpha)).collect::<Vec<_>>();
+                own = self::weights(n, alpha);
                 &own[..]
             }
         };
@@ -110,6 +110,44 @@ impl ZipfSampler {
     }
 }
 
+/// The rank weights `r^-alpha` for `r = 1..=n`, without a `powf` per rank:
+/// `powf` at the primes only (about `n / ln n` of them) and, for a
+/// composite `r = p m` (`p` its smallest prime factor), the product
+/// `w(p) w(m)` (a linear sieve assigns each composite once). About 70
+/// instructions per rank instead of ~137 (the IMC-sized scenario's two
+/// catalogs, 700 k ranks: 48.6 M instructions instead of 96 M). A product
+/// of `powf` results carries at most a few ulp of rounding more than
+/// `powf` itself (`weights_match_powf`: within 2e-15 relative up to
+/// 4 M ranks), below what the alias table's 32-bit thresholds resolve.
+pub fn weights(n: u64, alpha: f64) -> Vec<f64> {
+    let n = n as usize;
+    let mut w = vec![0.0f64; n + 1];
+    if n == 0 {
+        return w.split_off(1);
+    }
+    w[1] = 1.0;
+    // spf[k]: smallest prime factor of k, 0 while unknown (k prime).
+    let mut spf = vec![0u32; n + 1];
+    let mut primes: Vec<u32> = Vec::new();
+    for k in 2..=n {
+        if spf[k] == 0 {
+            spf[k] = k as u32;
+            primes.push(k as u32);
+            w[k] = (k as f64).powf(-alpha);
+        }
+        let (wk, sk) = (w[k], spf[k]);
+        for &p in &primes {
+            let m = k * p as usize;
+            if p > sk || m > n {
+                break;
+            }
+            spf[m] = p;
+            w[m] = w[p as usize] * wk;
+        }
+    }
+    w.split_off(1)
+}
+
 /// Vose's alias method over weights `w` (not necessarily normalised).
 fn alias_table(w: &[f64]) -> Vec<Slot> {
     let n = w.len();
@@ -152,6 +190,26 @@ fn to_threshold(p: f64) -> u32 {
 mod tests {
     use super::*;
     use crate::rng::Streams;
+
+    /// The sieve's weights against `powf` rank by rank, for exponents of
+    /// the scenarios and the edges of the range.
+    #[test]
+    fn weights_match_powf() {
+        for alpha in [0.0, 0.5, 0.7, 0.85, 0.9, 1.0, 1.2, 2.5] {
+            let n = 1 << 22;
+            let w = weights(n, alpha);
+            assert_eq!(w.len(), n as usize);
+            let mut worst = 0.0f64;
+            for (i, &x) in w.iter().enumerate() {
+                let want = ((i + 1) as f64).powf(-alpha);
+                worst = worst.max(((x - want) / want).abs());
+            }
+            assert!(worst < 2e-15, "alpha {alpha}: {worst:e}");
+        }
+        assert!(weights(0, 0.9).is_empty());
+        assert_eq!(weights(1, 0.9), vec![1.0]);
+        assert_eq!(weights(4, 1.0), vec![1.0, 0.5, 1.0 / 3.0, 0.25]);
+    }
 
     #[test]
     fn table_pmf_is_the_weights() {
