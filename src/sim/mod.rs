@@ -350,8 +350,9 @@ impl From<UpTo> for tiers::Parent {
 
 /// Requests between two of their events, by slot (`Event::AtEdge` and
 /// `Event::Served` carry the slot): the radix queue moves every entry a
-/// few times, and an entry is 40 bytes with a slot, 104 with the request
-/// inline. Slots are reused last-freed first.
+/// few times, and an entry (key, sequence number, event) is 48 bytes
+/// with a slot, 112 with the request inline. Slots are reused last-freed
+/// first.
 struct Slots<T> {
     items: Vec<T>,
     free: Vec<u32>,
