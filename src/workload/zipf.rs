@@ -183,7 +183,7 @@ fn alias_table(w: &[f64]) -> Vec<Slot> {
 
 /// A probability in [0, 1] as a 32-bit threshold (`frac < threshold`).
 fn to_threshold(p: f64) -> u32 {
-    (p * 4_294_967_296.0).round().clamp(0.0, u32::MAX as f64) as u32
+    super::round(p * 4_294_967_296.0).clamp(0.0, u32::MAX as f64) as u32
 }
 
 #[cfg(test)]
