@@ -822,8 +822,7 @@ impl RequestModel<'_> {
         if work == SimDuration::ZERO {
             self.at_edge(s, r);
         } else {
-            let slot = self.requests.put(r);
-            s.schedule_in(work, Event::Served(slot));
+            s.schedule_in(work, Event::Served(r));
         }
     }
 

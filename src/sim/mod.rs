@@ -250,7 +250,7 @@ impl Request {
     /// The workload request this one was issued from, for a retry. Its
     /// `time` is this attempt's issue time (`issue` never reads it: a
     /// retry is issued at its own time). Rebuilt from the fields instead of
-    /// carried whole, so that a request stays within 88 bytes
+    /// carried whole, so that an event is 96 bytes instead of 144
     /// (`event_is_small`).
     fn src(&self) -> crate::workload::Request {
         crate::workload::Request {
@@ -265,32 +265,53 @@ impl Request {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Event {
-    /// The next request of the stream (`RequestModel::arrival`; one is
-    /// pending at a time) is issued.
-    Arrival,
-    /// A request (its slot in `RequestModel::requests`) reaches its PoP.
-    AtEdge(u32),
+    Arrival(crate::workload::Request),
+    AtEdge(Request),
     /// The request leaves the PoP's queue (and its edge function, if any)
     /// and reaches the edge cache.
-    Served(u32),
+    Served(Request),
     /// A fetch (by its id) reaches an upper-tier node.
-    AtTier { node: u32, fetch: u32 },
+    AtTier {
+        node: u32,
+        fetch: u32,
+    },
     /// It leaves the node's queues (sim/upstream.rs) and is looked up.
-    TierServed { node: u32, fetch: u32 },
+    TierServed {
+        node: u32,
+        fetch: u32,
+    },
     /// A fetch reaches an origin site that has limits.
-    AtOrigin { origin: u32, fetch: u32 },
+    AtOrigin {
+        origin: u32,
+        fetch: u32,
+    },
     /// The response to a fetch reaches the node that sent it.
-    Response { fetch: u32 },
+    Response {
+        fetch: u32,
+    },
     /// Purge `purge` (index in `TierConfig::purges`) reaches `node`.
-    Purge { purge: u32, node: u32 },
+    Purge {
+        purge: u32,
+        node: u32,
+    },
     /// Slot `k` of push window `window` starts.
-    PushSlot { window: u32, k: u64 },
+    PushSlot {
+        window: u32,
+        k: u64,
+    },
     /// The object of that slot is written into `node`.
-    Place { window: u32, k: u64, node: u32 },
+    Place {
+        window: u32,
+        k: u64,
+        node: u32,
+    },
     /// An attack request issued now from source `source` of `attack`.
-    Attack { attack: u16, source: u32 },
+    Attack {
+        attack: u16,
+        source: u32,
+    },
     AttackAtEdge {
         attack: u16,
         pop: u32,
@@ -299,102 +320,21 @@ enum Event {
     /// A dynamic attack request reaches an upper tier or origin site.
     AttackUp {
         attack: u16,
-        to: UpTo,
+        to: tiers::Parent,
         key: u64,
         issued: SimTime,
     },
     /// A request sent again after a failure or a broken connection.
-    /// (Rare: boxed, so that it does not size every event.)
     Retry {
-        w: Box<crate::workload::Request>,
+        w: crate::workload::Request,
         attempt: u8,
     },
     /// A PoP fails: its edge cache is emptied.
     PopFail(u32),
 }
 
-/// A [`tiers::Parent`] in 4 bytes (an attack request's next hop in
-/// `Event::AttackUp`): a node's index, or an origin site's with the top
-/// bit set.
-#[derive(Clone, Copy, Debug)]
-struct UpTo(u32);
-
-impl UpTo {
-    const ORIGIN: u32 = 1 << 31;
-}
-
-impl From<tiers::Parent> for UpTo {
-    fn from(p: tiers::Parent) -> UpTo {
-        match p {
-            tiers::Parent::Node(n) => {
-                debug_assert!(n < UpTo::ORIGIN);
-                UpTo(n)
-            }
-            tiers::Parent::Origin(i) => {
-                debug_assert!((i as u64) < u64::from(UpTo::ORIGIN));
-                UpTo(i as u32 | UpTo::ORIGIN)
-            }
-        }
-    }
-}
-
-impl From<UpTo> for tiers::Parent {
-    fn from(u: UpTo) -> tiers::Parent {
-        if u.0 & UpTo::ORIGIN != 0 {
-            tiers::Parent::Origin((u.0 & !UpTo::ORIGIN) as usize)
-        } else {
-            tiers::Parent::Node(u.0)
-        }
-    }
-}
-
-/// Requests between two of their events, by slot (`Event::AtEdge` and
-/// `Event::Served` carry the slot): the radix queue moves every entry a
-/// few times, and an entry (key, sequence number, event) is 48 bytes
-/// with a slot, 112 with the request inline. Slots are reused last-freed
-/// first.
-struct Slots<T> {
-    items: Vec<T>,
-    free: Vec<u32>,
-}
-
-impl<T> Default for Slots<T> {
-    fn default() -> Self {
-        Slots {
-            items: Vec::new(),
-            free: Vec::new(),
-        }
-    }
-}
-
-impl<T: Copy> Slots<T> {
-    #[inline]
-    fn put(&mut self, x: T) -> u32 {
-        match self.free.pop() {
-            Some(i) => {
-                self.items[i as usize] = x;
-                i
-            }
-            None => {
-                self.items.push(x);
-                (self.items.len() - 1) as u32
-            }
-        }
-    }
-    /// The item of slot `i`, which becomes free.
-    #[inline]
-    fn take(&mut self, i: u32) -> T {
-        self.free.push(i);
-        self.items[i as usize]
-    }
-}
-
 struct RequestModel<'a> {
     cfg: &'a RunConfig,
-    /// The pending `Event::Arrival`'s request.
-    arrival: Option<crate::workload::Request>,
-    /// Requests in flight to their PoP or in its queues.
-    requests: Slots<Request>,
     /// The catalogs (purges and pushes name objects in them).
     workload: Workload,
     /// Where the synthetic requests come from.
@@ -566,10 +506,9 @@ impl RequestModel<'_> {
             attempt,
             long,
         };
-        let slot = self.requests.put(req);
         s.schedule_in(
             route.dns + SimDuration::from_nanos(rtt.as_nanos() / 2),
-            Event::AtEdge(slot),
+            Event::AtEdge(req),
         );
     }
 
@@ -610,7 +549,7 @@ impl RequestModel<'_> {
             s.schedule_at(
                 t,
                 Event::Retry {
-                    w: Box::new(w),
+                    w,
                     attempt: attempt + 1,
                 },
             );
@@ -624,21 +563,16 @@ impl Model for RequestModel<'_> {
     fn handle(&mut self, s: &mut Scheduler<Event>, ev: Event) {
         let now = s.now();
         match ev {
-            Event::Arrival => {
-                let w = self.arrival.take().expect("an arrival is pending");
-                self.schedule_arrival(s);
+            Event::Arrival(w) => {
+                if let Some(next) = self.next_arrival() {
+                    s.schedule_at(next.time, Event::Arrival(next));
+                }
                 self.issue(s, now, w, 0);
             }
-            Event::Retry { w, attempt } => self.issue(s, now, *w, attempt),
+            Event::Retry { w, attempt } => self.issue(s, now, w, attempt),
             Event::PopFail(p) => self.pop_fail(p as usize),
-            Event::AtEdge(slot) => {
-                let r = self.requests.take(slot);
-                self.admit_at_pop(s, r)
-            }
-            Event::Served(slot) => {
-                let r = self.requests.take(slot);
-                self.at_edge(s, r)
-            }
+            Event::AtEdge(r) => self.admit_at_pop(s, r),
+            Event::Served(r) => self.at_edge(s, r),
             Event::AtTier { node, fetch } => self.tier_arrival(s, node, fetch),
             Event::TierServed { node, fetch } => self.at_tier(s, node, fetch),
             Event::AtOrigin { origin, fetch } => self.origin_arrival(s, origin as usize, fetch),
@@ -657,7 +591,7 @@ impl Model for RequestModel<'_> {
                 to,
                 key,
                 issued,
-            } => self.attack_up(s, attack, to.into(), key, issued),
+            } => self.attack_up(s, attack, to, key, issued),
         }
     }
 }
@@ -668,16 +602,6 @@ impl RequestModel<'_> {
         match &mut self.replay {
             Some(r) => r.next_request(),
             None => self.source.next_request(),
-        }
-    }
-
-    /// Takes the next request of the stream, if any, and schedules its
-    /// `Event::Arrival` (none may be pending).
-    fn schedule_arrival(&mut self, s: &mut Scheduler<Event>) {
-        debug_assert!(self.arrival.is_none());
-        if let Some(next) = self.next_arrival() {
-            self.arrival = Some(next);
-            s.schedule_at(next.time, Event::Arrival);
         }
     }
 }
@@ -912,8 +836,6 @@ impl<'a> RequestModel<'a> {
             long_rng: streams.stream("events/long-lived"),
             routing,
             cfg,
-            arrival: None,
-            requests: Slots::default(),
             workload,
             source,
             replay,
@@ -1013,7 +935,9 @@ impl<'a> RequestModel<'a> {
     fn start(&mut self, sched: &mut Scheduler<Event>) {
         self.schedule_purges(sched);
         self.schedule_push(sched);
-        self.schedule_arrival(sched);
+        if let Some(first) = self.next_arrival() {
+            sched.schedule_at(first.time, Event::Arrival(first));
+        }
         for (t, p) in self.routing.iter().flat_map(|r| r.failures()) {
             sched.schedule_at(t, Event::PopFail(p as u32));
         }
@@ -1039,14 +963,12 @@ impl<'a> RequestModel<'a> {
 
 #[cfg(test)]
 mod size_tests {
-    /// Every event is copied through the queue a few times; keep it small:
-    /// requests wait in `Slots` and events carry their slot (an event was
-    /// 96 bytes with the request inline, 144 while `Request` carried the
-    /// whole workload request).
+    /// Every event is copied through the queue a few times; keep it small
+    /// (it was 144 bytes while `Request` carried the whole workload request).
     #[test]
     fn event_is_small() {
         assert!(std::mem::size_of::<super::Request>() <= 88);
-        assert!(std::mem::size_of::<super::Event>() <= 32);
+        assert!(std::mem::size_of::<super::Event>() <= 96);
     }
 }
 

@@ -335,7 +335,9 @@ pub(super) fn run_sharded(
             };
             debug_assert!(q.is_empty());
             q.extend(reqs);
-            m.schedule_arrival(s);
+            if let Some(first) = m.next_arrival() {
+                s.schedule_at(first.time, Event::Arrival(first));
+            }
         }
         let (drawn, ran) = rayon::join(
             || draw(&mut source, &mut pending, end + step, part),

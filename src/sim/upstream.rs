@@ -368,7 +368,7 @@ impl RequestModel<'_> {
             wait + n.processing + leg,
             Event::AttackUp {
                 attack,
-                to: to.into(),
+                to,
                 key,
                 issued,
             },
