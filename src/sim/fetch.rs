@@ -282,8 +282,6 @@ impl RequestModel<'_> {
         }
     }
 
-    /// Raises `node`'s high-water mark of resident bytes after an insert
-    /// (checked against its capacity by `invariants`).
     /// Stores `key` (`size` bytes) in `node`'s cache, dropping the
     /// freshness facts of every object the store evicts (a cache forgets
     /// an evicted response's headers with its body, so `metas` holds one
@@ -299,6 +297,8 @@ impl RequestModel<'_> {
         r
     }
 
+    /// Raises `node`'s high-water mark of resident bytes after an insert
+    /// (checked against its capacity by `invariants`).
     pub(super) fn note_peak(&mut self, node: usize) {
         let used = self.caches[node].used_bytes();
         let peak = &mut self.m.tiers[node].peak_bytes;
