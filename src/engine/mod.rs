@@ -12,6 +12,15 @@
 //! every event already pending at `now`. This makes runs reproducible: given
 //! the same seed, the same model code produces the same event sequence.
 //!
+//! # The stream slot
+//!
+//! A model fed by a stream of arrivals keeps its next arrival pending at all
+//! times; [`Scheduler::schedule_stream`] holds that one event beside the
+//! queue instead of in it. It is ordered with the queued events by (time,
+//! sequence number) exactly as if it were queued, so a run's order, and its
+//! outputs, do not depend on which way an event was scheduled; it saves the
+//! queue's filing, moving and sorting of one event per arrival.
+//!
 //! # Cancellation
 //!
 //! [`Scheduler::schedule_at`] returns an [`EventId`]; [`Scheduler::cancel`]
@@ -44,6 +53,8 @@ pub struct Scheduler<E> {
     now: SimTime,
     next_seq: u64,
     queue: RadixQueue<(u64, E)>,
+    /// The stream slot (module docs), laid out as a queue entry.
+    stream: Option<(SimTime, (u64, E))>,
     cancelled: FxHashSet<u64>,
     executed: u64,
 }
@@ -60,6 +71,7 @@ impl<E> Scheduler<E> {
             now: SimTime::ZERO,
             next_seq: 0,
             queue: RadixQueue::new(),
+            stream: None,
             cancelled: FxHashSet::default(),
             executed: 0,
         }
@@ -73,7 +85,7 @@ impl<E> Scheduler<E> {
 
     /// Events pending (including cancelled ones not yet discarded).
     pub fn pending(&self) -> usize {
-        self.queue.len()
+        self.queue.len() + usize::from(self.stream.is_some())
     }
 
     /// Events popped and handed to the model so far.
@@ -96,6 +108,54 @@ impl<E> Scheduler<E> {
         EventId(seq)
     }
 
+    /// Schedules `event` at `at` in the stream slot (module docs): same
+    /// order and same result as [`Scheduler::schedule_at`], without the
+    /// queue. Meant for the one next arrival of a stream; with the slot
+    /// taken, the event is queued.
+    #[inline]
+    pub fn schedule_stream(&mut self, at: SimTime, event: E) -> EventId {
+        if self.stream.is_some() {
+            return self.schedule_at(at, event);
+        }
+        debug_assert!(
+            at >= self.now,
+            "event scheduled in the past: {at} < {}",
+            self.now
+        );
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.stream = Some((at.max(self.now), (seq, event)));
+        EventId(seq)
+    }
+
+    /// The next entry's time and whether it is the stream slot's (rather
+    /// than the queue's first: earlier, or at the same time and scheduled
+    /// before it). The queue's run is refilled only when its first key is
+    /// at most `bound`, so the queue's floor never passes `bound` (nor the
+    /// slot's time). When the time returned is above `bound` the flag may
+    /// be wrong: a caller with that bound only compares the time.
+    #[inline(always)]
+    fn head(&mut self, bound: u64) -> Option<(SimTime, bool)> {
+        let Some((t, (seq, _))) = &self.stream else {
+            let k = self.queue.first_key_upto(bound)?;
+            return Some((SimTime::from_nanos(k), false));
+        };
+        let (t, seq) = (*t, *seq);
+        let Some(k) = self.queue.first_key_upto(bound.min(t.as_nanos())) else {
+            return Some((t, true));
+        };
+        if k != t.as_nanos() {
+            return Some((t.min(SimTime::from_nanos(k)), t.as_nanos() < k));
+        }
+        if k > bound {
+            return Some((t, true));
+        }
+        // A tie within the bound: the run was refilled, so peeking moves
+        // nothing; the sequence numbers decide.
+        let (_, &(first, _)) = self.queue.peek().expect("the queue has a key");
+        Some((t, seq < first))
+    }
+
     /// Schedules `event` after `delay` from now.
     #[inline]
     pub fn schedule_in(&mut self, delay: SimDuration, event: E) -> EventId {
@@ -113,36 +173,69 @@ impl<E> Scheduler<E> {
     /// Time of the next live event, if any, without running it. Cancelled
     /// entries at the head are discarded on the way, and the clock advances
     /// to the time of the last one discarded (the queue is monotone: nothing
-    /// may be scheduled before it afterwards). Without this, [`run`] could
-    /// see a cancelled event before its time limit and then run the next
-    /// live event beyond it.
+    /// may be scheduled before it afterwards).
+    ///
+    /// Without cancelled events nothing is rearranged, so events may still
+    /// be scheduled at any time from `now` on before the next pop.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         loop {
-            let (t, &(seq, _)) = self.queue.peek()?;
-            if self.cancelled.is_empty() || !self.cancelled.remove(&seq) {
+            if self.cancelled.is_empty() {
+                return self.head(0).map(|(t, _)| t);
+            }
+            let (t, from_stream) = self.head(u64::MAX)?;
+            let seq = match &self.stream {
+                Some((_, (seq, _))) if from_stream => *seq,
+                _ => self.queue.peek().expect("head saw it").1.0,
+            };
+            if !self.cancelled.remove(&seq) {
                 return Some(t);
             }
-            self.queue.pop();
+            self.take(from_stream);
             self.now = t;
+        }
+    }
+
+    /// Removes the head that [`Scheduler::head`] chose (within its bound).
+    #[inline(always)]
+    fn take(&mut self, from_stream: bool) -> (SimTime, (u64, E)) {
+        if from_stream {
+            self.stream.take().expect("head saw it")
+        } else {
+            self.queue.pop().expect("head saw it")
         }
     }
 
     /// Pops the next live event and advances the clock to its time
     /// (cancelled entries on the way are discarded; with none live left,
     /// the clock stays at the last one discarded).
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         loop {
-            let (t, (seq, ev)) = self.queue.pop()?;
-            // A cancelled entry advances the clock too: the queue's floor
-            // moved to `t`, and nothing may be scheduled before the floor.
-            self.now = t;
-            if !self.cancelled.is_empty() && self.cancelled.remove(&seq) {
+            let from_stream = self.stream.is_some() && self.head(u64::MAX).is_some_and(|h| h.1);
+            let (t, (seq, ev)) = if from_stream {
+                self.stream.take().expect("head saw it")
+            } else {
+                self.queue.pop()?
+            };
+            if self.discard(t, seq) {
                 continue;
             }
-            self.executed += 1;
             return Some((t, ev));
         }
+    }
+
+    /// Advances the clock to a popped entry's time and tells whether the
+    /// entry was cancelled (else it counts as executed). A cancelled entry
+    /// advances the clock too: the queue's floor moved to `t`, and nothing
+    /// may be scheduled before the floor.
+    #[inline(always)]
+    fn discard(&mut self, t: SimTime, seq: u64) -> bool {
+        self.now = t;
+        if !self.cancelled.is_empty() && self.cancelled.remove(&seq) {
+            return true;
+        }
+        self.executed += 1;
+        false
     }
 }
 
@@ -215,23 +308,33 @@ pub fn run<M: Model>(
     mut observe: impl FnMut(SimTime) -> Control,
 ) -> Result<Outcome, EngineError> {
     let start = sched.executed;
+    // An event at or after the limit stays pending and nothing is
+    // rearranged for it (`head`'s bound), so a run stopped at its limit may
+    // be resumed after events earlier than the pending ones (from `now`
+    // on) were scheduled, as the sharded request model does.
+    let bound = budget.until.as_nanos().saturating_sub(1);
     loop {
-        match sched.peek_time() {
-            None => return Ok(Outcome::Drained),
-            Some(t) if t >= budget.until => return Ok(Outcome::TimeLimit),
-            Some(_) => {}
-        }
         if sched.executed - start >= budget.max_events {
-            return Err(EngineError::EventBudget {
-                max_events: budget.max_events,
-                now: sched.now,
-                pending: sched.pending(),
-            });
+            return match sched.peek_time() {
+                None => Ok(Outcome::Drained),
+                Some(t) if t >= budget.until => Ok(Outcome::TimeLimit),
+                Some(_) => Err(EngineError::EventBudget {
+                    max_events: budget.max_events,
+                    now: sched.now,
+                    pending: sched.pending(),
+                }),
+            };
         }
-        let Some((_, ev)) = sched.pop() else {
-            // Only cancelled events were left.
+        let Some((t, from_stream)) = sched.head(bound) else {
             return Ok(Outcome::Drained);
         };
+        if t >= budget.until {
+            return Ok(Outcome::TimeLimit);
+        }
+        let (t, (seq, ev)) = sched.take(from_stream);
+        if sched.discard(t, seq) {
+            continue;
+        }
         model.handle(sched, ev);
         if (sched.executed - start) % OBSERVE_EVERY == 0 && observe(sched.now) == Control::Stop {
             return Ok(Outcome::Stopped);
@@ -382,6 +485,8 @@ mod reference_tests {
     enum Op {
         /// Schedule at now + delay (delay scaled by 1000^scale).
         Schedule(u64, u32),
+        /// The same through the stream slot.
+        Stream(u64, u32),
         /// Cancel the k-th handle issued so far (modulo), possibly stale.
         Cancel(usize),
         Pop,
@@ -392,6 +497,7 @@ mod reference_tests {
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             4 => (0u64..300, 0u32..4).prop_map(|(d, s)| Op::Schedule(d, s)),
+            2 => (0u64..300, 0u32..4).prop_map(|(d, s)| Op::Stream(d, s)),
             1 => any::<usize>().prop_map(Op::Cancel),
             3 => Just(Op::Pop),
             1 => Just(Op::Peek),
@@ -423,9 +529,15 @@ mod reference_tests {
             };
             for op in ops {
                 match op {
-                    Op::Schedule(d, scale) => {
-                        let t = s.now().as_nanos() + d * 1000u64.pow(scale);
-                        ids.push((s.schedule_at(SimTime::from_nanos(t), seq), seq));
+                    Op::Schedule(d, scale) | Op::Stream(d, scale) => {
+                        let t = SimTime::from_nanos(s.now().as_nanos() + d * 1000u64.pow(scale));
+                        let id = if matches!(op, Op::Stream(..)) {
+                            s.schedule_stream(t, seq)
+                        } else {
+                            s.schedule_at(t, seq)
+                        };
+                        let t = t.as_nanos();
+                        ids.push((id, seq));
                         oracle.push(Reverse((t, seq)));
                         seq += 1;
                     }
@@ -466,6 +578,68 @@ mod reference_tests {
             }
             prop_assert_eq!(s.pending(), 0);
         }
+    }
+
+    /// A run stopped at its time limit leaves the queue as it was: events
+    /// scheduled afterwards, earlier than every pending one but not before
+    /// `now`, still run at their own time. (Peeking used to spread the
+    /// lowest bucket when it held more than `RUN_MAX` entries, raising the
+    /// floor to their minimum, and such an event was raised to it.)
+    #[test]
+    fn events_scheduled_after_a_time_limit_run_at_their_own_time() {
+        struct Log(Vec<u64>);
+        impl Model for Log {
+            type Event = u64;
+            fn handle(&mut self, s: &mut Scheduler<u64>, ev: u64) {
+                assert_eq!(s.now().as_nanos(), ev, "ran at another time");
+                self.0.push(ev);
+            }
+        }
+        let mut s = Scheduler::new();
+        // 300 events in one level-1 bucket (keys 1,000,000 + [0, 256)).
+        for k in 0..300 {
+            s.schedule_at(
+                SimTime::from_nanos(1_000_000 + k % 200),
+                1_000_000 + k % 200,
+            );
+        }
+        let mut m = Log(vec![]);
+        let limit = Budget::until(SimTime::from_nanos(1_000));
+        assert_eq!(
+            run(&mut m, &mut s, limit, |_| Control::Continue),
+            Ok(Outcome::TimeLimit)
+        );
+        s.schedule_at(SimTime::from_nanos(2_000), 2_000);
+        s.schedule_stream(SimTime::from_nanos(3_000), 3_000);
+        let out = run(&mut m, &mut s, Budget::until(SimTime::MAX), |_| {
+            Control::Continue
+        });
+        assert_eq!(out, Ok(Outcome::Drained));
+        assert_eq!(&m.0[..2], &[2_000, 3_000]);
+        assert_eq!(m.0.len(), 302);
+    }
+
+    /// The stream slot's event and queued events at the same time run in
+    /// the order they were scheduled, whichever way.
+    #[test]
+    fn stream_slot_ties_break_by_scheduling_order() {
+        let mut s = Scheduler::new();
+        let t = SimTime::from_nanos(50);
+        s.schedule_at(t, "q1");
+        s.schedule_stream(t, "s1");
+        s.schedule_at(t, "q2");
+        // The slot is taken: this one is queued, in order all the same.
+        s.schedule_stream(t, "s2");
+        s.schedule_stream(SimTime::from_nanos(10), "early");
+        let mut order = vec![];
+        while let Some((_, e)) = s.pop() {
+            order.push(e);
+            if e == "q2" {
+                // Slot free again, same time as the pending ones: last.
+                s.schedule_stream(t, "s3");
+            }
+        }
+        assert_eq!(order, ["early", "q1", "s1", "q2", "s2", "s3"]);
     }
 
     /// A cancelled event just before the limit must not let the run pop

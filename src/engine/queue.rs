@@ -243,9 +243,21 @@ impl<T> RadixQueue<T> {
         self.current = run;
     }
 
-    /// The smallest key without removing it (may redistribute internally).
-    pub fn peek_time(&mut self) -> Option<SimTime> {
-        self.peek().map(|(t, _)| t)
+    /// The smallest key, with the run made non-empty when that key is at
+    /// most `bound` (so the floor, which a refill may raise to the key,
+    /// stays at or below `bound`; `peek` and `pop` then find the entry
+    /// without another search). Above `bound`, nothing moves.
+    #[inline]
+    pub fn first_key_upto(&mut self, bound: u64) -> Option<u64> {
+        if let Some(e) = self.current.front() {
+            return Some(e.0);
+        }
+        let (level, byte) = self.lowest_occupied()?;
+        let key = self.mins[level * WIDTH + byte];
+        if key <= bound {
+            self.refill_from(level, byte);
+        }
+        Some(key)
     }
 
     /// The earliest entry without removing it (may redistribute internally).
@@ -284,6 +296,19 @@ impl<T> RadixQueue<T> {
         let (level, byte) = self
             .lowest_occupied()
             .expect("len > 0 but no bucket occupied");
+        self.refill_at(level, byte);
+    }
+
+    /// `refill` with the lowest occupied bucket already found.
+    #[inline(never)]
+    fn refill_from(&mut self, level: usize, byte: usize) {
+        self.refill_at(level, byte);
+    }
+
+    /// Makes the empty run non-empty from the lowest occupied bucket,
+    /// `(level, byte)`.
+    #[inline(always)]
+    fn refill_at(&mut self, level: usize, byte: usize) {
         self.occupied[level][byte >> 6] &= !(1 << (byte & 63));
         let b = level * WIDTH + byte;
         let mut bucket = std::mem::take(&mut self.buckets[b]);
@@ -324,6 +349,7 @@ impl<T> RadixQueue<T> {
         self.buckets[b] = bucket;
     }
 
+    #[inline(always)]
     fn lowest_occupied(&self) -> Option<(usize, usize)> {
         for (level, words) in self.occupied.iter().enumerate() {
             for (w, &bits) in words.iter().enumerate() {

@@ -565,7 +565,7 @@ impl Model for RequestModel<'_> {
         match ev {
             Event::Arrival(w) => {
                 if let Some(next) = self.next_arrival() {
-                    s.schedule_at(next.time, Event::Arrival(next));
+                    s.schedule_stream(next.time, Event::Arrival(next));
                 }
                 self.issue(s, now, w, 0);
             }
@@ -936,7 +936,7 @@ impl<'a> RequestModel<'a> {
         self.schedule_purges(sched);
         self.schedule_push(sched);
         if let Some(first) = self.next_arrival() {
-            sched.schedule_at(first.time, Event::Arrival(first));
+            sched.schedule_stream(first.time, Event::Arrival(first));
         }
         for (t, p) in self.routing.iter().flat_map(|r| r.failures()) {
             sched.schedule_at(t, Event::PopFail(p as u32));

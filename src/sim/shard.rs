@@ -336,7 +336,7 @@ pub(super) fn run_sharded(
             debug_assert!(q.is_empty());
             q.extend(reqs);
             if let Some(first) = m.next_arrival() {
-                s.schedule_at(first.time, Event::Arrival(first));
+                s.schedule_stream(first.time, Event::Arrival(first));
             }
         }
         let (drawn, ran) = rayon::join(
