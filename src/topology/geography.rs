@@ -100,14 +100,23 @@ pub struct DistanceMatrix {
     d: Vec<f32>,
 }
 
+/// [`DistanceMatrix::km`] without the matrix: the same f32-rounded value.
+fn pair_km(cities: &Cities, a: CityId, b: CityId) -> f64 {
+    if a == b {
+        return 0.0;
+    }
+    cities.get(a).loc.distance_km(cities.get(b).loc) as f32 as f64
+}
+
 impl DistanceMatrix {
     pub fn new(cities: &Cities) -> Self {
         let n = cities.len();
         let locs: Vec<_> = cities.iter().map(|(_, c)| c.loc).collect();
+        let cos: Vec<f64> = locs.iter().map(|l| l.cos_lat()).collect();
         let mut d = vec![0f32; n * n];
         for i in 0..n {
             for j in i + 1..n {
-                let x = locs[i].distance_km(locs[j]) as f32;
+                let x = locs[i].distance_km_cos(locs[j], cos[i], cos[j]) as f32;
                 d[i * n + j] = x;
                 d[j * n + i] = x;
             }
@@ -176,7 +185,13 @@ impl Geography {
         explicit: &FxHashMap<(AsIdx, AsIdx), Vec<CityId>>,
     ) -> Geography {
         assert_eq!(footprints.len(), graph.len(), "one footprint per AS");
-        let dm = DistanceMatrix::new(cities);
+        // Links without given or shared cities need footprint-to-footprint
+        // distances: computed pair by pair until that work would pass the
+        // matrix's own (n^2 / 2 pairs; the matrix was three quarters of a
+        // small world's setup), then from the matrix. The same f32
+        // distances either way.
+        let mut dm: Option<DistanceMatrix> = None;
+        let mut direct_budget = cities.len() * cities.len() / 2;
         let mut fp_offsets = Vec::with_capacity(graph.len() + 1);
         let mut fp_cities = Vec::new();
         fp_offsets.push(0u32);
@@ -214,7 +229,15 @@ impl Geography {
                     }
                 }
                 if link_cities.len() == before {
-                    link_cities.push(nearest_pair_city(graph, cities, &dm, a, b, fa, fb));
+                    let pairs = fa.len() * fb.len();
+                    let city = if dm.is_none() && pairs <= direct_budget {
+                        direct_budget -= pairs;
+                        nearest_pair_city(graph, cities, |x, y| pair_km(cities, x, y), a, b, fa, fb)
+                    } else {
+                        let dm = dm.get_or_insert_with(|| DistanceMatrix::new(cities));
+                        nearest_pair_city(graph, cities, |x, y| dm.km(x, y), a, b, fa, fb)
+                    };
+                    link_cities.push(city);
                 }
             }
             links.insert((a.min(b), a.max(b)), (start, link_cities.len() as u32));
@@ -462,7 +485,7 @@ pub fn resolve_city(cities: &Cities, tok: &str) -> Result<CityId, String> {
 fn nearest_pair_city(
     graph: &AsGraph,
     cities: &Cities,
-    dm: &DistanceMatrix,
+    km: impl Fn(CityId, CityId) -> f64,
     a: AsIdx,
     b: AsIdx,
     fa: &[CityId],
@@ -471,7 +494,7 @@ fn nearest_pair_city(
     let mut best = (f64::INFINITY, fa[0], fb[0]);
     for &x in fa {
         for &y in fb {
-            let d = dm.km(x, y);
+            let d = km(x, y);
             if d < best.0 {
                 best = (d, x, y);
             }
@@ -559,6 +582,18 @@ pub fn place_footprints(
     streams: &Streams,
     fixed: Vec<Option<Vec<CityId>>>,
 ) -> Vec<Vec<CityId>> {
+    if fixed.iter().all(Option::is_some) {
+        // Every footprint given: nothing to place, no distances needed.
+        return fixed
+            .into_iter()
+            .map(|f| {
+                let mut f = f.expect("all given");
+                f.sort_unstable();
+                f.dedup();
+                f
+            })
+            .collect();
+    }
     let n = graph.len();
     let nc = cities.len();
     let dm = DistanceMatrix::new(cities);
@@ -763,6 +798,31 @@ mod tests {
         let dm = DistanceMatrix::new(&c);
         let prov = a.footprint(g.idx(Asn(10)).unwrap());
         assert!(prov.iter().any(|&p| dm.km(p, stub[0]) <= PLACEMENT_NEAR_KM));
+    }
+
+    /// The matrix (per-city cosines) holds exactly `distance_km` as f32,
+    /// for every pair of the embedded table, and so does `pair_km`.
+    #[test]
+    fn distance_matrix_is_distance_km_to_the_bit() {
+        let c = Cities::embedded();
+        let dm = DistanceMatrix::new(&c);
+        let ids: Vec<CityId> = c.iter().map(|(id, _)| id).collect();
+        for (k, &a) in ids.iter().enumerate() {
+            for &b in &ids[k..] {
+                let want = if a == b {
+                    0.0
+                } else {
+                    c.get(a).loc.distance_km(c.get(b).loc) as f32
+                };
+                assert_eq!(
+                    dm.km(a, b).to_bits(),
+                    (want as f64).to_bits(),
+                    "{a:?} {b:?}"
+                );
+                assert_eq!(dm.km(b, a).to_bits(), (want as f64).to_bits());
+                assert_eq!(pair_km(&c, a, b).to_bits(), (want as f64).to_bits());
+            }
+        }
     }
 
     #[test]
