@@ -181,8 +181,20 @@ impl Geography {
     pub fn from_parts(
         graph: &AsGraph,
         cities: &Cities,
+        footprints: Vec<Vec<CityId>>,
+        explicit: &FxHashMap<(AsIdx, AsIdx), Vec<CityId>>,
+    ) -> Geography {
+        Self::from_parts_dm(graph, cities, footprints, explicit, None)
+    }
+
+    /// [`Geography::from_parts`] with the city distance matrix if the
+    /// caller has built it already (placement does).
+    fn from_parts_dm(
+        graph: &AsGraph,
+        cities: &Cities,
         mut footprints: Vec<Vec<CityId>>,
         explicit: &FxHashMap<(AsIdx, AsIdx), Vec<CityId>>,
+        mut dm: Option<DistanceMatrix>,
     ) -> Geography {
         assert_eq!(footprints.len(), graph.len(), "one footprint per AS");
         // Links without given or shared cities need footprint-to-footprint
@@ -190,7 +202,6 @@ impl Geography {
         // matrix's own (n^2 / 2 pairs; the matrix was three quarters of a
         // small world's setup), then from the matrix. The same f32
         // distances either way.
-        let mut dm: Option<DistanceMatrix> = None;
         let mut direct_budget = cities.len() * cities.len() / 2;
         let mut fp_offsets = Vec::with_capacity(graph.len() + 1);
         let mut fp_cities = Vec::new();
@@ -252,8 +263,8 @@ impl Geography {
 
     /// Places every AS by the documented heuristic.
     pub fn place(graph: &AsGraph, cities: &Cities, streams: &Streams) -> Geography {
-        let fps = place_footprints(graph, cities, streams, vec![None; graph.len()]);
-        Geography::from_parts(graph, cities, fps, &FxHashMap::default())
+        let (fps, dm) = place_footprints_dm(graph, cities, streams, vec![None; graph.len()]);
+        Geography::from_parts_dm(graph, cities, fps, &FxHashMap::default(), dm)
     }
 
     /// Reads a geography file; ASes it leaves out are placed by the heuristic.
@@ -377,8 +388,11 @@ impl Geography {
         report.from_file = fixed_line.len();
         report.placed = graph.len() - report.from_file;
         report.explicit_links = explicit.len();
-        let fps = place_footprints(graph, cities, streams, fixed);
-        Ok((Geography::from_parts(graph, cities, fps, &explicit), report))
+        let (fps, dm) = place_footprints_dm(graph, cities, streams, fixed);
+        Ok((
+            Geography::from_parts_dm(graph, cities, fps, &explicit, dm),
+            report,
+        ))
     }
 
     /// Writes the geography file: a header comment, one `as` line per AS
@@ -582,9 +596,20 @@ pub fn place_footprints(
     streams: &Streams,
     fixed: Vec<Option<Vec<CityId>>>,
 ) -> Vec<Vec<CityId>> {
+    place_footprints_dm(graph, cities, streams, fixed).0
+}
+
+/// [`place_footprints`], and the city distance matrix if it was built
+/// (for [`Geography::from_parts_dm`]).
+fn place_footprints_dm(
+    graph: &AsGraph,
+    cities: &Cities,
+    streams: &Streams,
+    fixed: Vec<Option<Vec<CityId>>>,
+) -> (Vec<Vec<CityId>>, Option<DistanceMatrix>) {
     if fixed.iter().all(Option::is_some) {
         // Every footprint given: nothing to place, no distances needed.
-        return fixed
+        let fps = fixed
             .into_iter()
             .map(|f| {
                 let mut f = f.expect("all given");
@@ -593,6 +618,7 @@ pub fn place_footprints(
                 f
             })
             .collect();
+        return (fps, None);
     }
     let n = graph.len();
     let nc = cities.len();
@@ -688,7 +714,7 @@ pub fn place_footprints(
         f.sort_unstable();
         f.dedup();
     }
-    fps
+    (fps, Some(dm))
 }
 
 #[cfg(test)]
