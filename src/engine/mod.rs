@@ -97,6 +97,15 @@ impl<E> Scheduler<E> {
     /// it panics in debug builds and runs the event at `now` in release.
     #[inline]
     pub fn schedule_at(&mut self, at: SimTime, event: E) -> EventId {
+        let (at, seq) = self.stamp(at);
+        self.queue.push(at, (seq, event));
+        EventId(seq)
+    }
+
+    /// The time an event scheduled for `at` runs at (never before `now`)
+    /// and its sequence number.
+    #[inline(always)]
+    fn stamp(&mut self, at: SimTime) -> (SimTime, u64) {
         debug_assert!(
             at >= self.now,
             "event scheduled in the past: {at} < {}",
@@ -104,8 +113,7 @@ impl<E> Scheduler<E> {
         );
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.queue.push(at.max(self.now), (seq, event));
-        EventId(seq)
+        (at.max(self.now), seq)
     }
 
     /// Schedules `event` at `at` in the stream slot (module docs): same
@@ -117,14 +125,8 @@ impl<E> Scheduler<E> {
         if self.stream.is_some() {
             return self.schedule_at(at, event);
         }
-        debug_assert!(
-            at >= self.now,
-            "event scheduled in the past: {at} < {}",
-            self.now
-        );
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.stream = Some((at.max(self.now), (seq, event)));
+        let (at, seq) = self.stamp(at);
+        self.stream = Some((at, (seq, event)));
         EventId(seq)
     }
 
