@@ -213,6 +213,9 @@ impl<E> Scheduler<E> {
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         loop {
+            // Without a slot the queue's first is next: no `head` needed.
+            // (`take` after an emptiness test moves 64-byte payloads once
+            // more: +3% instructions in engine_hold.)
             let from_stream = self.stream.is_some() && self.head(u64::MAX).is_some_and(|h| h.1);
             let (t, (seq, ev)) = if from_stream {
                 self.stream.take().expect("head saw it")
