@@ -253,13 +253,17 @@ pub fn partition(
 /// The requests of `[.., end)` by shard: `pending` is the first request
 /// not yet handed out (drawn from `source`), left at the first one at or
 /// after `end`.
+/// Draws the requests before `end` into `out` (one vector per shard,
+/// emptied first; their capacity is kept from window to window, so a
+/// steady run allocates nothing here).
 fn draw(
     source: &mut Synthetic,
     pending: &mut Option<Request>,
     end: SimTime,
     part: &Partition,
-) -> Vec<Vec<Request>> {
-    let mut out = vec![Vec::new(); part.count()];
+    out: &mut [Vec<Request>],
+) {
+    out.iter_mut().for_each(Vec::clear);
     while let Some(r) = *pending {
         if r.time >= end {
             break;
@@ -267,7 +271,6 @@ fn draw(
         out[part.group[r.group as usize]].push(r);
         *pending = source.next_request();
     }
-    out
 }
 
 type Shard<'a> = (RequestModel<'a>, Scheduler<Event>);
@@ -320,13 +323,14 @@ pub(super) fn run_sharded(
     let mut pending = source.next_request();
     let mut t = SimTime::ZERO;
     let step = window(cfg);
-    let mut next = draw(&mut source, &mut pending, t + step, part);
+    let mut next = vec![Vec::new(); part.count()];
+    draw(&mut source, &mut pending, t + step, part, &mut next);
     loop {
         if pending.is_none() && next.iter().all(Vec::is_empty) {
             break;
         }
         let end = t + step;
-        for ((m, s), reqs) in shards.iter_mut().zip(next) {
+        for ((m, s), reqs) in shards.iter_mut().zip(&mut next) {
             // Every request handed out before ran before `t` (all were
             // before the last window's end), so no arrival is pending:
             // the window's first request starts the chain again.
@@ -334,20 +338,23 @@ pub(super) fn run_sharded(
                 unreachable!("shards are fed by windows")
             };
             debug_assert!(q.is_empty());
-            q.extend(reqs);
+            // The drawn vector becomes the shard's queue and the emptied
+            // queue's buffer the next window's vector (both conversions
+            // move the buffer, copying nothing).
+            let drawn = VecDeque::from(std::mem::take(reqs));
+            *reqs = Vec::from(std::mem::replace(q, drawn));
             if let Some(first) = m.next_arrival() {
                 s.schedule_stream(first.time, Event::Arrival(first));
             }
         }
-        let (drawn, ran) = rayon::join(
-            || draw(&mut source, &mut pending, end + step, part),
+        let ((), ran) = rayon::join(
+            || draw(&mut source, &mut pending, end + step, part, &mut next),
             || advance(&mut shards, end),
         );
         ran?;
         if observe(end) == Control::Stop {
             return Ok(None);
         }
-        next = drawn;
         t = end;
     }
     let horizon = SimTime::ZERO + cfg.duration + super::DRAIN_LIMIT;
