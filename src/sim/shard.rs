@@ -341,8 +341,14 @@ pub(super) fn run_sharded(
             // The drawn vector becomes the shard's queue and the emptied
             // queue's buffer the next window's vector (both conversions
             // move the buffer, copying nothing).
+            let n = reqs.len();
             let drawn = VecDeque::from(std::mem::take(reqs));
             *reqs = Vec::from(std::mem::replace(q, drawn));
+            // Room for a window 1/8 larger than this one, allocated while
+            // the vector is empty (growing it while drawing would copy).
+            if reqs.capacity() < n {
+                *reqs = Vec::with_capacity(n + n / 8);
+            }
             if let Some(first) = m.next_arrival() {
                 s.schedule_stream(first.time, Event::Arrival(first));
             }
