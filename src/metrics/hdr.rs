@@ -88,7 +88,7 @@ fn equivalent_range(value: u64) -> u64 {
 }
 
 /// `highest_equivalent`.
-pub(super) fn highest_equivalent(value: u64) -> u64 {
+fn highest_equivalent(value: u64) -> u64 {
     if value == u64::MAX {
         u64::MAX
     } else {

@@ -16,7 +16,8 @@ const HIST_MAX_US: u64 = 3_600_000_000;
 
 /// A latency histogram [us] with percentiles in ms: HdrHistogram's layout
 /// and queries ([`hdr`]: the same figures as the `hdrhistogram` crate, to
-/// the bit, for a third of its instructions per record).
+/// the bit; a record is a few inlined instructions instead of the crate's
+/// ~64, docs/performance.md).
 #[derive(Clone, Debug)]
 pub struct LatencyHistogram {
     h: hdr::Hdr,

@@ -250,12 +250,10 @@ pub fn partition(
     }
 }
 
-/// The requests of `[.., end)` by shard: `pending` is the first request
-/// not yet handed out (drawn from `source`), left at the first one at or
-/// after `end`.
-/// Draws the requests before `end` into `out` (one vector per shard,
-/// emptied first; their capacity is kept from window to window, so a
-/// steady run allocates nothing here).
+/// The requests of `[.., end)` by shard, into `out` (one vector per shard,
+/// emptied first; the caller keeps their capacity from window to window).
+/// `pending` is the first request not yet handed out (drawn from
+/// `source`), left at the first one at or after `end`.
 fn draw(
     source: &mut Synthetic,
     pending: &mut Option<Request>,
