@@ -630,6 +630,15 @@ impl<'g> Network<'g> {
     pub fn graph(&self) -> &'g AsGraph {
         self.graph
     }
+    /// Asks the CPU to fetch edge `e`'s session record (an UPDATE or a
+    /// timer about to be handled there); no effect on the state.
+    #[inline]
+    pub fn prefetch_edge(&self, e: u32) {
+        if let Some(x) = self.es.get(e as usize) {
+            crate::engine::prefetch(x);
+        }
+    }
+
     /// Directed edges (twice the links).
     pub fn edges(&self) -> usize {
         self.es.len()

@@ -21,6 +21,15 @@
 //! outputs, do not depend on which way an event was scheduled; it saves the
 //! queue's filing, moving and sorting of one event per arrival.
 //!
+//! # Looking ahead
+//!
+//! [`Scheduler::upcoming`] names a queued event that runs soon without
+//! rearranging anything, so that a model whose events land on random
+//! records of a large table can prefetch the next one's record while the
+//! current event runs ([`prefetch`]; event-driven BGP does, for the
+//! session record of the next UPDATE). It is a hint: it changes no order
+//! and no output.
+//!
 //! # Cancellation
 //!
 //! [`Scheduler::schedule_at`] returns an [`EventId`]; [`Scheduler::cancel`]
@@ -86,6 +95,15 @@ impl<E> Scheduler<E> {
     /// Events pending (including cancelled ones not yet discarded).
     pub fn pending(&self) -> usize {
         self.queue.len() + usize::from(self.stream.is_some())
+    }
+
+    /// A queued event that runs soon (the queue's next, or one of its next
+    /// few), found without rearranging anything: a hint of what to
+    /// prefetch, not the order (the stream slot, and events scheduled
+    /// meanwhile, may run first).
+    #[inline]
+    pub fn upcoming(&self) -> Option<&E> {
+        self.queue.soon().map(|(_, e)| e)
     }
 
     /// Events popped and handed to the model so far.
@@ -303,6 +321,22 @@ pub enum EngineError {
 
 /// Events between two observer calls.
 pub const OBSERVE_EVERY: u64 = 1 << 16;
+
+/// Asks the CPU to bring `x`'s cache line in (no effect elsewhere, and
+/// none on the program's state anywhere).
+#[inline(always)]
+pub fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint without architectural effect; the
+    // address comes from a live reference.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            (x as *const T).cast(),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
 
 /// Runs `model` until the queue drains, the time limit or the event budget.
 /// `observe` is called every [`OBSERVE_EVERY`] events with the current time.
