@@ -586,7 +586,7 @@ mod tests {
                     // The hint: some entry while any is pending, the next
                     // one while the run holds it.
                     let hint = q.soon().copied();
-                    prop_assert_eq!(hint.is_some(), q.len() > 0);
+                    prop_assert_eq!(hint.is_some(), !q.is_empty());
                     let in_run = !q.current.is_empty();
                     let got = q.pop().map(|(t, s)| (t.as_nanos(), s));
                     let want = reference.pop().map(|Reverse(x)| x);
