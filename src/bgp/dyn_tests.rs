@@ -720,7 +720,7 @@ fn mrai_is_per_session_and_a_timer_is_data() {
     let sends = |eff: &[Effect]| -> Vec<(u32, bool)> {
         eff.iter()
             .filter_map(|e| match e {
-                Effect::Send(u) => Some((u.city, u.advert.is_withdrawal())),
+                Effect::Send { update: u, .. } => Some((u.city, u.advert.is_withdrawal())),
                 _ => None,
             })
             .collect()

@@ -296,8 +296,9 @@ pub enum Timer {
 /// What the speakers ask the driver to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// Send an UPDATE now (the driver adds the delays).
-    Send(Update),
+    /// Send an UPDATE now (the driver adds the delays) from edge `from`
+    /// (the sender's side of the session; `update.to_edge` is its reverse).
+    Send { update: Update, from: u32 },
     /// Fire `timer` after `after` [ns] (from `now`).
     Arm { after: u64, timer: Timer },
     /// The forwarding state of `asn` may have changed (its best route or
@@ -1396,14 +1397,17 @@ impl<'g> Network<'g> {
             self.counters.advertisements += 1;
         }
         let ad = &self.es[f as usize];
-        out.push(Effect::Send(Update {
-            to_edge: ad.rev,
-            city,
-            // Both directions of a link are reset together (`link`), so
-            // the sending side's epoch is the receiving side's.
-            epoch: self.es[f as usize].epoch,
-            advert: want,
-        }));
+        out.push(Effect::Send {
+            from: f,
+            update: Update {
+                to_edge: ad.rev,
+                city,
+                // Both directions of a link are reset together (`link`), so
+                // the sending side's epoch is the receiving side's.
+                epoch: self.es[f as usize].epoch,
+                advert: want,
+            },
+        });
         true
     }
 
@@ -1606,7 +1610,7 @@ impl<'g> Network<'g> {
             }
         }
         for eff in sink {
-            if let Effect::Send(u) = eff {
+            if let Effect::Send { update: u, .. } = eff {
                 let e = u.to_edge;
                 let v = self.es[e as usize].me;
                 let mut ad = u.advert;
