@@ -38,6 +38,10 @@
 //! - Iteration whose order could change a result never runs over a hash map.
 //! - Reports are built from recorded metrics only.
 
+// `unsafe` only where allowed by name: the signal handler
+// (`cli::interrupt`) and the prefetch hint (`engine::prefetch`).
+#![deny(unsafe_code)]
+
 pub mod bgp;
 pub mod cache;
 pub mod capacity;

@@ -27,6 +27,7 @@ pub fn interrupted() -> bool {
 }
 
 #[cfg(unix)]
+#[allow(unsafe_code)]
 extern "C" fn on_sigint(_: libc::c_int) {
     if INTERRUPTED.swap(true, Ordering::Relaxed) {
         // Second Ctrl-C: the user insists. `_exit` is async-signal-safe.
@@ -35,6 +36,7 @@ extern "C" fn on_sigint(_: libc::c_int) {
 }
 
 /// Installs the SIGINT and SIGTERM handler (once per process is enough; idempotent).
+#[allow(unsafe_code)]
 pub fn install() {
     #[cfg(unix)]
     {

@@ -325,6 +325,7 @@ pub const OBSERVE_EVERY: u64 = 1 << 16;
 /// Asks the CPU to bring `x`'s cache line in (no effect elsewhere, and
 /// none on the program's state anywhere).
 #[inline(always)]
+#[allow(unsafe_code)]
 pub fn prefetch<T>(x: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is a hint without architectural effect; the
