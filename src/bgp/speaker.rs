@@ -1404,7 +1404,7 @@ impl<'g> Network<'g> {
                 city,
                 // Both directions of a link are reset together (`link`), so
                 // the sending side's epoch is the receiving side's.
-                epoch: self.es[f as usize].epoch,
+                epoch: ad.epoch,
                 advert: want,
             },
         });

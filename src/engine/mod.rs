@@ -97,10 +97,10 @@ impl<E> Scheduler<E> {
         self.queue.len() + usize::from(self.stream.is_some())
     }
 
-    /// A queued event that runs soon (the queue's next, or one of its next
-    /// few), found without rearranging anything: a hint of what to
-    /// prefetch, not the order (the stream slot, and events scheduled
-    /// meanwhile, may run first).
+    /// A queued event that runs soon (the queue's next or, when its sorted
+    /// run is empty, one of the next run's), found without rearranging
+    /// anything: a hint of what to prefetch, not the order (the stream
+    /// slot, and events scheduled meanwhile, may run first).
     #[inline]
     pub fn upcoming(&self) -> Option<&E> {
         self.queue.soon().map(|(_, e)| e)
