@@ -140,8 +140,7 @@ impl<X: Copy + Default> Slab<X> {
     #[inline]
     pub fn release(&mut self, slot: u32) {
         let id = self.entries[slot as usize].id;
-        let entries = &self.entries;
-        let removed = self.index.remove(id, |s| entries[s as usize].id);
+        let removed = self.index.remove(id, slot);
         debug_assert!(removed);
         self.entries[slot as usize].next = self.free_head;
         self.free_head = slot;
