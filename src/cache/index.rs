@@ -23,7 +23,7 @@ const MIN_BITS: u32 = 4;
 /// victim's backward-shift deletion and the insertion. Replaying the Zipf
 /// trace through a 10,000-object cache (61% full at the 3/4 bound) took
 /// 2.75 mispredicted branches per request; at 1/2 (31% full), 1.56, and
-/// 35-50% less time per request (docs/performance.md, "Cache replay",
+/// 30-50% more requests per CPU-second by policy (docs/performance.md,
 /// 2026-12-04). A small index costs little memory either way; a large one
 /// keeps the 3/4 bound, so caches of 0.7 M and 1 M objects take the same
 /// bytes per object as before ("Memory per object").
@@ -134,9 +134,10 @@ impl Index {
     /// the slab.
     #[inline]
     pub fn remove(&mut self, id: u64, slot: u32) -> bool {
-        let want = ((fingerprint(id) as u64) << 32) | slot as u64;
+        let fp = fingerprint(id);
+        let want = ((fp as u64) << 32) | slot as u64;
         let mask = self.mask();
-        let mut hole = self.home(fingerprint(id));
+        let mut hole = self.home(fp);
         loop {
             let b = self.buckets[hole];
             if b == EMPTY {
@@ -207,7 +208,7 @@ mod tests {
         assert_eq!(
             idx.buckets.len(),
             2 * SMALL_BUCKETS,
-            "3/4 of the small bound, then one more"
+            "past the small bound, the 3/4 rule"
         );
         for k in (0..idx.len() as u64).step_by(997) {
             assert_eq!(idx.find(id(k), |s| id(s as u64)), Some(k as u32));
