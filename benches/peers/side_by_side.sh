@@ -50,7 +50,7 @@ run() { # name trace capacity_bytes
   printf '%-7s %10s %10s %12s %12s %6s %12s %12s %6s\n' policy lcs_miss cdnsim_miss \
     lcs_req/cpu-s cdnsim/cpu-s ratio lcs_req/s cdnsim_req/s ratio
   "$PY" "$PEER" time --trace "$trace" --capacity "$cap" --repeat "$REPEAT" --hashpower "$HASHPOWER" \
-    --policies LRU,FIFO,S3FIFO,SIEVE | while read -r pol _ lmiss _ _ _ lrps _ lcpu; do
+    --policies LRU,FIFO,S3FIFO,SIEVE,CLOCK | while read -r pol _ lmiss _ _ _ lrps _ lcpu; do
     local best=0 bestc=0 cmiss=0 out
     for _ in $(seq "$REPEAT"); do
       out=$("$BIN" replay --trace "$trace" --policy "$pol" --capacity "$cap")
