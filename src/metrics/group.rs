@@ -115,6 +115,15 @@ pub fn compact_cap(groups: usize) -> usize {
 /// covering [(v >> s) << s, ((v >> s) + 1) << s). Keys are monotone in the
 /// value, and the buckets at m - 1 are unions of pairs of those at m, so
 /// coarsening re-keys each bucket by its lowest value and merges neighbours.
+///
+/// Values are gathered [`PENDING`] at a time and merged into the buckets
+/// together (`settle`). The buckets are a function of the values recorded
+/// alone, whatever the order and whenever they are merged: the precision
+/// in use is always the finest at which the values' buckets fit the cap
+/// (coarsening happens only when they do not, and the values already seen
+/// stay seen), and a bucket at a coarser precision is the union of finer
+/// ones. So the batches give the same buckets, counts and quantiles as
+/// merging each value on its own (`batched_equals_one_at_a_time`).
 #[derive(Clone, Debug)]
 pub struct Compact {
     entries: Vec<(u32, u32)>,
@@ -122,7 +131,19 @@ pub struct Compact {
     max_us: u32,
     bits: u8,
     cap: u32,
+    /// Values [us] recorded since the last merge: `pending[..pending_len]`.
+    pending: [u32; PENDING],
+    pending_len: u8,
 }
+
+/// Values a [`Compact`] gathers before merging them into its buckets. One
+/// at a time, each value was a binary search over the group's ~100-200
+/// buckets (a cache line or more of another group's memory per step, and
+/// a mispredicted branch at most steps) and, for a new bucket, an insert
+/// shifting half of them: 8% of the IMC-sized run's time (3,000 groups;
+/// docs/performance.md, 2026-12-04). A batch is sorted (8 integers) and
+/// merged in one pass.
+const PENDING: usize = 8;
 
 fn key(v: u64, bits: u8) -> u32 {
     if v < 1 << bits {
@@ -151,25 +172,92 @@ impl Compact {
             max_us: 0,
             bits: FINE_BITS,
             cap: cap.clamp(COMPACT_MIN_ENTRIES, u32::MAX as usize) as u32,
+            pending: [0; PENDING],
+            pending_len: 0,
         }
     }
+    #[inline]
     pub fn record(&mut self, d: SimDuration) {
-        let us = (d.as_nanos() / 1_000).clamp(1, MAX_US);
+        let us = (d.as_nanos() / 1_000).clamp(1, MAX_US) as u32;
         self.count += 1;
-        self.max_us = self.max_us.max(us as u32);
-        let k = key(us, self.bits);
-        match self.entries.binary_search_by_key(&k, |e| e.0) {
-            Ok(i) => self.entries[i].1 = self.entries[i].1.saturating_add(1),
-            Err(i) => {
-                if self.entries.capacity() == 0 {
-                    self.entries
-                        .reserve_exact(COMPACT_FIRST_ENTRIES.min(self.cap as usize));
-                }
-                self.entries.insert(i, (k, 1));
-                while self.entries.len() > self.cap as usize && self.bits > 1 {
-                    self.coarsen();
+        self.max_us = self.max_us.max(us);
+        self.pending[self.pending_len as usize] = us;
+        self.pending_len += 1;
+        if self.pending_len as usize == PENDING {
+            self.settle();
+        }
+    }
+    /// Merges the pending values into the buckets, then coarsens while
+    /// they are over the cap.
+    fn settle(&mut self) {
+        let n = self.pending_len as usize;
+        if n == 0 {
+            return;
+        }
+        self.pending_len = 0;
+        let mut keys = [0u32; PENDING];
+        for (k, &v) in keys.iter_mut().zip(&self.pending[..n]) {
+            *k = key(u64::from(v), self.bits);
+        }
+        let keys = &mut keys[..n];
+        keys.sort_unstable();
+        // Counts into the buckets already there (one forward pass); the
+        // keys without one are moved to the front of `keys`, in order.
+        let mut fresh = 0;
+        let mut i = 0;
+        let mut j = 0;
+        while j < n {
+            let k = keys[j];
+            let mut c = 1u32;
+            while j + (c as usize) < n && keys[j + c as usize] == k {
+                c += 1;
+            }
+            j += c as usize;
+            while i < self.entries.len() && self.entries[i].0 < k {
+                i += 1;
+            }
+            if i < self.entries.len() && self.entries[i].0 == k {
+                self.entries[i].1 = self.entries[i].1.saturating_add(c);
+            } else {
+                keys[fresh] = k;
+                // The count rides in `pending`, now free.
+                self.pending[fresh] = c;
+                fresh += 1;
+            }
+        }
+        if fresh > 0 {
+            if self.entries.capacity() == 0 {
+                self.entries
+                    .reserve_exact(COMPACT_FIRST_ENTRIES.min(self.cap as usize).max(fresh));
+            }
+            // Merge the new buckets in from the back.
+            let old = self.entries.len();
+            self.entries.resize(old + fresh, (0, 0));
+            let (mut a, mut b, mut w) = (old, fresh, old + fresh);
+            while b > 0 {
+                w -= 1;
+                if a > 0 && self.entries[a - 1].0 > keys[b - 1] {
+                    a -= 1;
+                    self.entries[w] = self.entries[a];
+                } else {
+                    b -= 1;
+                    self.entries[w] = (keys[b], self.pending[b]);
                 }
             }
+            while self.entries.len() > self.cap as usize && self.bits > 1 {
+                self.coarsen();
+            }
+        }
+    }
+    /// This histogram with its pending values merged (a copy only when
+    /// some are pending).
+    fn settled(&self) -> std::borrow::Cow<'_, Compact> {
+        if self.pending_len == 0 {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            let mut c = self.clone();
+            c.settle();
+            std::borrow::Cow::Owned(c)
         }
     }
     /// Merges pairs of neighbouring buckets (one mantissa bit fewer).
@@ -191,11 +279,11 @@ impl Compact {
     }
     /// Mantissa bits in use (11 = finest).
     pub fn bits(&self) -> u8 {
-        self.bits
+        self.settled().bits
     }
     /// Largest relative bucket width at the current precision.
     pub fn resolution(&self) -> f64 {
-        1.0 / f64::from(1u32 << (self.bits - 1))
+        1.0 / f64::from(1u32 << (self.bits() - 1))
     }
     /// As HDR: the highest value of the bucket holding the ceil(q n)-th
     /// smallest value (at least the first), capped at the largest value
@@ -204,12 +292,13 @@ impl Compact {
         if self.count == 0 {
             return 0.0;
         }
+        let this = self.settled();
         let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
         let mut acc = 0u64;
-        for &(k, c) in &self.entries {
+        for &(k, c) in &this.entries {
             acc += u64::from(c);
             if acc >= rank {
-                let hi = range(k, self.bits).1.min(u64::from(self.max_us));
+                let hi = range(k, this.bits).1.min(u64::from(self.max_us));
                 return hi as f64 / 1e3;
             }
         }
@@ -274,6 +363,7 @@ mod tests {
             c.record(us(v));
             h.record(us(v));
         }
+        c.settle();
         assert!(
             c.entries.len() <= COMPACT_MIN_ENTRIES,
             "{}",
@@ -291,6 +381,66 @@ mod tests {
         // The maximum is exact.
         let last = (1_000..2_000_000u64).step_by(997).last().unwrap();
         assert_eq!(c.quantile_ms(1.0), last as f64 / 1e3);
+    }
+
+    /// The one-value-at-a-time histogram `Compact` batches: a binary search
+    /// and insert per value, coarsening as soon as the buckets pass the cap.
+    fn one_at_a_time(values: &[u64], cap: usize) -> (Vec<(u32, u32)>, u8) {
+        let (mut entries, mut bits): (Vec<(u32, u32)>, u8) = (Vec::new(), FINE_BITS);
+        for &v in values {
+            let k = key(v.clamp(1, MAX_US), bits);
+            match entries.binary_search_by_key(&k, |e| e.0) {
+                Ok(i) => entries[i].1 = entries[i].1.saturating_add(1),
+                Err(i) => {
+                    entries.insert(i, (k, 1));
+                    while entries.len() > cap && bits > 1 {
+                        let mut c = Compact::new(cap);
+                        (c.entries, c.bits) = (std::mem::take(&mut entries), bits);
+                        c.coarsen();
+                        (entries, bits) = (c.entries, c.bits);
+                    }
+                }
+            }
+        }
+        (entries, bits)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Batches give the same buckets, precision and quantiles as one
+        /// value at a time, at every point where a quantile is read, with
+        /// and without coarsening.
+        #[test]
+        fn batched_equals_one_at_a_time(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![1u64..50, 1u64..5_000, 1_000u64..2_000_000, proptest::prelude::Just(MAX_US)],
+                0..700,
+            ),
+            cap in proptest::prop_oneof![proptest::prelude::Just(COMPACT_MIN_ENTRIES), 64usize..300, proptest::prelude::Just(100_000)],
+            reads in proptest::collection::vec(0usize..700, 0..8),
+        ) {
+            let mut c = Compact::new(cap);
+            for (n, &v) in values.iter().enumerate() {
+                c.record(us(v));
+                if reads.contains(&n) {
+                    let (entries, bits) = one_at_a_time(&values[..=n], cap);
+                    proptest::prop_assert_eq!(c.bits(), bits);
+                    let s = c.settled();
+                    proptest::prop_assert_eq!(&s.entries, &entries);
+                    for q in [0.0, 0.5, 0.99, 1.0] {
+                        let _ = c.quantile_ms(q);
+                    }
+                }
+            }
+            let (entries, bits) = one_at_a_time(&values, cap);
+            let q: Vec<f64> = [0.1, 0.5, 0.9, 0.99, 1.0].iter().map(|&q| c.quantile_ms(q)).collect();
+            c.settle();
+            proptest::prop_assert_eq!(c.bits, bits);
+            proptest::prop_assert_eq!(&c.entries, &entries);
+            proptest::prop_assert_eq!(c.count(), values.len() as u64);
+            let q2: Vec<f64> = [0.1, 0.5, 0.9, 0.99, 1.0].iter().map(|&q| c.quantile_ms(q)).collect();
+            proptest::prop_assert_eq!(q, q2);
+        }
     }
 
     #[test]
