@@ -203,6 +203,10 @@ impl Compact {
         keys.sort_unstable();
         // Counts into the buckets already there (one forward pass); the
         // keys without one are moved to the front of `keys`, in order.
+        // A walk, not a binary search per key: nearly every batch brings
+        // a new bucket, and the merge below moves the entries after it
+        // anyway (a binary or galloping search measured 10-22 M more
+        // instructions over the IMC-sized minute's 61,173 batches).
         let mut fresh = 0;
         let mut i = 0;
         let mut j = 0;
