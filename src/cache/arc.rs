@@ -115,6 +115,9 @@ impl Policy for Arc {
             }
         }
     }
+    fn prefetch(&self, id: u64) {
+        self.slab.prefetch(id);
+    }
     fn contains(&self, id: u64) -> bool {
         self.slab
             .find(id)

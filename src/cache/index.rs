@@ -90,6 +90,15 @@ impl Index {
         self.position(id, id_of).map(|i| self.buckets[i] as u32)
     }
 
+    /// Asks the CPU for the line of `id`'s home bucket, where a lookup of
+    /// `id` starts (a hint: nothing changes).
+    #[inline]
+    pub fn prefetch(&self, id: u64) {
+        if let Some(b) = self.buckets.get(self.home(fingerprint(id))) {
+            crate::engine::prefetch(b);
+        }
+    }
+
     /// Adds an id known to be absent.
     #[inline]
     pub fn insert(&mut self, id: u64, slot: u32) {

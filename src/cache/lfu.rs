@@ -150,6 +150,9 @@ impl Policy for Lfu {
     fn contains(&self, id: u64) -> bool {
         self.slab.find(id).is_some()
     }
+    fn prefetch(&self, id: u64) {
+        self.slab.prefetch(id);
+    }
     fn insert(&mut self, id: u64, size: u64) -> bool {
         let stamp = self.tick();
         if self.age == u32::MAX {

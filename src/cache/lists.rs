@@ -8,6 +8,9 @@ macro_rules! single_queue_common {
         fn contains(&self, id: u64) -> bool {
             self.slab.find(id).is_some()
         }
+        fn prefetch(&self, id: u64) {
+            self.slab.prefetch(id);
+        }
         fn remove(&mut self, id: u64) -> Option<u64> {
             let slot = self.slab.find(id)?;
             let size = self.slab.e(slot).size();

@@ -56,6 +56,10 @@ pub trait Policy: Send {
     fn lookup(&mut self, id: u64) -> bool;
     /// Whether `id` is resident; changes nothing.
     fn contains(&self, id: u64) -> bool;
+    /// A hint that `id` is about to be looked up or inserted: asks the CPU
+    /// for the memory the lookup reads first. Changes nothing; the default
+    /// does nothing.
+    fn prefetch(&self, _id: u64) {}
     /// Inserts an absent object; the driver has made room. Returns false
     /// when the policy declines it (S3-FIFO: not smaller than its small
     /// queue).
@@ -96,6 +100,9 @@ impl<P: Policy + ?Sized> Policy for Box<P> {
     }
     fn contains(&self, id: u64) -> bool {
         (**self).contains(id)
+    }
+    fn prefetch(&self, id: u64) {
+        (**self).prefetch(id)
     }
     fn insert(&mut self, id: u64, size: u64) -> bool {
         (**self).insert(id, size)
@@ -246,6 +253,12 @@ impl<P: Policy> Cache<P> {
 
     pub fn contains(&self, id: u64) -> bool {
         self.policy.contains(id)
+    }
+    /// A hint that `id` is about to be looked up or stored here (see
+    /// [`Policy::prefetch`]); changes nothing.
+    #[inline]
+    pub fn prefetch(&self, id: u64) {
+        self.policy.prefetch(id);
     }
     pub fn len(&self) -> usize {
         self.policy.len()

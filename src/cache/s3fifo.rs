@@ -147,6 +147,9 @@ impl Policy for S3Fifo {
         self.slab.e_mut(slot).set_tag(tag(t & 3, freq));
         true
     }
+    fn prefetch(&self, id: u64) {
+        self.slab.prefetch(id);
+    }
     fn contains(&self, id: u64) -> bool {
         self.slab
             .find(id)

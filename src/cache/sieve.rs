@@ -46,6 +46,9 @@ impl Policy for Sieve {
     fn contains(&self, id: u64) -> bool {
         self.slab.find(id).is_some()
     }
+    fn prefetch(&self, id: u64) {
+        self.slab.prefetch(id);
+    }
     #[inline]
     fn insert(&mut self, id: u64, size: u64) -> bool {
         let slot = self.slab.alloc(id, size, 0);

@@ -93,6 +93,12 @@ impl<X: Copy + Default> Slab<X> {
         self.index.find(id, |s| entries[s as usize].id)
     }
 
+    /// A hint that `id` is about to be looked up (see `Index::prefetch`).
+    #[inline]
+    pub fn prefetch(&self, id: u64) {
+        self.index.prefetch(id);
+    }
+
     #[inline]
     pub fn e(&self, slot: u32) -> &Entry<X> {
         &self.entries[slot as usize]

@@ -27,8 +27,11 @@
 //! rearranging anything, so that a model whose events land on random
 //! records of a large table can prefetch the next one's record while the
 //! current event runs ([`prefetch`]; event-driven BGP does, for the
-//! session record of the next UPDATE). It is a hint: it changes no order
-//! and no output.
+//! session record of the next UPDATE). [`run`] shows it, before each
+//! event, to a model whose [`Model::hints`] asks ([`Model::prefetch`]; the
+//! request model does once its caches outgrow a core's L2, for the index
+//! bucket of the next cache lookup). It is a hint: it changes no order and
+//! no output.
 //!
 //! # Cancellation
 //!
@@ -267,6 +270,18 @@ pub trait Model {
     type Event;
     /// Handles one event at `sched.now()`.
     fn handle(&mut self, sched: &mut Scheduler<Self::Event>, event: Self::Event);
+    /// Whether [`run`] should show the model the upcoming event before each
+    /// one it handles ([`Model::prefetch`]). Asked when a run starts and
+    /// every [`OBSERVE_EVERY`] events; false by default, since finding the
+    /// upcoming event and acting on it cost a little per event, which pays
+    /// only when the memory it brings in would miss the CPU's caches.
+    fn hints(&self) -> bool {
+        false
+    }
+    /// A hint: `next` is probably handled soon after the event about to be
+    /// handled ([`Scheduler::upcoming`]), so the model may ask the CPU for
+    /// the memory it will read. Must change nothing the model computes.
+    fn prefetch(&self, _next: &Self::Event) {}
 }
 
 /// Limits on one run.
@@ -353,6 +368,7 @@ pub fn run<M: Model>(
     // be resumed after events earlier than the pending ones (from `now`
     // on) were scheduled, as the sharded request model does.
     let bound = budget.until.as_nanos().saturating_sub(1);
+    let mut hints = model.hints();
     loop {
         if sched.executed - start >= budget.max_events {
             return match sched.peek_time() {
@@ -375,9 +391,15 @@ pub fn run<M: Model>(
         if sched.discard(t, seq) {
             continue;
         }
+        if hints && let Some(next) = sched.upcoming() {
+            model.prefetch(next);
+        }
         model.handle(sched, ev);
-        if (sched.executed - start) % OBSERVE_EVERY == 0 && observe(sched.now) == Control::Stop {
-            return Ok(Outcome::Stopped);
+        if (sched.executed - start) % OBSERVE_EVERY == 0 {
+            if observe(sched.now) == Control::Stop {
+                return Ok(Outcome::Stopped);
+            }
+            hints = model.hints();
         }
     }
 }
@@ -439,6 +461,44 @@ mod tests {
                 (10, "late")
             ]
         );
+    }
+
+    /// A model that asks for hints is shown, before each event, the event
+    /// the queue holds next (here, with distinct times, the one handled
+    /// next); hints change nothing in the order.
+    #[test]
+    fn prefetch_sees_the_upcoming_event() {
+        struct Hinted {
+            seen: std::cell::RefCell<Vec<&'static str>>,
+            log: Vec<&'static str>,
+        }
+        impl Model for Hinted {
+            type Event = &'static str;
+            fn hints(&self) -> bool {
+                true
+            }
+            fn handle(&mut self, _: &mut Scheduler<&'static str>, ev: &'static str) {
+                self.log.push(ev);
+            }
+            fn prefetch(&self, next: &&'static str) {
+                self.seen.borrow_mut().push(next);
+            }
+        }
+        let mut s = Scheduler::new();
+        for (t, n) in [(30, "c"), (10, "a"), (20, "b")] {
+            s.schedule_at(SimTime::from_nanos(t), n);
+        }
+        let mut m = Hinted {
+            seen: Default::default(),
+            log: vec![],
+        };
+        run(&mut m, &mut s, Budget::until(SimTime::MAX), |_| {
+            Control::Continue
+        })
+        .unwrap();
+        assert_eq!(m.log, ["a", "b", "c"]);
+        // Before "a": "b" is next; before "b": "c"; before "c": nothing.
+        assert_eq!(*m.seen.borrow(), ["b", "c"]);
     }
 
     #[test]

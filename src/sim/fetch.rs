@@ -202,6 +202,13 @@ impl Fetches {
     fn get(&self, id: u32) -> &Fetch {
         self.slots[id as usize].as_ref().expect("live fetch")
     }
+    /// The node and cache key of fetch `id`, if live (for hints).
+    pub(super) fn node_key(&self, id: u32) -> Option<(u32, u64)> {
+        self.slots
+            .get(id as usize)?
+            .as_ref()
+            .map(|f| (f.node, f.key))
+    }
     fn get_mut(&mut self, id: u32) -> &mut Fetch {
         self.slots[id as usize].as_mut().expect("live fetch")
     }

@@ -557,8 +557,49 @@ impl RequestModel<'_> {
     }
 }
 
+/// Above this many bytes of cache tables (slabs and indexes, over all of a
+/// model's caches) the request model asks for prefetch hints
+/// ([`Model::hints`]): about the L2 cache of a core. The IMC-sized world's
+/// 56 caches pass it within seconds and reach 34 MB in a minute (hints:
+/// -6% wall time); a quickstart shard's stay at ~2.2 MB (hints there: +2%).
+/// docs/performance.md, 2026-12-04 evening.
+const HINT_CACHE_BYTES: usize = 4 << 20;
+
 impl Model for RequestModel<'_> {
     type Event = Event;
+
+    /// Once the caches' tables outgrow [`HINT_CACHE_BYTES`]: below, they
+    /// stay in the core's caches and a hint only costs.
+    fn hints(&self) -> bool {
+        self.caches.iter().map(|c| c.heap_bytes()).sum::<usize>() > HINT_CACHE_BYTES
+    }
+
+    /// The next event's cache lookup (at an edge or an upper tier) or
+    /// store (a response reaching the node that fetched) starts with a
+    /// random bucket of that cache's index, a cache miss nearly every time
+    /// when the caches hold millions of objects: it is asked for one event
+    /// ahead.
+    #[inline]
+    fn prefetch(&self, next: &Event) {
+        let (node, key) = match next {
+            // An unqueued arrival is looked up at once.
+            Event::AtEdge(r) | Event::Served(r) => (r.pop, r.key),
+            Event::AtTier { node, fetch } | Event::TierServed { node, fetch } => {
+                match self.fetches.node_key(*fetch) {
+                    Some((_, key)) => (*node, key),
+                    None => return,
+                }
+            }
+            Event::Response { fetch } => match self.fetches.node_key(*fetch) {
+                Some(nk) => nk,
+                None => return,
+            },
+            _ => return,
+        };
+        if let Some(c) = self.caches.get(node as usize) {
+            c.prefetch(key);
+        }
+    }
 
     fn handle(&mut self, s: &mut Scheduler<Event>, ev: Event) {
         let now = s.now();
