@@ -559,11 +559,12 @@ impl RequestModel<'_> {
 
 /// Above this many bytes of cache tables (slabs and indexes, over all of a
 /// model's caches) the request model asks for prefetch hints
-/// ([`Model::hints`]): about the L2 cache of a core. The IMC-sized world's
-/// 56 caches pass it within seconds and reach 34 MB in a minute (hints:
-/// -6% wall time); a quickstart shard's stay at ~2.2 MB (hints there: +2%).
-/// docs/performance.md, 2026-12-04 evening.
-const HINT_CACHE_BYTES: usize = 4 << 20;
+/// ([`Model::hints`]): a core's L2 cache on the project's VM. Below, the
+/// tables stay in the core's caches and a hint only costs. The IMC-sized
+/// world's 56 caches pass it at once and reach 34 MB in a minute (hints:
+/// 5-8% less wall time); a quickstart shard's reach ~2.2 MB (hints: ~3%
+/// less). docs/performance.md, 2026-12-04 evening.
+const HINT_CACHE_BYTES: usize = 1 << 20;
 
 impl Model for RequestModel<'_> {
     type Event = Event;
