@@ -577,9 +577,9 @@ impl Model for RequestModel<'_> {
 
     /// The next event's cache lookup (at an edge or an upper tier) or
     /// store (a response reaching the node that fetched) starts with a
-    /// random bucket of that cache's index, a cache miss nearly every time
-    /// when the caches hold millions of objects: it is asked for one event
-    /// ahead.
+    /// random bucket of that cache's index, which misses the core's caches
+    /// nearly every time once the tables outgrow them: it is asked for one
+    /// event ahead.
     #[inline]
     fn prefetch(&self, next: &Event) {
         let (node, key) = match next {
