@@ -253,6 +253,10 @@ impl Advert {
 pub struct Update {
     /// Receiving edge (index into the receiver's adjacency).
     pub to_edge: u32,
+    /// The receiving AS (the owner of `to_edge`), carried so that its
+    /// route record can be prefetched before the UPDATE is handled
+    /// (`Network::prefetch_update`); it fits in the event's padding.
+    pub to_as: u32,
     /// Session city ([`NO_CITY`]: the AS-level session).
     pub city: u32,
     /// The edge's epoch when sent: updates from before a session reset are dropped.
@@ -637,6 +641,17 @@ impl<'g> Network<'g> {
     pub fn prefetch_edge(&self, e: u32) {
         if let Some(x) = self.es.get(e as usize) {
             crate::engine::prefetch(x);
+        }
+    }
+
+    /// Asks the CPU to fetch what handling `u` reads first: the receiving
+    /// session's record and the receiver's current best route (read by
+    /// every delivery's aggregate and tie checks); no effect on the state.
+    #[inline]
+    pub fn prefetch_update(&self, u: &Update) {
+        self.prefetch_edge(u.to_edge);
+        if let Some(b) = self.best.get(u.to_as as usize) {
+            crate::engine::prefetch(b);
         }
     }
 
@@ -1401,6 +1416,7 @@ impl<'g> Network<'g> {
             from: f,
             update: Update {
                 to_edge: ad.rev,
+                to_as: ad.nb,
                 city,
                 // Both directions of a link are reset together (`link`), so
                 // the sending side's epoch is the receiving side's.

@@ -109,6 +109,14 @@ impl<E> Scheduler<E> {
         self.queue.soon().map(|(_, e)| e)
     }
 
+    /// Up to `n` queued events that run soon ([`RadixQueue::soon_n`]: the
+    /// queue's next `n`, or `n` of the next run's), found without
+    /// rearranging anything; a hint like [`Scheduler::upcoming`].
+    #[inline]
+    pub fn upcoming_n(&self, n: usize) -> impl Iterator<Item = &E> {
+        self.queue.soon_n(n).map(|(_, e)| e)
+    }
+
     /// Events popped and handed to the model so far.
     pub fn executed(&self) -> u64 {
         self.executed
