@@ -271,19 +271,22 @@ impl<'g> Driver<'g> {
 
 impl Model for Driver<'_> {
     type Event = Event;
+    fn hints(&self) -> usize {
+        HINTED_EVENTS
+    }
+    /// The next events' session records are likely cache misses (an UPDATE
+    /// lands on a random edge of a table of ~1 M edges, 64 MB at Internet
+    /// scale), and so are their receivers' best routes: they are fetched
+    /// while this event runs (docs/performance.md).
+    fn prefetch(&self, next: &Event) {
+        match next {
+            Event::Deliver(u) => self.net.prefetch_update(u),
+            Event::Timer(Timer::Mrai { edge, .. }) => self.net.prefetch_edge(*edge),
+            _ => {}
+        }
+    }
     fn handle(&mut self, sched: &mut Scheduler<Event>, event: Event) {
         self.stats.events += 1;
-        // The next events' session records are likely cache misses (an
-        // UPDATE lands on a random edge of a table of ~1 M edges, 64 MB at
-        // Internet scale), and so are their receivers' best routes: they
-        // are fetched while this event runs (docs/performance.md).
-        for next in sched.upcoming_n(HINTED_EVENTS) {
-            match next {
-                Event::Deliver(u) => self.net.prefetch_update(u),
-                Event::Timer(Timer::Mrai { edge, .. }) => self.net.prefetch_edge(*edge),
-                _ => {}
-            }
-        }
         let input = match event {
             Event::Wake => return,
             Event::Deliver(u) => Input::Deliver(u),

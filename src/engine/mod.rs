@@ -23,15 +23,15 @@
 //!
 //! # Looking ahead
 //!
-//! [`Scheduler::upcoming`] names a queued event that runs soon without
+//! [`Scheduler::upcoming_n`] names queued events that run soon without
 //! rearranging anything, so that a model whose events land on random
-//! records of a large table can prefetch the next one's record while the
-//! current event runs ([`prefetch`]; event-driven BGP does, for the
-//! session record of the next UPDATE). [`run`] shows it, before each
-//! event, to a model whose [`Model::hints`] asks ([`Model::prefetch`]; the
-//! request model does once its caches outgrow a core's L2, for the index
-//! bucket of the next cache lookup). It is a hint: it changes no order and
-//! no output.
+//! records of a large table can prefetch their records while the current
+//! event runs ([`prefetch`]). [`run`] shows the next [`Model::hints`] of
+//! them, before each event, to the model ([`Model::prefetch`]):
+//! event-driven BGP asks for 4,
+//! for their session records and receivers' best routes; the request model
+//! for 1 once its caches outgrow a core's L2, for the index bucket of the
+//! next cache lookup. It is a hint: it changes no order and no output.
 //!
 //! # Cancellation
 //!
@@ -100,18 +100,11 @@ impl<E> Scheduler<E> {
         self.queue.len() + usize::from(self.stream.is_some())
     }
 
-    /// A queued event that runs soon (the queue's next or, when its sorted
-    /// run is empty, one of the next run's), found without rearranging
-    /// anything: a hint of what to prefetch, not the order (the stream
-    /// slot, and events scheduled meanwhile, may run first).
-    #[inline]
-    pub fn upcoming(&self) -> Option<&E> {
-        self.queue.soon().map(|(_, e)| e)
-    }
-
     /// Up to `n` queued events that run soon ([`RadixQueue::soon_n`]: the
-    /// queue's next `n`, or `n` of the next run's), found without
-    /// rearranging anything; a hint like [`Scheduler::upcoming`].
+    /// queue's next `n` or, when its sorted run is empty, `n` of the next
+    /// run's), found without rearranging anything: a hint of what to
+    /// prefetch, not the order (the stream slot, and events scheduled
+    /// meanwhile, may run first).
     #[inline]
     pub fn upcoming_n(&self, n: usize) -> impl Iterator<Item = &E> {
         self.queue.soon_n(n).map(|(_, e)| e)
@@ -278,16 +271,16 @@ pub trait Model {
     type Event;
     /// Handles one event at `sched.now()`.
     fn handle(&mut self, sched: &mut Scheduler<Self::Event>, event: Self::Event);
-    /// Whether [`run`] should show the model the upcoming event before each
+    /// How many upcoming events [`run`] should show the model before each
     /// one it handles ([`Model::prefetch`]). Asked when a run starts and
-    /// every [`OBSERVE_EVERY`] events; false by default, since finding the
-    /// upcoming event and acting on it cost a little per event, which pays
-    /// only when the memory it brings in would miss the CPU's caches.
-    fn hints(&self) -> bool {
-        false
+    /// every [`OBSERVE_EVERY`] events; 0 by default, since finding them
+    /// and acting on them cost a little per event, which pays only when
+    /// the memory they bring in would miss the CPU's caches.
+    fn hints(&self) -> usize {
+        0
     }
     /// A hint: `next` is probably handled soon after the event about to be
-    /// handled ([`Scheduler::upcoming`]), so the model may ask the CPU for
+    /// handled ([`Scheduler::upcoming_n`]), so the model may ask the CPU for
     /// the memory it will read. Must change nothing the model computes.
     fn prefetch(&self, _next: &Self::Event) {}
 }
@@ -399,8 +392,10 @@ pub fn run<M: Model>(
         if sched.discard(t, seq) {
             continue;
         }
-        if hints && let Some(next) = sched.upcoming() {
-            model.prefetch(next);
+        if hints > 0 {
+            for next in sched.upcoming_n(hints) {
+                model.prefetch(next);
+            }
         }
         model.handle(sched, ev);
         if (sched.executed - start) % OBSERVE_EVERY == 0 {
@@ -471,7 +466,7 @@ mod tests {
         );
     }
 
-    /// A model that asks for hints is shown, before each event, the event
+    /// A model that asks for a hint is shown, before each event, the event
     /// the queue holds next (here, with distinct times, the one handled
     /// next); hints change nothing in the order.
     #[test]
@@ -482,8 +477,8 @@ mod tests {
         }
         impl Model for Hinted {
             type Event = &'static str;
-            fn hints(&self) -> bool {
-                true
+            fn hints(&self) -> usize {
+                1
             }
             fn handle(&mut self, _: &mut Scheduler<&'static str>, ev: &'static str) {
                 self.log.push(ev);

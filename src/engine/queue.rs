@@ -174,11 +174,7 @@ impl<T> RadixQueue<T> {
     /// necessarily first). A hint, e.g. of what to prefetch.
     #[inline]
     pub fn soon(&self) -> Option<&T> {
-        if let Some(e) = self.current.front() {
-            return Some(&e.1);
-        }
-        let (level, byte) = self.lowest_occupied()?;
-        self.buckets[level * WIDTH + byte].first().map(|e| &e.1)
+        self.soon_n(1).next()
     }
 
     /// Up to `n` entries that pop soon, found without moving anything: the

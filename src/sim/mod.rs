@@ -569,10 +569,11 @@ const HINT_CACHE_BYTES: usize = 1 << 20;
 impl Model for RequestModel<'_> {
     type Event = Event;
 
-    /// Once the caches' tables outgrow [`HINT_CACHE_BYTES`]: below, they
-    /// stay in the core's caches and a hint only costs.
-    fn hints(&self) -> bool {
-        self.caches.iter().map(|c| c.heap_bytes()).sum::<usize>() > HINT_CACHE_BYTES
+    /// One event ahead once the caches' tables outgrow
+    /// [`HINT_CACHE_BYTES`] (below, they stay in the core's caches and a
+    /// hint only costs); more did not pay (docs/performance.md).
+    fn hints(&self) -> usize {
+        usize::from(self.caches.iter().map(|c| c.heap_bytes()).sum::<usize>() > HINT_CACHE_BYTES)
     }
 
     /// The next event's cache lookup (at an edge or an upper tier) or
